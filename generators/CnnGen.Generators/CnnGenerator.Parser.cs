@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators;
+
+public sealed partial class CnnGenerator
+{
+    /// <summary>
+    /// Reads a class marked with [Input] into plain data. This is the only place that touches
+    /// symbols and syntax; it never fails: anything odd is recorded for inference to diagnose.
+    /// </summary>
+    internal static class Parser
+    {
+        public const string InputAttributeName = "CnnGen.InputAttribute";
+
+        public static ParsedModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not ClassDeclarationSyntax declaration)
+            {
+                return null;
+            }
+
+            AttributeData input = context.Attributes[0];
+            LocationInfo inputLocation = LocationInfo.From(input.ApplicationSyntaxReference) ?? LocationInfo.From(declaration);
+            ImmutableArray<int> inputShape = ReadInputShape(input);
+
+            var layers = ImmutableArray.CreateBuilder<ParsedLayer>();
+            string? layerBeforeInput = null;
+            bool seenInput = false;
+            bool split = false;
+            foreach (AttributeData attribute in symbol.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string? name = attribute.AttributeClass?.ToDisplayString();
+                if (name == InputAttributeName)
+                {
+                    seenInput = true;
+                    continue;
+                }
+
+                if (name is null || !LayerKinds.TryFromMetadataName(name, out LayerKind kind))
+                {
+                    continue;
+                }
+
+                SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+                if (reference is null)
+                {
+                    continue;
+                }
+
+                if (reference.SyntaxTree != declaration.SyntaxTree || !declaration.Span.Contains(reference.Span))
+                {
+                    split = true;
+                    continue;
+                }
+
+                if (!seenInput)
+                {
+                    layerBeforeInput ??= kind.Names().Attribute;
+                }
+
+                // An attribute that does not bind (wrong argument types) is the compiler's error to report.
+                if (attribute.AttributeConstructor is null)
+                {
+                    continue;
+                }
+
+                layers.Add(new ParsedLayer(ReadLayer(kind, attribute), new LocationInfo(reference.SyntaxTree, reference.Span)));
+            }
+
+            return new ParsedModel(
+                Namespace: symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                ClassName: symbol.Name,
+                ClassLocation: new LocationInfo(declaration.SyntaxTree, declaration.Identifier.Span),
+                IsPartial: declaration.Modifiers.Any(SyntaxKind.PartialKeyword),
+                ContainingType: symbol.ContainingType?.Name,
+                IsGeneric: symbol.IsGenericType,
+                InputShape: new EquatableArray<int>(inputShape),
+                InputLocation: inputLocation,
+                LayerBeforeInput: layerBeforeInput,
+                LayersSplit: split,
+                Layers: new EquatableArray<ParsedLayer>(layers.ToImmutable()));
+        }
+
+        private static ImmutableArray<int> ReadInputShape(AttributeData input)
+        {
+            if (input.ConstructorArguments.Length != 1)
+            {
+                return ImmutableArray<int>.Empty;
+            }
+
+            TypedConstant shape = input.ConstructorArguments[0];
+            return shape.Kind == TypedConstantKind.Array
+                ? shape.Values.Select(v => v.Value is int i ? i : 0).ToImmutableArray()
+                : ImmutableArray<int>.Empty;
+        }
+
+        private static LayerArgs ReadLayer(LayerKind kind, AttributeData attribute)
+        {
+            ImmutableArray<TypedConstant> ctor = attribute.ConstructorArguments;
+            int Int(int index) => index < ctor.Length && ctor[index].Value is int i ? i : 0;
+
+            // Pools default their stride to the pool size; 0 records "not given".
+            var args = new LayerArgs(kind, Strides: IsPool(kind) ? 0 : LayerDefaults.Strides);
+            args = kind switch
+            {
+                LayerKind.Conv2D or LayerKind.SeparableConv2D => args with
+                {
+                    Filters = Int(0),
+                    KernelHeight = Int(1),
+                    KernelWidth = ctor.Length > 2 ? Int(2) : Int(1),
+                },
+                LayerKind.DepthwiseConv2D or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D => args with
+                {
+                    KernelHeight = Int(0),
+                    KernelWidth = ctor.Length > 1 ? Int(1) : Int(0),
+                },
+                LayerKind.Dense => args with { Units = Int(0) },
+                LayerKind.Dropout => args with { Rate = ctor.Length > 0 && ctor[0].Value is double rate ? rate : double.NaN },
+                LayerKind.Add => args with { From = ctor.Length > 0 ? ctor[0].Value as string : null },
+                _ => args,
+            };
+
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                object? value = named.Value.Value;
+                args = named.Key switch
+                {
+                    "Name" => args with { Name = value as string },
+                    "Trainable" when value is bool b => args with { Trainable = b },
+                    "Strides" when value is int i => args with { Strides = i },
+                    "Padding" when value is int i => args with { Padding = (Padding)i },
+                    "Activation" when value is int i => args with { Activation = (Activation)i },
+                    "UseBias" when value is bool b => args with { UseBias = b },
+                    "KernelInitializer" when value is int i => args with { KernelInitializer = (Initializer)i },
+                    "DepthMultiplier" when value is int i => args with { DepthMultiplier = i },
+                    "Momentum" when value is double d => args with { Momentum = d },
+                    "Epsilon" when value is double d => args with { Epsilon = d },
+                    _ => args,
+                };
+            }
+
+            return args;
+        }
+
+        private static bool IsPool(LayerKind kind) => kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D;
+    }
+}

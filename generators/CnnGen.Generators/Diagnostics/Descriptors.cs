@@ -1,0 +1,108 @@
+using Microsoft.CodeAnalysis;
+
+namespace CnnGen.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic CnnGen reports. Messages follow one pattern: which layer (attribute, name,
+/// index), what it receives and from where, the arithmetic or rule that failed, then "Fix:".
+/// docs/diagnostics.md documents each ID with an example. (No help link yet: the project has
+/// no published documentation address.)
+/// </summary>
+internal static class Descriptors
+{
+    private const string Category = "CnnGen";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    // Model declaration -----------------------------------------------------------------------
+
+    public static readonly DiagnosticDescriptor ModelNotPartial = Error(
+        "CNN0001", "Model class must be partial",
+        "Model class '{0}' must be declared partial so that CnnGen can add the generated network to it. Fix: declare it as 'partial class {0}'.");
+
+    public static readonly DiagnosticDescriptor UnsupportedModelClass = Error(
+        "CNN0002", "Model class must be a top-level, non-generic class",
+        "Model class '{0}' {1}; CnnGen models must be non-generic classes declared directly in a namespace. Fix: {2}.");
+
+    public static readonly DiagnosticDescriptor InvalidInput = Error(
+        "CNN0003", "Invalid [Input] shape",
+        "[Input({0})] on '{1}' {2}. Fix: {3}.");
+
+    public static readonly DiagnosticDescriptor MissingInput = Error(
+        "CNN0004", "Layers without [Input]",
+        "'{0}' has layer attributes but no [Input], so CnnGen does not know the sample shape. Fix: add [Input(height, width, channels)] before the first layer, e.g. [Input(28, 28, 1)].");
+
+    public static readonly DiagnosticDescriptor InputNotFirst = Error(
+        "CNN0005", "[Input] after a layer",
+        "[Input] on '{0}' comes after [{1}]; layer attributes are read in order, so [Input] must come first. Fix: move [Input(...)] above [{1}].");
+
+    public static readonly DiagnosticDescriptor LayersSplitAcrossDeclarations = Error(
+        "CNN0006", "Layers spread over partial declarations",
+        "'{0}' has layer attributes on more than one partial declaration, so their order is undefined. Fix: put every layer attribute on the declaration that has [Input].");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error(
+        "CNN0007", "Model without layers",
+        "'{0}' has [Input] but no layers. Fix: add layer attributes after [Input], e.g. [Flatten] [Dense(10, Activation = Activation.Softmax)].");
+
+    // Layer arguments -------------------------------------------------------------------------
+
+    public static readonly DiagnosticDescriptor NonPositiveArgument = Error(
+        "CNN0010", "Layer size argument must be positive",
+        "{0}: {1} must be at least 1, got {2}. Fix: {3}.");
+
+    public static readonly DiagnosticDescriptor ArgumentOutOfRange = Error(
+        "CNN0011", "Layer argument out of range",
+        "{0}: {1} must be {2}, got {3}. Fix: {4}.");
+
+    public static readonly DiagnosticDescriptor DuplicateLayerName = Error(
+        "CNN0012", "Duplicate layer name",
+        "{0}: the name '{1}' is already used by {2}; layer names must be unique within a model. Fix: give this layer another Name.");
+
+    public static readonly DiagnosticDescriptor InvalidLayerName = Error(
+        "CNN0013", "Invalid layer name",
+        "{0}: Name \"{1}\" is not a valid layer name; names are non-empty and may not contain '/' or whitespace (weights are named '<layer>/<weight>'). Fix: use letters, digits and underscores, e.g. \"block1_conv\".");
+
+    // Shapes ----------------------------------------------------------------------------------
+
+    public static readonly DiagnosticDescriptor NonPositiveOutputSize = Error(
+        "CNN0020", "Output size is not positive",
+        "{0} receives {1} from {2}, and its {3} does not fit: {4}. Fix: {5}.");
+
+    public static readonly DiagnosticDescriptor ExpectsImage = Error(
+        "CNN0021", "Layer needs an image input",
+        "{0} needs an image input (height, width, channels) but receives the flat {1} from {2}. Fix: {3}.");
+
+    public static readonly DiagnosticDescriptor ExpectsFlat = Error(
+        "CNN0022", "Dense layer needs a flat input",
+        "{0} needs a flat input (features) but receives the image {1} from {2}. Fix: insert [Flatten] (gives {3}) or [GlobalAvgPool2D] (gives {4}) before this layer.");
+
+    public static readonly DiagnosticDescriptor AlreadyFlat = Error(
+        "CNN0023", "Flatten on a flat tensor",
+        "{0} receives {1} from {2}, which is already flat. Fix: remove this [Flatten].");
+
+    public static readonly DiagnosticDescriptor UnknownAddSource = Error(
+        "CNN0024", "Add names an unknown layer",
+        "{0}: {1}. Fix: {2}.");
+
+    public static readonly DiagnosticDescriptor AddShapeMismatch = Error(
+        "CNN0025", "Add of different shapes",
+        "{0} adds {1} from {2} to {3} from {4}; the shapes must be equal. Fix: {5}.");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error(
+        "CNN0026", "Tensor too large",
+        "{0} would hold {1} values, more than one buffer can address (2,147,483,647). Fix: {2}.");
+
+    // Likely mistakes -------------------------------------------------------------------------
+
+    public static readonly DiagnosticDescriptor SoftmaxNotLast = Warning(
+        "CNN0101", "Softmax before the last layer",
+        "{0} applies softmax but is not the last layer ({1} follows); softmax turns scores into class probabilities and belongs on the output layer. Fix: use Activation = Activation.Relu here, or make this the last layer.");
+
+    public static readonly DiagnosticDescriptor ActivationAfterSoftmax = Warning(
+        "CNN0102", "Activation after softmax",
+        "{0} applies {1} to the probabilities {2} produces with softmax, which distorts them. Fix: remove this layer, or drop the softmax from {2}.");
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators.Inference;
+
+/// <summary>A weight a layer declares; the walker gives it its place in a buffer.</summary>
+internal readonly record struct WeightDraft(string Name, int[] Shape, bool IsState);
+
+/// <summary>
+/// What a layer rule sees: its arguments, the shape it receives and from where, and helpers
+/// that report diagnostics on the layer's attribute in the project's message style.
+/// </summary>
+internal sealed class LayerContext
+{
+    private readonly List<DiagnosticInfo> _diagnostics;
+
+    public LayerContext(ParsedLayer layer, int index, string name, List<DiagnosticInfo> diagnostics)
+    {
+        Layer = layer;
+        Index = index;
+        Name = name;
+        _diagnostics = diagnostics;
+        Label = "[" + layer.Args.Kind.Names().Attribute + "] '" + name + "' (layer " + index.ToString(CultureInfo.InvariantCulture) + ")";
+    }
+
+    public ParsedLayer Layer { get; }
+
+    public LayerArgs Args => Layer.Args;
+
+    public int Index { get; }
+
+    public string Name { get; }
+
+    /// <summary>How messages name this layer: <c>[Conv2D] 'conv2d_1' (layer 1)</c>.</summary>
+    public string Label { get; }
+
+    /// <summary>The shape this layer receives (set by the walker before <c>Infer</c>).</summary>
+    public Shape Input { get; set; }
+
+    /// <summary>Where the input comes from: <c>'conv2d' (layer 0)</c> or <c>[Input]</c>.</summary>
+    public string Source { get; set; } = "[Input]";
+
+    /// <summary>How to get an image back when the input is flat (set by the walker).</summary>
+    public string RestoreImageFix { get; set; } = "declare an image input, e.g. [Input(28, 28, 1)]";
+
+    /// <summary>Earlier layers by name, for <c>Add</c>: name → (label, output shape).</summary>
+    public IReadOnlyDictionary<string, (string Label, Shape Shape, int Index)> Earlier { get; set; } =
+        new Dictionary<string, (string, Shape, int)>();
+
+    /// <summary>Names of all layers, for <c>Add</c>'s message about later layers.</summary>
+    public IReadOnlyDictionary<string, int> AllNames { get; set; } = new Dictionary<string, int>();
+
+    /// <summary>Extra inbound layer names beyond the previous layer (only <c>Add</c> has one).</summary>
+    public List<string> ExtraInbound { get; } = [];
+
+    public List<WeightDraft> Weights { get; } = [];
+
+    public bool HasErrors { get; private set; }
+
+    public void Report(DiagnosticDescriptor descriptor, params string[] arguments)
+    {
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, Layer.Location, arguments));
+        HasErrors |= descriptor.DefaultSeverity == DiagnosticSeverity.Error;
+    }
+
+    public void AddWeight(string name, params int[] shape) => Weights.Add(new WeightDraft(name, shape, false));
+
+    public void AddState(string name, params int[] shape) => Weights.Add(new WeightDraft(name, shape, true));
+
+    public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    // Argument checks, shared by the layer rules -------------------------------------------
+
+    public void RequirePositive(string argument, int value, string fix)
+    {
+        if (value < 1)
+        {
+            Report(Descriptors.NonPositiveArgument, Label, argument, Format(value), fix);
+        }
+    }
+
+    public void RequireKernel(string what = "kernel")
+    {
+        string example = what == "pool" ? "2" : "3";
+        RequirePositive(what == "pool" ? "PoolHeight" : "KernelHeight", Args.KernelHeight, "use a " + what + " size of at least 1, e.g. " + example);
+        if (Args.KernelWidth != Args.KernelHeight)
+        {
+            RequirePositive(what == "pool" ? "PoolWidth" : "KernelWidth", Args.KernelWidth, "use a " + what + " size of at least 1, e.g. " + example);
+        }
+    }
+
+    public void RequireStrides(bool zeroMeansDefault = false)
+    {
+        if (zeroMeansDefault ? Args.Strides < 0 : Args.Strides < 1)
+        {
+            Report(Descriptors.NonPositiveArgument, Label, "Strides", Format(Args.Strides),
+                zeroMeansDefault ? "leave Strides out to move by the pool size, or use 1 or more" : "use Strides = 1 (the default) or more");
+        }
+    }
+
+    public void RequirePadding()
+    {
+        if (Args.Padding is not (Padding.Valid or Padding.Same))
+        {
+            Report(Descriptors.ArgumentOutOfRange, Label, "Padding", "Padding.Valid or Padding.Same", Format((int)Args.Padding), "use Padding = Padding.Same or leave it out for Padding.Valid");
+        }
+    }
+
+    public void RequireActivationAndInitializer()
+    {
+        if (!Enum.IsDefined(typeof(Activation), Args.Activation))
+        {
+            Report(Descriptors.ArgumentOutOfRange, Label, "Activation", "a defined Activation", Format((int)Args.Activation), "use one of Linear, Relu, Sigmoid, Tanh, Softmax");
+        }
+
+        if (!Enum.IsDefined(typeof(Initializer), Args.KernelInitializer))
+        {
+            Report(Descriptors.ArgumentOutOfRange, Label, "KernelInitializer", "a defined Initializer", Format((int)Args.KernelInitializer), "use one of GlorotUniform, GlorotNormal, HeNormal, HeUniform, Zeros");
+        }
+    }
+
+    // Shape checks ---------------------------------------------------------------------------
+
+    /// <summary>Reports CNN0021 unless the input is an image.</summary>
+    public bool RequireImage()
+    {
+        if (Input.IsImage)
+        {
+            return true;
+        }
+
+        Report(Descriptors.ExpectsImage, Label, Input.ToString(), Source, RestoreImageFix);
+        return false;
+    }
+
+    /// <summary>Reports CNN0026 when a tensor's size passes what one buffer can index.</summary>
+    public bool RequireAddressable(long size, string what, string fix)
+    {
+        if (size <= int.MaxValue)
+        {
+            return true;
+        }
+
+        Report(Descriptors.TooLarge, Label + " " + what, Format(size), fix);
+        return false;
+    }
+}

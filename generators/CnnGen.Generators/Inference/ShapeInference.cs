@@ -1,0 +1,311 @@
+using System.Collections.Immutable;
+using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Layers;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators.Inference;
+
+/// <summary>The outcome of inference: a spec to emit (null when there are errors) and the diagnostics.</summary>
+internal sealed record InferenceResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// Walks a parsed model layer by layer: names the layers as Keras would, checks every argument,
+/// infers every shape, lays out the weights, and reports what does not fit. Pure: the same
+/// parsed model always gives the same result.
+/// </summary>
+internal static class ShapeInference
+{
+    public static InferenceResult Infer(ParsedModel model)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        ModelSpec? spec = InferModel(model, diagnostics);
+        bool failed = diagnostics.Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        return new InferenceResult(failed ? null : spec, diagnostics.ToEquatableArray());
+    }
+
+    private static ModelSpec? InferModel(ParsedModel model, List<DiagnosticInfo> diagnostics)
+    {
+        if (!CheckDeclaration(model, diagnostics) || InputShape(model, diagnostics) is not Shape input)
+        {
+            return null;
+        }
+
+        if (model.LayerBeforeInput is { } first)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InputNotFirst, model.InputLocation, model.ClassName, first));
+        }
+
+        if (model.LayersSplit)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayersSplitAcrossDeclarations, model.ClassLocation, model.ClassName));
+        }
+
+        if (model.Layers.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, model.InputLocation, model.ClassName));
+            return null;
+        }
+
+        LayerContext[] contexts = NameLayers(model, diagnostics);
+        foreach (LayerContext context in contexts)
+        {
+            Validate(context);
+        }
+
+        List<LayerSpec>? layers = WalkShapes(contexts, input, out List<WeightSpec> weights, out int parameterCount, out int stateCount);
+        WarnAboutSoftmax(contexts, diagnostics);
+        if (layers is null || contexts.Any(c => c.HasErrors))
+        {
+            return null;
+        }
+
+        return new ModelSpec(
+            model.Namespace,
+            model.ClassName,
+            input,
+            layers[layers.Count - 1].OutputShape,
+            layers.ToEquatableArray(),
+            weights.ToEquatableArray(),
+            parameterCount,
+            stateCount,
+            layers.Sum(l => l.TrainableParams),
+            layers.Sum(l => l.Params - l.TrainableParams),
+            IsFunctional: layers.Any(l => l.Args.Kind == LayerKind.Add));
+    }
+
+    private static bool CheckDeclaration(ParsedModel model, List<DiagnosticInfo> diagnostics)
+    {
+        if (model.ContainingType is { } outer)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedModelClass, model.ClassLocation, model.ClassName,
+                "is nested in '" + outer + "'", "declare '" + model.ClassName + "' directly in a namespace"));
+            return false;
+        }
+
+        if (model.IsGeneric)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedModelClass, model.ClassLocation, model.ClassName,
+                "is generic", "remove the type parameters"));
+            return false;
+        }
+
+        if (!model.IsPartial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotPartial, model.ClassLocation, model.ClassName));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static Shape? InputShape(ParsedModel model, List<DiagnosticInfo> diagnostics)
+    {
+        EquatableArray<int> dims = model.InputShape;
+        string written = string.Join(", ", dims.Select(d => LayerContext.Format(d)));
+        string? problem = null;
+        string fix = "give (height, width, channels) for images, e.g. [Input(28, 28, 1)], or (features) for vectors, e.g. [Input(784)]";
+        if (dims.Count is not (1 or 3))
+        {
+            problem = "has " + LayerContext.Format(dims.Count) + " sizes";
+            if (dims.Count == 2)
+            {
+                fix = "add the channel count: [Input(" + written + ", 1)] for a single-channel image";
+            }
+        }
+        else if (dims.Any(d => d < 1))
+        {
+            problem = "has a size below 1";
+            fix = "every size must be at least 1";
+        }
+        else if (dims.Aggregate(1L, (size, d) => size * d) > int.MaxValue)
+        {
+            problem = "describes more than 2,147,483,647 values per sample";
+            fix = "use a smaller input";
+        }
+
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidInput, model.InputLocation, written, model.ClassName, problem, fix));
+            return null;
+        }
+
+        return dims.Count == 3 ? Shape.Image(dims[0], dims[1], dims[2]) : Shape.Flat(dims[0]);
+    }
+
+    // Keras names a layer after its class with a per-class counter (conv2d, conv2d_1, ...); an
+    // explicit name does not advance the counter.
+    private static LayerContext[] NameLayers(ParsedModel model, List<DiagnosticInfo> diagnostics)
+    {
+        var counters = new Dictionary<string, int>(StringComparer.Ordinal);
+        var contexts = new LayerContext[model.Layers.Count];
+        var owners = new Dictionary<string, LayerContext>(StringComparer.Ordinal);
+        for (int i = 0; i < contexts.Length; i++)
+        {
+            ParsedLayer layer = model.Layers[i];
+            string name;
+            if (layer.Args.Name is { } given)
+            {
+                name = given;
+            }
+            else
+            {
+                string prefix = layer.Args.Kind.Names().AutoName;
+                counters.TryGetValue(prefix, out int count);
+                counters[prefix] = count + 1;
+                name = count == 0 ? prefix : prefix + "_" + LayerContext.Format(count);
+            }
+
+            var context = new LayerContext(layer, i, name, diagnostics);
+            contexts[i] = context;
+            if (layer.Args.Name is { } explicitName && !IsValidName(explicitName))
+            {
+                context.Report(Descriptors.InvalidLayerName, context.Label, explicitName);
+            }
+            else if (owners.TryGetValue(name, out LayerContext? owner) || name == AddRule.InputLayerName)
+            {
+                context.Report(Descriptors.DuplicateLayerName, context.Label, name, owner?.Label ?? "the model input");
+            }
+            else
+            {
+                owners[name] = context;
+            }
+        }
+
+        return contexts;
+    }
+
+    private static bool IsValidName(string name) => name.Length > 0 && !name.Any(ch => ch == '/' || char.IsWhiteSpace(ch));
+
+    private static void Validate(LayerContext context)
+    {
+        switch (context.Args.Kind)
+        {
+            case LayerKind.Conv2D: Conv2DRule.Validate(context); break;
+            case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.Validate(context); break;
+            case LayerKind.SeparableConv2D: SeparableConv2DRule.Validate(context); break;
+            case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D: Pool2DRule.Validate(context); break;
+            case LayerKind.Dense: DenseRule.Validate(context); break;
+            case LayerKind.Dropout: DropoutRule.Validate(context); break;
+            case LayerKind.BatchNorm: BatchNormRule.Validate(context); break;
+        }
+    }
+
+    private static Shape? InferLayer(LayerContext context) => context.Args.Kind switch
+    {
+        LayerKind.Conv2D => Conv2DRule.Infer(context),
+        LayerKind.DepthwiseConv2D => DepthwiseConv2DRule.Infer(context),
+        LayerKind.SeparableConv2D => SeparableConv2DRule.Infer(context),
+        LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D => Pool2DRule.Infer(context),
+        LayerKind.GlobalAvgPool2D or LayerKind.GlobalMaxPool2D => GlobalPool2DRule.Infer(context),
+        LayerKind.Dense => DenseRule.Infer(context),
+        LayerKind.Flatten => FlattenRule.Infer(context),
+        LayerKind.BatchNorm => BatchNormRule.Infer(context),
+        LayerKind.Add => AddRule.Infer(context),
+        _ => context.Input, // Dropout and the stand-alone activations keep the shape.
+    };
+
+    // Shapes flow from layer to layer; the first layer that cannot take its input stops the
+    // walk, since every later shape would be a guess.
+    private static List<LayerSpec>? WalkShapes(LayerContext[] contexts, Shape input, out List<WeightSpec> weights, out int parameterCount, out int stateCount)
+    {
+        var layers = new List<LayerSpec>();
+        weights = [];
+        long parameters = 0;
+        long state = 0;
+        parameterCount = 0;
+        stateCount = 0;
+        var earlier = new Dictionary<string, (string Label, Shape Shape, int Index)>(StringComparer.Ordinal)
+        {
+            [AddRule.InputLayerName] = ("[Input]", input, -1),
+        };
+        var allNames = contexts.GroupBy(c => c.Name).ToDictionary(g => g.Key, g => g.First().Index);
+        Shape current = input;
+        string source = "[Input]";
+        string previousName = AddRule.InputLayerName;
+        string restoreImage = "declare an image input, e.g. [Input(28, 28, 1)]";
+        foreach (LayerContext context in contexts)
+        {
+            if (context.HasErrors)
+            {
+                return null;
+            }
+
+            context.Input = current;
+            context.Source = source;
+            context.RestoreImageFix = restoreImage;
+            context.Earlier = earlier;
+            context.AllNames = allNames;
+            if (InferLayer(context) is not Shape output)
+            {
+                return null;
+            }
+
+            if (current.IsImage && !output.IsImage)
+            {
+                restoreImage = "move this layer before " + context.Label + ", which makes the tensor flat";
+            }
+
+            long layerParams = 0;
+            long layerTrainable = 0;
+            foreach (WeightDraft draft in context.Weights)
+            {
+                long length = draft.Shape.Aggregate(1L, (size, d) => size * d);
+                long offset = draft.IsState ? state : parameters;
+                if (draft.IsState)
+                {
+                    state += length;
+                }
+                else
+                {
+                    parameters += length;
+                    layerTrainable += context.Args.Trainable ? length : 0;
+                }
+
+                layerParams += length;
+                if (!context.RequireAddressable(draft.IsState ? state : parameters, "weights (with all before them)", "make the model smaller"))
+                {
+                    return null;
+                }
+
+                weights.Add(new WeightSpec(context.Name + "/" + draft.Name, draft.Shape.ToEquatableArray(), (int)offset, (int)length, draft.IsState, context.Args.Trainable && !draft.IsState));
+            }
+
+            var inbound = new List<string> { previousName };
+            inbound.AddRange(context.ExtraInbound);
+            layers.Add(new LayerSpec(context.Index, context.Name, context.Args, current, output, inbound.ToEquatableArray(), layerParams, layerTrainable));
+            string label = "'" + context.Name + "' (layer " + LayerContext.Format(context.Index) + ")";
+            earlier[context.Name] = (label, output, context.Index);
+            current = output;
+            source = label;
+            previousName = context.Name;
+        }
+
+        parameterCount = (int)parameters;
+        stateCount = (int)state;
+        return layers;
+    }
+
+    private static void WarnAboutSoftmax(LayerContext[] contexts, List<DiagnosticInfo> diagnostics)
+    {
+        for (int i = 0; i < contexts.Length; i++)
+        {
+            LayerContext context = contexts[i];
+            if (context.Args.EffectiveActivation != Activation.Softmax)
+            {
+                continue;
+            }
+
+            if (i + 1 < contexts.Length)
+            {
+                context.Report(Descriptors.SoftmaxNotLast, context.Label, contexts[i + 1].Label);
+            }
+
+            // The next layer that computes something: dropout passes probabilities through unchanged.
+            LayerContext? next = contexts.Skip(i + 1).FirstOrDefault(c => c.Args.Kind != LayerKind.Dropout);
+            if (next?.Args.Kind.StandaloneActivation() is Activation applied)
+            {
+                next.Report(Descriptors.ActivationAfterSoftmax, next.Label, applied.ToString().ToLowerInvariant(), "'" + context.Name + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Inference;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators.Layers;
+
+/// <summary>Add: the previous layer's output plus an earlier layer's (same shape); shape unchanged, no weights.</summary>
+internal static class AddRule
+{
+    /// <summary>The name by which <c>Add</c> refers to the model input, as Keras' functional models call it.</summary>
+    public const string InputLayerName = "input_layer";
+
+    public static Shape? Infer(LayerContext c)
+    {
+        string from = c.Args.From ?? string.Empty;
+        if (!c.Earlier.TryGetValue(from, out var source))
+        {
+            string earlier = string.Join(", ", c.Earlier.OrderBy(e => e.Value.Index).Select(e => "'" + e.Key + "'"));
+            string problem = c.AllNames.TryGetValue(from, out int index)
+                ? "'" + from + "' is " + (index == c.Index ? "this layer itself" : "layer " + LayerContext.Format(index) + ", which comes after it") + "; Add can only use the output of an earlier layer"
+                : "no layer is named '" + from + "'";
+            c.Report(Descriptors.UnknownAddSource, c.Label, problem, "name one of the earlier layers: " + earlier);
+            return null;
+        }
+
+        if (source.Shape != c.Input)
+        {
+            c.Report(Descriptors.AddShapeMismatch, c.Label, c.Input.ToString(), c.Source, source.Shape.ToString(), source.Label, MismatchFix(c.Input, source.Shape));
+            return null;
+        }
+
+        c.ExtraInbound.Add(from);
+        return c.Input;
+    }
+
+    private static string MismatchFix(Shape mine, Shape theirs)
+    {
+        if (mine.IsImage && theirs.IsImage && mine.Height == theirs.Height && mine.Width == theirs.Width)
+        {
+            return "make the channels equal, e.g. project the earlier output with [Conv2D(" + LayerContext.Format(mine.Channels) + ", 1)] and add from that layer";
+        }
+
+        return "keep height and width equal on both paths (Padding = Padding.Same, no pooling or strides in between), or add from a layer after the same downsampling";
+    }
+}

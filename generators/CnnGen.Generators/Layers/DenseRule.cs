@@ -1,0 +1,44 @@
+using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Inference;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators.Layers;
+
+/// <summary>
+/// Dense: (in) → (units); kernel (in, units) + bias (units). CnnGen requires a flat input
+/// (Keras would apply Dense to the last axis of an image; in a classifier that is nearly always
+/// a forgotten [Flatten], so it is reported as CNN0022).
+/// </summary>
+internal static class DenseRule
+{
+    public static void Validate(LayerContext c)
+    {
+        c.RequirePositive("Units", c.Args.Units, "use the number of outputs you want, e.g. [Dense(10)] for ten classes");
+        c.RequireActivationAndInitializer();
+    }
+
+    public static Shape? Infer(LayerContext c)
+    {
+        Shape input = c.Input;
+        if (input.IsImage)
+        {
+            c.Report(Descriptors.ExpectsFlat, c.Label, input.ToString(), c.Source,
+                Shape.Flat((int)Math.Min(input.Size, int.MaxValue)).ToString(), Shape.Flat(input.Channels).ToString());
+            return null;
+        }
+
+        LayerArgs a = c.Args;
+        if (!c.RequireAddressable((long)input.Channels * a.Units, "kernel", "use fewer units, or reduce the input with pooling before [Flatten]"))
+        {
+            return null;
+        }
+
+        c.AddWeight("kernel", input.Channels, a.Units);
+        if (a.UseBias)
+        {
+            c.AddWeight("bias", a.Units);
+        }
+
+        return Shape.Flat(a.Units);
+    }
+}

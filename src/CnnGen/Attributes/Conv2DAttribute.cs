@@ -1,0 +1,51 @@
+namespace CnnGen;
+
+/// <summary>
+/// 2-D convolution (Keras <c>Conv2D</c>): <c>filters</c> kernels of size kernelHeight ×
+/// kernelWidth × input channels, HWIO layout, plus a bias per filter.
+/// Output height with <see cref="Padding.Valid"/>: <c>floor((H - kh) / s) + 1</c>; with
+/// <see cref="Padding.Same"/>: <c>ceil(H / s)</c>. Parameters: <c>kh·kw·C·filters + filters</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class Conv2DAttribute : WeightedLayerAttribute
+{
+    /// <summary>A square <paramref name="kernel"/> × <paramref name="kernel"/> convolution.</summary>
+    /// <param name="filters">Number of output channels (≥ 1).</param>
+    /// <param name="kernel">Kernel height and width (≥ 1).</param>
+    public Conv2DAttribute(int filters, int kernel) : this(filters, kernel, kernel) { }
+
+    /// <summary>A rectangular convolution.</summary>
+    /// <param name="filters">Number of output channels (≥ 1).</param>
+    /// <param name="kernelHeight">Kernel height (≥ 1).</param>
+    /// <param name="kernelWidth">Kernel width (≥ 1).</param>
+    public Conv2DAttribute(int filters, int kernelHeight, int kernelWidth)
+    {
+        Filters = filters;
+        KernelHeight = kernelHeight;
+        KernelWidth = kernelWidth;
+    }
+
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>Kernel height.</summary>
+    public int KernelHeight { get; }
+
+    /// <summary>Kernel width.</summary>
+    public int KernelWidth { get; }
+
+    /// <summary>Step of the window in both directions. Default 1.</summary>
+    public int Strides { get; set; } = LayerDefaults.Strides;
+
+    /// <summary>Border handling. Default <see cref="Padding.Valid"/>.</summary>
+    public Padding Padding { get; set; } = LayerDefaults.Padding;
+
+    /// <summary>Activation applied to the output. Default <see cref="Activation.Linear"/>.</summary>
+    public Activation Activation { get; set; } = LayerDefaults.Activation;
+
+    /// <summary>Whether a bias is added. Default <see langword="true"/>.</summary>
+    public bool UseBias { get; set; } = LayerDefaults.UseBias;
+
+    /// <summary>Kernel initializer. Default <see cref="Initializer.GlorotUniform"/>; biases start at zero.</summary>
+    public Initializer KernelInitializer { get; set; } = LayerDefaults.KernelInitializer;
+}
