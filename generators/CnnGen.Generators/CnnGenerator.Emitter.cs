@@ -126,7 +126,7 @@ public sealed partial class CnnGenerator
             w.Line("/// <returns>The summary text, lines ending in <c>\\n</c>.</returns>");
             Member(w, "public static string Summary() => Summary(global::CnnGen.SummaryTable.DefaultLineLength);");
 
-            Doc(w, "The model summary at a given width, as Keras' <c>summary(line_length)</c> (88 is what Keras prints in a wide terminal).");
+            w.Line("/// <summary>The model summary at a given width, as Keras' <c>summary(line_length=...)</c>; Keras uses 88 in a terminal of 92 columns or more.</summary>");
             w.Line("/// <param name=\"lineLength\">Table width in characters.</param>");
             w.Line("/// <returns>The summary text, lines ending in <c>\\n</c>.</returns>");
             Member(w, "public static string Summary(int lineLength) => global::CnnGen.SummaryTable.Render(" + Str(model.ClassName) + ", "

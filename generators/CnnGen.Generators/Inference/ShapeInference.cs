@@ -53,7 +53,7 @@ internal static class ShapeInference
         }
 
         List<LayerSpec>? layers = WalkShapes(contexts, input, out List<WeightSpec> weights, out int parameterCount, out int stateCount);
-        WarnAboutSoftmax(contexts, diagnostics);
+        WarnAboutSoftmax(contexts);
         if (layers is null || contexts.Any(c => c.HasErrors))
         {
             return null;
@@ -285,7 +285,7 @@ internal static class ShapeInference
         return layers;
     }
 
-    private static void WarnAboutSoftmax(LayerContext[] contexts, List<DiagnosticInfo> diagnostics)
+    private static void WarnAboutSoftmax(LayerContext[] contexts)
     {
         for (int i = 0; i < contexts.Length; i++)
         {
