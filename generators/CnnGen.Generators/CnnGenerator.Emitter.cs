@@ -77,32 +77,25 @@ public sealed partial class CnnGenerator
             Member(w, "public const int StateCount = " + Num(model.StateCount) + ";");
         }
 
-        private static void WriteLayers(IndentedWriter w, ModelSpec model)
-        {
-            Doc(w, "The layers in order, with their inferred output shapes and parameter counts.");
-            w.Line(GeneratedCode);
-            w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::CnnGen.LayerInfo> Layers { get; } =");
-            w.Line("[");
-            foreach (LayerSpec layer in model.Layers)
-            {
-                w.Line("    new(" + Str(layer.Name) + ", " + Str(layer.KerasType) + ", [" + List(layer.OutputShape.Dims) + "], "
-                    + Num(layer.Params) + ", " + Num(layer.TrainableParams) + "),");
-            }
+        private static void WriteLayers(IndentedWriter w, ModelSpec model) =>
+            WriteList(w, "The layers in order, with their inferred output shapes and parameter counts.", "LayerInfo", "Layers",
+                model.Layers.Select(layer => Str(layer.Name) + ", " + Str(layer.KerasType) + ", [" + List(layer.OutputShape.Dims) + "], "
+                    + Num(layer.Params) + ", " + Num(layer.TrainableParams)));
 
-            w.Line("];");
-            w.Line();
-        }
+        private static void WriteWeights(IndentedWriter w, ModelSpec model) =>
+            WriteList(w, "Where each weight lives: offsets into the parameter buffer (or, for state, the state buffer), Keras layouts.", "WeightInfo", "Weights",
+                model.Weights.Select(weight => Str(weight.Name) + ", [" + List(weight.Shape) + "], " + Num(weight.Offset) + ", " + Num(weight.Length) + ", "
+                    + Bool(weight.IsState) + ", " + Bool(weight.Trainable)));
 
-        private static void WriteWeights(IndentedWriter w, ModelSpec model)
+        private static void WriteList(IndentedWriter w, string doc, string type, string name, IEnumerable<string> constructorArguments)
         {
-            Doc(w, "Where each weight lives: offsets into the parameter buffer (or, for state, the state buffer), Keras layouts.");
+            Doc(w, doc);
             w.Line(GeneratedCode);
-            w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::CnnGen.WeightInfo> Weights { get; } =");
+            w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::CnnGen." + type + "> " + name + " { get; } =");
             w.Line("[");
-            foreach (WeightSpec weight in model.Weights)
+            foreach (string arguments in constructorArguments)
             {
-                w.Line("    new(" + Str(weight.Name) + ", [" + List(weight.Shape) + "], " + Num(weight.Offset) + ", " + Num(weight.Length) + ", "
-                    + Bool(weight.IsState) + ", " + Bool(weight.Trainable) + "),");
+                w.Line("    new(" + arguments + "),");
             }
 
             w.Line("];");

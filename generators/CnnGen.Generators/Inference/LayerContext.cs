@@ -110,6 +110,26 @@ internal sealed class LayerContext
         }
     }
 
+    /// <summary>The argument checks every convolution shares; <paramref name="filters"/> and
+    /// <paramref name="depthMultiplier"/> say which of those arguments the kind has.</summary>
+    public void ValidateConvolution(bool filters, bool depthMultiplier)
+    {
+        if (filters)
+        {
+            RequirePositive("Filters", Args.Filters, "use the number of output channels you want, e.g. 32");
+        }
+
+        RequireKernel();
+        if (depthMultiplier)
+        {
+            RequirePositive("DepthMultiplier", Args.DepthMultiplier, "use DepthMultiplier = 1 (the default) or more");
+        }
+
+        RequireStrides();
+        RequirePadding();
+        RequireActivationAndInitializer();
+    }
+
     public void RequireActivationAndInitializer()
     {
         if (!Enum.IsDefined(typeof(Activation), Args.Activation))

@@ -6,14 +6,7 @@ namespace CnnGen.Generators.Layers;
 /// <summary>Conv2D: (H, W, C) → (H', W', filters); kernel (kh, kw, C, filters) + bias (filters).</summary>
 internal static class Conv2DRule
 {
-    public static void Validate(LayerContext c)
-    {
-        c.RequirePositive("Filters", c.Args.Filters, "use the number of output channels you want, e.g. 32");
-        c.RequireKernel();
-        c.RequireStrides();
-        c.RequirePadding();
-        c.RequireActivationAndInitializer();
-    }
+    public static void Validate(LayerContext c) => c.ValidateConvolution(filters: true, depthMultiplier: false);
 
     public static Shape? Infer(LayerContext c)
     {

@@ -8,14 +8,7 @@ namespace CnnGen.Generators.Layers;
 /// </summary>
 internal static class DepthwiseConv2DRule
 {
-    public static void Validate(LayerContext c)
-    {
-        c.RequireKernel();
-        c.RequirePositive("DepthMultiplier", c.Args.DepthMultiplier, "use DepthMultiplier = 1 (the default) or more");
-        c.RequireStrides();
-        c.RequirePadding();
-        c.RequireActivationAndInitializer();
-    }
+    public static void Validate(LayerContext c) => c.ValidateConvolution(filters: false, depthMultiplier: true);
 
     public static Shape? Infer(LayerContext c)
     {

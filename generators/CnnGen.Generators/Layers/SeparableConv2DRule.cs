@@ -9,15 +9,7 @@ namespace CnnGen.Generators.Layers;
 /// </summary>
 internal static class SeparableConv2DRule
 {
-    public static void Validate(LayerContext c)
-    {
-        c.RequirePositive("Filters", c.Args.Filters, "use the number of output channels you want, e.g. 32");
-        c.RequireKernel();
-        c.RequirePositive("DepthMultiplier", c.Args.DepthMultiplier, "use DepthMultiplier = 1 (the default) or more");
-        c.RequireStrides();
-        c.RequirePadding();
-        c.RequireActivationAndInitializer();
-    }
+    public static void Validate(LayerContext c) => c.ValidateConvolution(filters: true, depthMultiplier: true);
 
     public static Shape? Infer(LayerContext c)
     {

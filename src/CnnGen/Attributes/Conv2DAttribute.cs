@@ -7,7 +7,7 @@ namespace CnnGen;
 /// <see cref="Padding.Same"/>: <c>ceil(H / s)</c>. Parameters: <c>kh·kw·C·filters + filters</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class Conv2DAttribute : WeightedLayerAttribute
+public sealed class Conv2DAttribute : ConvolutionAttribute
 {
     /// <summary>A square <paramref name="kernel"/> × <paramref name="kernel"/> convolution.</summary>
     /// <param name="filters">Number of output channels (≥ 1).</param>
@@ -18,34 +18,8 @@ public sealed class Conv2DAttribute : WeightedLayerAttribute
     /// <param name="filters">Number of output channels (≥ 1).</param>
     /// <param name="kernelHeight">Kernel height (≥ 1).</param>
     /// <param name="kernelWidth">Kernel width (≥ 1).</param>
-    public Conv2DAttribute(int filters, int kernelHeight, int kernelWidth)
-    {
-        Filters = filters;
-        KernelHeight = kernelHeight;
-        KernelWidth = kernelWidth;
-    }
+    public Conv2DAttribute(int filters, int kernelHeight, int kernelWidth) : base(kernelHeight, kernelWidth) => Filters = filters;
 
     /// <summary>Number of output channels.</summary>
     public int Filters { get; }
-
-    /// <summary>Kernel height.</summary>
-    public int KernelHeight { get; }
-
-    /// <summary>Kernel width.</summary>
-    public int KernelWidth { get; }
-
-    /// <summary>Step of the window in both directions. Default 1.</summary>
-    public int Strides { get; set; } = LayerDefaults.Strides;
-
-    /// <summary>Border handling. Default <see cref="Padding.Valid"/>.</summary>
-    public Padding Padding { get; set; } = LayerDefaults.Padding;
-
-    /// <summary>Activation applied to the output. Default <see cref="Activation.Linear"/>.</summary>
-    public Activation Activation { get; set; } = LayerDefaults.Activation;
-
-    /// <summary>Whether a bias is added. Default <see langword="true"/>.</summary>
-    public bool UseBias { get; set; } = LayerDefaults.UseBias;
-
-    /// <summary>Kernel initializer. Default <see cref="Initializer.GlorotUniform"/>; biases start at zero.</summary>
-    public Initializer KernelInitializer { get; set; } = LayerDefaults.KernelInitializer;
 }

@@ -1,3 +1,4 @@
+using CnnGen.Examples.Mnist;
 using CnnGen.SeedModels;
 
 namespace CnnGen.Tests.Models;
