@@ -255,6 +255,13 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0026_convolution_output_too_large_for_one_buffer()
+    {
+        var d = Expect("CNN0026", "[Input(20000, 20000, 1)]\n[Conv2D(64, 1)]\n[GlobalAvgPool2D]\npublic partial class M { }\n", "Conv2D(64, 1)");
+        Assert.Contains("[Conv2D] 'conv2d' (layer 0) output would hold 25600000000 values", d.GetMessage());
+    }
+
+    [Fact]
     public void CNN0101_softmax_before_the_last_layer_is_a_warning_and_the_model_still_generates()
     {
         string source = Usings + "[Input(8)]\n[Dense(4, Activation = Activation.Softmax)]\n[Dense(2)]\npublic partial class M { }\n";

@@ -235,7 +235,8 @@ internal static class ShapeInference
             context.RestoreImageFix = restoreImage;
             context.Earlier = earlier;
             context.AllNames = allNames;
-            if (InferLayer(context) is not Shape output)
+            if (InferLayer(context) is not Shape output
+                || !context.RequireAddressable(output.Size, "output", "reduce the image with pooling or strides, or use fewer filters"))
             {
                 return null;
             }

@@ -15,8 +15,7 @@ internal static class FlattenRule
             return null;
         }
 
-        return c.RequireAddressable(c.Input.Size, "output", "reduce the image with pooling or strides before [Flatten]")
-            ? Shape.Flat((int)c.Input.Size)
-            : null;
+        // The input's size was checked when the previous layer produced it.
+        return Shape.Flat((int)c.Input.Size);
     }
 }
