@@ -26,13 +26,15 @@ public sealed partial class CnnGenerator
                 w.Line();
             }
 
-            using (w.Block("partial class " + model.ClassName))
+            using (w.Block("partial class " + model.ClassName + " : global::CnnGen.Model"))
             {
                 WriteShapes(w, model);
                 WriteCounts(w, model);
                 WriteLayers(w, model);
                 WriteWeights(w, model);
                 WriteSummary(w, model);
+                w.Line();
+                ProgramEmitter.Write(w, model);
             }
 
             return w.ToString();

@@ -1,4 +1,5 @@
 using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Emit;
 using CnnGen.Generators.Inference;
 using CnnGen.Generators.Model;
 
@@ -41,4 +42,14 @@ internal static class DenseRule
 
         return Shape.Flat(a.Units);
     }
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "Dense.Forward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
+            + ProgramWriter.Act(l.Args.Activation) + ", " + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", p, "
+            + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+
+    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "Dense.Backward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
+            + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", "
+            + ProgramWriter.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
 }

@@ -1,3 +1,4 @@
+using CnnGen.Generators.Emit;
 using CnnGen.Generators.Inference;
 using CnnGen.Generators.Model;
 
@@ -25,6 +26,32 @@ internal static class Pool2DRule
 
         return Shape.Image(height, width, c.Input.Channels);
     }
+
+    public static string Geometry(LayerSpec l)
+    {
+        LayerArgs a = l.Args;
+        Shape i = l.InputShape, o = l.OutputShape;
+        bool global = l.Args.Kind == LayerKind.GlobalMaxPool2D;
+        int poolHeight = global ? i.Height : a.KernelHeight, poolWidth = global ? i.Width : a.KernelWidth;
+        int strideHeight = global ? 1 : a.Strides == 0 ? a.KernelHeight : a.Strides;
+        int strideWidth = global ? 1 : a.Strides == 0 ? a.KernelWidth : a.Strides;
+        int outHeight = global ? 1 : o.Height, outWidth = global ? 1 : o.Width;
+        int padTop = ProgramWriter.PadBefore(a.Padding, i.Height, outHeight, poolHeight, strideHeight);
+        int padLeft = ProgramWriter.PadBefore(a.Padding, i.Width, outWidth, poolWidth, strideWidth);
+        return "new(" + string.Join(", ", new[] { i.Height, i.Width, i.Channels, poolHeight, poolWidth, strideHeight, strideWidth, padTop, padLeft, outHeight, outWidth }
+            .Select(v => ProgramWriter.Num(v))) + ")";
+    }
+
+    /// <summary>Max and min pools (and global max pooling, a max pool over the whole image) run on the same kernel.</summary>
+    public static bool IsSelecting(LayerKind kind) => kind is LayerKind.MaxPool2D or LayerKind.MinPool2D or LayerKind.GlobalMaxPool2D;
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "Pool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", max: " + (l.Args.Kind == LayerKind.MinPool2D ? "false" : "true") + ", "
+            + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
+
+    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "Pool2D.Backward(" + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l)
+            + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
 }
 
 /// <summary>GlobalAvgPool2D, GlobalMaxPool2D: (H, W, C) → (C), no weights.</summary>

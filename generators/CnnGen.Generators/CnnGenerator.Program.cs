@@ -1,0 +1,171 @@
+using CnnGen.Generators.Emit;
+using CnnGen.Generators.Layers;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators;
+
+public sealed partial class CnnGenerator
+{
+    /// <summary>
+    /// Writes the model's executable half: the constructor and weight initialisation, the layer
+    /// geometries as constants, and the straight-line forward and backward programs (one kernel
+    /// call per layer, every size a literal), each layer's lines written by its own emitter.
+    /// </summary>
+    internal static class ProgramEmitter
+    {
+        private const string Workspace = "global::CnnGen.Engine.Workspace";
+
+        public static void Write(IndentedWriter w, ModelSpec model)
+        {
+            var program = new ProgramWriter(w, model);
+            WriteConstruction(w, model);
+            WriteGeometries(w, model);
+            string? unsupported = model.Layers.Where(l => !IsSupported(l.Args.Kind)).Select(Describe).FirstOrDefault();
+
+            w.Line("/// <inheritdoc/>");
+            using (w.Block("protected override void Forward(" + Workspace + " ws, int n, bool training)"))
+            {
+                if (unsupported is not null)
+                {
+                    w.Line(NotSupported(unsupported));
+                }
+                else
+                {
+                    w.Line("ws.Training = training;");
+                    w.Line("float[] p = Parameters;");
+                    foreach (LayerSpec layer in model.Layers)
+                    {
+                        w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
+                        EmitForward(program, layer);
+                    }
+                }
+            }
+
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            using (w.Block("protected override void Backward(" + Workspace + " ws, int n)"))
+            {
+                if (unsupported is not null)
+                {
+                    w.Line(NotSupported(unsupported));
+                }
+                else
+                {
+                    w.Line("float[] p = Parameters, g = Gradients;");
+                    foreach (LayerSpec layer in model.Layers.Reverse())
+                    {
+                        // Layers with no weights before them need no input gradient, and a layer
+                        // without weights of its own then has nothing to do.
+                        if (layer.Params == 0 && !program.NeedsInputGradient(layer))
+                        {
+                            continue;
+                        }
+
+                        w.Line("// " + Describe(layer) + (program.IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax
+                            ? ": the loss already differentiated the softmax" : string.Empty));
+                        EmitBackward(program, layer);
+                    }
+                }
+            }
+        }
+
+        private static bool IsSupported(LayerKind kind) => kind is LayerKind.Conv2D or LayerKind.Dense or LayerKind.Dropout or LayerKind.Flatten
+            or LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Softmax || Pool2DRule.IsSelecting(kind);
+
+        private static string NotSupported(string layer) =>
+            "throw new global::System.NotSupportedException(\"This version of CnnGen cannot run " + layer.Replace("\"", "\\\"")
+            + " yet: the shapes and summary are generated, training and inference are not.\");";
+
+        private static string Describe(LayerSpec layer) =>
+            "[" + layer.Args.Kind.Names().Attribute + "] '" + layer.Name + "' (layer " + ProgramWriter.Num(layer.Index) + ")";
+
+        private static void EmitForward(ProgramWriter w, LayerSpec layer)
+        {
+            switch (layer.Args.Kind)
+            {
+                case LayerKind.Conv2D: Conv2DRule.EmitForward(w, layer); break;
+                case LayerKind.Dense: DenseRule.EmitForward(w, layer); break;
+                case var kind when Pool2DRule.IsSelecting(kind): Pool2DRule.EmitForward(w, layer); break;
+                default: ElementwiseLayers.EmitForward(w, layer); break;
+            }
+        }
+
+        private static void EmitBackward(ProgramWriter w, LayerSpec layer)
+        {
+            switch (layer.Args.Kind)
+            {
+                case LayerKind.Conv2D: Conv2DRule.EmitBackward(w, layer); break;
+                case LayerKind.Dense: DenseRule.EmitBackward(w, layer); break;
+                case var kind when Pool2DRule.IsSelecting(kind): Pool2DRule.EmitBackward(w, layer); break;
+                default: ElementwiseLayers.EmitBackward(w, layer); break;
+            }
+        }
+
+        private static void WriteConstruction(IndentedWriter w, ModelSpec model)
+        {
+            string sizes(Func<LayerSpec, long> size) => string.Join(", ", model.Layers.Select(l => ProgramWriter.Num(size(l))));
+            w.Line("/// <summary>Creates the model with freshly initialised weights (Keras' initializers) drawn from <paramref name=\"seed\"/>.</summary>");
+            w.Line("/// <param name=\"seed\">Seed of the weights, the shuffling and the dropout masks: the same seed trains the same way.</param>");
+            using (w.Block("public " + model.ClassName + "(int seed = 0) : base(CreateInfo(), seed)"))
+            {
+                w.Line("InitializeWeights();");
+            }
+
+            w.Line();
+            w.Line("private static global::CnnGen.ModelInfo CreateInfo() => new(");
+            w.Line("    \"" + model.ClassName + "\", InputSize, OutputSize, ParameterCount, StateCount, Weights,");
+            w.Line("    OutputSizes: [" + sizes(l => l.OutputShape.Size) + "],");
+            w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind == LayerKind.Dropout ? l.OutputShape.Size : 0) + "],");
+            w.Line("    IndexSizes: [" + sizes(l => Pool2DRule.IsSelecting(l.Args.Kind) ? l.OutputShape.Size : 0) + "],");
+            w.Line("    OutputActivation: " + ProgramWriter.Act(model.Layers[model.Layers.Count - 1].Args.EffectiveActivation) + ");");
+            w.Line();
+            using (w.Block("private void InitializeWeights()"))
+            {
+                foreach (WeightSpec weight in model.Weights)
+                {
+                    LayerSpec layer = model.Layers.First(l => weight.Name.StartsWith(l.Name + "/", StringComparison.Ordinal));
+                    string buffer = "new global::System.Span<float>(" + (weight.IsState ? "State" : "Parameters") + ", " + ProgramWriter.Num(weight.Offset) + ", " + ProgramWriter.Num(weight.Length) + ")";
+                    string part = weight.Name.Substring(layer.Name.Length + 1);
+                    if (part.EndsWith("kernel", StringComparison.Ordinal))
+                    {
+                        (int fanIn, int fanOut) = Fans(weight.Shape);
+                        w.Line("global::CnnGen.Initializers.Fill(" + buffer + ", global::CnnGen.Initializer." + layer.Args.KernelInitializer + ", "
+                            + ProgramWriter.Num(fanIn) + ", " + ProgramWriter.Num(fanOut) + ", Random); // " + weight.Name);
+                    }
+                    else
+                    {
+                        string value = part is "gamma" or "moving_variance" ? "1f" : "0f";
+                        w.Line("global::CnnGen.Initializers.Constant(" + buffer + ", " + value + "); // " + weight.Name);
+                    }
+                }
+            }
+
+            w.Line();
+        }
+
+        // Keras: a matrix (in, out) has those fans; a convolution kernel (kh, kw, in, out) multiplies
+        // both by its receptive field kh·kw.
+        private static (int FanIn, int FanOut) Fans(EquatableArray<int> shape) =>
+            shape.Count == 2 ? (shape[0], shape[1]) : (shape[0] * shape[1] * shape[2], shape[0] * shape[1] * shape[3]);
+
+        private static void WriteGeometries(IndentedWriter w, ModelSpec model)
+        {
+            foreach (LayerSpec layer in model.Layers)
+            {
+                string? geometry = layer.Args.Kind switch
+                {
+                    LayerKind.Conv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Conv2DRule.Geometry(layer),
+                    var kind when Pool2DRule.IsSelecting(kind) => "global::CnnGen.Kernels.Pool2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Pool2DRule.Geometry(layer),
+                    _ => null,
+                };
+                if (geometry is not null)
+                {
+                    w.Line("// " + Describe(layer));
+                    w.Line("private static readonly " + geometry + ";");
+                }
+            }
+
+            w.Line();
+        }
+    }
+}

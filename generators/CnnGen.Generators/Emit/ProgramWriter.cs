@@ -1,0 +1,52 @@
+using System.Globalization;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators.Emit;
+
+/// <summary>
+/// What a layer's emitter needs to write its lines of the forward and backward program: the
+/// buffer expressions of its input and output, their gradients, and its weights' offsets.
+/// </summary>
+internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
+{
+    public const string Kernels = "global::CnnGen.Kernels.";
+
+    public IndentedWriter W { get; } = writer;
+
+    public ModelSpec Model { get; } = model;
+
+    public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Act(Activation activation) => "global::CnnGen.Activation." + activation;
+
+    public static string Input(LayerSpec layer) => layer.Index == 0 ? "ws.Input" : "ws.Outputs[" + Num(layer.Index - 1) + "]";
+
+    public static string Output(LayerSpec layer) => "ws.Outputs[" + Num(layer.Index) + "]";
+
+    public static string OutputGradient(LayerSpec layer) => "ws.Gradients[" + Num(layer.Index) + "]";
+
+    /// <summary>dL/dInput's buffer, or null when nothing before this layer has weights (the gradient would be unused).</summary>
+    public string? InputGradient(LayerSpec layer) => NeedsInputGradient(layer) ? "ws.Gradients[" + Num(layer.Index - 1) + "]" : null;
+
+    public bool NeedsInputGradient(LayerSpec layer) => Model.Layers.Take(layer.Index).Any(l => l.Params > 0);
+
+    /// <summary>n × the layer's output size, the number of values its output holds for the batch.</summary>
+    public static string OutputLength(LayerSpec layer) => "n * " + Num(layer.OutputShape.Size);
+
+    public string Offset(LayerSpec layer, string weight) =>
+        Model.Weights.FirstOrDefault(w => w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
+
+    public static string Geometry(LayerSpec layer) => "s_geometry" + Num(layer.Index);
+
+    /// <summary>The activation backward applies: none on a softmax output layer, whose softmax the loss differentiates.</summary>
+    public Activation BackwardActivation(LayerSpec layer) =>
+        IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax ? Activation.Linear : layer.Args.EffectiveActivation;
+
+    public bool IsLast(LayerSpec layer) => layer.Index == Model.Layers.Count - 1;
+
+    public void Line(string line) => W.Line(line);
+
+    /// <summary>TensorFlow's 'same' padding before the first row/column: floor(max((out − 1)·s + k − in, 0) / 2).</summary>
+    public static int PadBefore(Padding padding, int input, int output, int window, int stride) =>
+        padding == Padding.Same ? Math.Max(((output - 1) * stride) + window - input, 0) / 2 : 0;
+}

@@ -1,0 +1,60 @@
+using CnnGen.Generators.Emit;
+using CnnGen.Generators.Model;
+
+namespace CnnGen.Generators.Layers;
+
+/// <summary>
+/// Emitters of the layers that touch each value on its own: Flatten (a copy: NHWC is already
+/// row-major), Dropout (inverted, training only) and the stand-alone activations. Their shape
+/// rules are trivial (shape kept, or flattened by <see cref="FlattenRule"/>).
+/// </summary>
+internal static class ElementwiseLayers
+{
+    private const string Elementwise = ProgramWriter.Kernels + "Elementwise.";
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l)
+    {
+        string length = ProgramWriter.OutputLength(l);
+        string from = ProgramWriter.Input(l), to = ProgramWriter.Output(l);
+        switch (l.Args.Kind)
+        {
+            case LayerKind.Dropout:
+                w.Line("if (training)");
+                w.Line("    " + Elementwise + "DropoutForward(" + LayerContextFormat(l.Args.Rate) + ", Random, " + from + ", " + to + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
+                w.Line("else");
+                w.Line("    " + Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
+                break;
+            case LayerKind.Flatten:
+                w.Line(Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
+                break;
+            default:
+                w.Line(Elementwise + "ActivationForward(" + ProgramWriter.Act(l.Args.EffectiveActivation) + ", " + from + ", " + to + ", " + length + ", "
+                    + ProgramWriter.Num(l.OutputShape.Channels) + ");");
+                break;
+        }
+    }
+
+    public static void EmitBackward(ProgramWriter w, LayerSpec l)
+    {
+        string length = ProgramWriter.OutputLength(l);
+        string dy = ProgramWriter.OutputGradient(l), dx = w.InputGradient(l)!;
+        switch (l.Args.Kind)
+        {
+            case LayerKind.Dropout:
+                w.Line("if (ws.Training)");
+                w.Line("    " + Elementwise + "DropoutBackward(" + dy + ", " + dx + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
+                w.Line("else");
+                w.Line("    " + Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
+                break;
+            case LayerKind.Flatten:
+                w.Line(Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
+                break;
+            default:
+                w.Line(Elementwise + "ActivationBackward(" + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + ProgramWriter.Output(l) + ", " + dy + ", " + dx + ", "
+                    + length + ", " + ProgramWriter.Num(l.OutputShape.Channels) + ");");
+                break;
+        }
+    }
+
+    private static string LayerContextFormat(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}

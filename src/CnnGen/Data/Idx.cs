@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace CnnGen.Data;
+
+/// <summary>A file that is not a valid IDX file, or does not match its companion; the message names the file and the reason.</summary>
+public sealed class IdxFormatException(string message) : IOException(message);
+
+/// <summary>
+/// Reads IDX files, the format of the MNIST distribution (big-endian int32 magic, counts, then
+/// unsigned bytes), plain or gzip-compressed (detected from the content, not the name).
+/// </summary>
+public static class Idx
+{
+    /// <summary>Magic number of an image file (unsigned bytes, 3 dimensions).</summary>
+    public const int ImagesMagic = 2051;
+
+    /// <summary>Magic number of a label file (unsigned bytes, 1 dimension).</summary>
+    public const int LabelsMagic = 2049;
+
+    /// <summary>Reads an image file: count images of rows × columns bytes.</summary>
+    public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
+    {
+        byte[] data = ReadAll(path);
+        Header(data, path, ImagesMagic, "images (idx3)", 16);
+        int count = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4));
+        int rows = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(8));
+        int columns = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(12));
+        if (count < 0 || rows <= 0 || columns <= 0)
+        {
+            throw new IdxFormatException($"{path}: the header says {count} images of {rows}x{columns}, which is not a valid size.");
+        }
+
+        long expected = 16 + ((long)count * rows * columns);
+        Length(data, path, expected, $"{count} images of {rows}x{columns}");
+        return (data[16..(int)expected], count, rows, columns);
+    }
+
+    /// <summary>Reads a label file: count bytes.</summary>
+    public static byte[] ReadLabels(string path)
+    {
+        byte[] data = ReadAll(path);
+        Header(data, path, LabelsMagic, "labels (idx1)", 8);
+        int count = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4));
+        if (count < 0)
+        {
+            throw new IdxFormatException($"{path}: the header says {count} labels.");
+        }
+
+        Length(data, path, 8L + count, $"{count} labels");
+        return data[8..(8 + count)];
+    }
+
+    private static byte[] ReadAll(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} does not exist.", path);
+        }
+
+        byte[] raw = File.ReadAllBytes(path);
+        if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b)
+        {
+            return raw;
+        }
+
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
+            using var plain = new MemoryStream();
+            gzip.CopyTo(plain);
+            return plain.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new IdxFormatException($"{path}: the gzip data is corrupt or truncated ({e.Message}).");
+        }
+    }
+
+    private static void Header(byte[] data, string path, int magic, string kind, int headerLength)
+    {
+        if (data.Length < headerLength)
+        {
+            throw new IdxFormatException($"{path}: the file is {data.Length} bytes, too short for an IDX {kind} header ({headerLength} bytes).");
+        }
+
+        int found = BinaryPrimitives.ReadInt32BigEndian(data);
+        if (found != magic)
+        {
+            throw new IdxFormatException($"{path}: the magic number is {found}, not {magic}; this is not an IDX {kind} file.");
+        }
+    }
+
+    private static void Length(byte[] data, string path, long expected, string what)
+    {
+        if (data.Length < expected)
+        {
+            throw new IdxFormatException($"{path}: the file is truncated: {what} need {expected} bytes, but it has {data.Length}.");
+        }
+    }
+}
+
+/// <summary>Images scaled to [0, 1] (NHWC, one channel) with their labels.</summary>
+/// <param name="Images">Count × height × width values.</param>
+/// <param name="Labels">Class indices.</param>
+/// <param name="Height">Image height.</param>
+/// <param name="Width">Image width.</param>
+public sealed record LabeledImages(float[] Images, int[] Labels, int Height, int Width)
+{
+    /// <summary>Number of samples.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>The first <paramref name="count"/> samples.</summary>
+    public LabeledImages Take(int count)
+    {
+        count = Math.Min(count, Count);
+        return new(Images[..(count * Height * Width)], Labels[..count], Height, Width);
+    }
+}
+
+/// <summary>Loads MNIST-format data sets: <c>{prefix}-images-idx3-ubyte[.gz]</c> and <c>{prefix}-labels-idx1-ubyte[.gz]</c>.</summary>
+public static class Mnist
+{
+    /// <summary>Loads one split (<c>train</c> or <c>t10k</c>) from <paramref name="directory"/>.</summary>
+    /// <param name="directory">Where the files are (the bundled sample or the full MNIST files).</param>
+    /// <param name="prefix"><c>train</c> or <c>t10k</c>.</param>
+    /// <param name="classes">Labels must be below this (10 for digits).</param>
+    public static LabeledImages Load(string directory, string prefix, int classes = 10)
+    {
+        string images = Find(directory, prefix + "-images-idx3-ubyte");
+        string labelsPath = Find(directory, prefix + "-labels-idx1-ubyte");
+        (byte[] pixels, int count, int rows, int columns) = Idx.ReadImages(images);
+        byte[] labels = Idx.ReadLabels(labelsPath);
+        if (labels.Length != count)
+        {
+            throw new IdxFormatException($"{images} has {count} images but {labelsPath} has {labels.Length} labels.");
+        }
+
+        int bad = Array.FindIndex(labels, l => l >= classes);
+        if (bad >= 0)
+        {
+            throw new IdxFormatException($"{labelsPath}: label {bad} is {labels[bad]}, but there are {classes} classes (0 to {classes - 1}).");
+        }
+
+        var x = new float[pixels.Length];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            x[i] = pixels[i] / 255f;
+        }
+
+        return new LabeledImages(x, labels.Select(l => (int)l).ToArray(), rows, columns);
+    }
+
+    private static string Find(string directory, string name)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"The data directory {directory} does not exist.");
+        }
+
+        foreach (string candidate in new[] { name + ".gz", name })
+        {
+            string path = Path.Combine(directory, candidate);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        throw new FileNotFoundException($"{directory} has neither {name}.gz nor {name}; MNIST-format data needs both the images and the labels files.", Path.Combine(directory, name));
+    }
+}

@@ -1,0 +1,37 @@
+namespace CnnGen.Engine;
+
+/// <summary>
+/// Per-thread scratch buffers that grow on first use and are then reused, so that a training
+/// step allocates nothing once the first step has run.
+/// </summary>
+public sealed class Scratch
+{
+    private readonly float[][][] _buffers;
+
+    /// <summary>Creates scratch for <paramref name="threads"/> threads and <paramref name="slots"/> buffers each.</summary>
+    public Scratch(int threads, int slots)
+    {
+        _buffers = new float[threads][][];
+        for (int t = 0; t < threads; t++)
+        {
+            _buffers[t] = new float[slots][];
+            for (int s = 0; s < slots; s++)
+            {
+                _buffers[t][s] = [];
+            }
+        }
+    }
+
+    /// <summary>Buffer <paramref name="slot"/> of thread <paramref name="thread"/>, at least <paramref name="length"/> long.</summary>
+    public float[] Get(int thread, int slot, int length)
+    {
+        float[] buffer = _buffers[thread][slot];
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+            _buffers[thread][slot] = buffer;
+        }
+
+        return buffer;
+    }
+}

@@ -1,0 +1,69 @@
+using CnnGen.Kernels;
+
+namespace CnnGen.Engine;
+
+/// <summary>
+/// Every buffer a model needs to run a batch of up to <see cref="Capacity"/> samples, allocated
+/// once: the input, each layer's output and its gradient, dropout masks, pooling indices, the
+/// batch's labels, per-thread scratch and the reusable parallel jobs.
+/// </summary>
+public sealed class Workspace
+{
+    /// <summary>Allocates the buffers; sizes are per sample, as the generator computed them.</summary>
+    public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] maskSizes, int[] indexSizes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        Pool = pool;
+        Scratch = new Scratch(pool.Threads, slots: 8);
+        Input = new float[capacity * inputSize];
+        Outputs = outputSizes.Select(size => new float[capacity * size]).ToArray();
+        Gradients = outputSizes.Select(size => new float[capacity * size]).ToArray();
+        Masks = maskSizes.Select(size => new float[capacity * size]).ToArray();
+        Indices = indexSizes.Select(size => new int[capacity * size]).ToArray();
+        int outputSize = outputSizes[^1];
+        Labels = new int[capacity];
+        Targets = new float[capacity * outputSize];
+    }
+
+    /// <summary>Largest batch this workspace holds.</summary>
+    public int Capacity { get; }
+
+    /// <summary>The threads kernels run on.</summary>
+    public WorkerPool Pool { get; }
+
+    /// <summary>Per-thread scratch (im2col matrices, GEMM panels, partial gradients).</summary>
+    public Scratch Scratch { get; }
+
+    /// <summary>The batch's inputs, (n, input size).</summary>
+    public float[] Input { get; }
+
+    /// <summary>Each layer's output, (n, output size of the layer).</summary>
+    public float[][] Outputs { get; }
+
+    /// <summary>dL/d(each layer's output), same shapes as <see cref="Outputs"/>.</summary>
+    public float[][] Gradients { get; }
+
+    /// <summary>Dropout masks, per layer (empty for other layers).</summary>
+    public float[][] Masks { get; }
+
+    /// <summary>Pooling source indices, per layer (empty for other layers).</summary>
+    public int[][] Indices { get; }
+
+    /// <summary>Whether the last forward pass ran in training mode (dropout active); backward follows it.</summary>
+    public bool Training { get; set; }
+
+    /// <summary>The batch's class labels.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>The batch's one-hot targets (when training on one-hot data).</summary>
+    public float[] Targets { get; }
+
+    internal Gemm.GemmJob GemmJob { get; } = new();
+
+    internal Conv2D.ForwardJob Conv2DForward { get; } = new();
+
+    internal Conv2D.BackwardJob Conv2DBackward { get; } = new();
+
+    internal Pool2D.ForwardJob Pool2DForward { get; } = new();
+}

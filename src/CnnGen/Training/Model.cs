@@ -1,0 +1,324 @@
+using System.Diagnostics;
+using CnnGen.Engine;
+
+namespace CnnGen;
+
+/// <summary>What the generator knows about a model, handed to <see cref="Model"/>'s constructor.</summary>
+/// <param name="Name">The class name.</param>
+/// <param name="InputSize">Values per input sample.</param>
+/// <param name="OutputSize">Values per output sample (classes, for a classifier).</param>
+/// <param name="ParameterCount">Length of the parameter buffer.</param>
+/// <param name="StateCount">Length of the state buffer.</param>
+/// <param name="Weights">The parameter layout.</param>
+/// <param name="OutputSizes">Values per sample of each layer's output.</param>
+/// <param name="MaskSizes">Per layer, values per sample of its dropout mask (0 if none).</param>
+/// <param name="IndexSizes">Per layer, values per sample of its pooling indices (0 if none).</param>
+/// <param name="OutputActivation">The activation of the last layer.</param>
+public sealed record ModelInfo(
+    string Name, int InputSize, int OutputSize, int ParameterCount, int StateCount, IReadOnlyList<WeightInfo> Weights,
+    int[] OutputSizes, int[] MaskSizes, int[] IndexSizes, Activation OutputActivation);
+
+/// <summary>
+/// The runtime half of a generated model: parameters, the Keras-like training API
+/// (<see cref="Compile"/>, <c>Fit</c>,
+/// <see cref="Evaluate(float[], int[], int)"/>, <see cref="Predict"/>) and the batch loop. The
+/// generated subclass supplies the network itself: a straight-line forward and backward program
+/// with every size a constant.
+/// </summary>
+public abstract class Model : IDisposable
+{
+    private readonly List<(int Offset, int Length)> _trainable;
+    private WorkerPool? _pool;
+    private Workspace? _workspace;
+    private int _threads = Environment.ProcessorCount;
+
+    /// <summary>Allocates the buffers; the generated constructor then initialises the weights from <paramref name="seed"/>.</summary>
+    protected Model(ModelInfo info, int seed)
+    {
+        Info = info;
+        Parameters = new float[info.ParameterCount];
+        Gradients = new float[info.ParameterCount];
+        State = new float[info.StateCount];
+        Random = new Random(seed);
+        _trainable = info.Weights.Where(w => !w.IsState && w.Trainable).Select(w => (w.Offset, w.Length)).ToList();
+    }
+
+    /// <summary>Sizes and layout of this model.</summary>
+    public ModelInfo Info { get; }
+
+    /// <summary>All weights with gradients, in the order of <see cref="ModelInfo.Weights"/>.</summary>
+    public float[] Parameters { get; }
+
+    /// <summary>dL/dParameters of the last training step.</summary>
+    public float[] Gradients { get; }
+
+    /// <summary>Non-trainable state (BatchNorm moving statistics).</summary>
+    public float[] State { get; }
+
+    /// <summary>The optimizer given to <see cref="Compile"/>.</summary>
+    public Optimizer? Optimizer { get; private set; }
+
+    /// <summary>The loss given to <see cref="Compile"/>.</summary>
+    public Loss? Loss { get; private set; }
+
+    /// <summary>The seeded source of initial weights, shuffling and dropout masks.</summary>
+    protected Random Random { get; }
+
+    /// <summary>Threads used by the kernels (default: all cores). Set before training.</summary>
+    public int Threads
+    {
+        get => _threads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            if (value != _threads)
+            {
+                _threads = value;
+                _pool?.Dispose();
+                _pool = null;
+                _workspace = null;
+            }
+        }
+    }
+
+    /// <summary>Chooses the optimizer and loss, as Keras' <c>compile</c>; metrics are loss and accuracy.</summary>
+    public void Compile(Optimizer optimizer, Loss? loss = null)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        loss ??= Loss.CategoricalCrossentropy;
+        if (loss is CategoricalCrossentropyLoss cce)
+        {
+            if (cce.FromLogits && Info.OutputActivation == Activation.Softmax)
+            {
+                throw new InvalidOperationException($"{Info.Name} ends with a softmax, so its outputs are probabilities; use CategoricalCrossentropy without fromLogits.");
+            }
+
+            if (!cce.FromLogits && Info.OutputActivation != Activation.Softmax)
+            {
+                throw new InvalidOperationException($"Categorical cross-entropy needs probabilities, but {Info.Name}'s last layer applies {Info.OutputActivation}. "
+                    + "End the model with Activation = Activation.Softmax, or use new CategoricalCrossentropyLoss(FromLogits: true) for a linear output.");
+            }
+        }
+
+        optimizer.Build(Info.ParameterCount);
+        (Optimizer, Loss) = (optimizer, loss);
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="x"/> (n samples of <see cref="ModelInfo.InputSize"/> values, NHWC) with class
+    /// labels <paramref name="y"/>, as Keras' <c>fit</c>.
+    /// </summary>
+    /// <param name="x">Inputs, n × input size values.</param>
+    /// <param name="y">Class indices in [0, classes).</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Samples per step (Keras' default 32).</param>
+    /// <param name="validationSplit">Fraction of the data, taken from the end before shuffling, held out for validation.</param>
+    /// <param name="shuffle">Whether to shuffle the training samples every epoch.</param>
+    /// <param name="progress">Called after every batch.</param>
+    /// <param name="validationX">Validation inputs (instead of a split).</param>
+    /// <param name="validationY">Validation labels.</param>
+    /// <returns>Loss and accuracy per epoch.</returns>
+    public History Fit(float[] x, int[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
+        Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (!(validationSplit >= 0 && validationSplit < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "The validation split must be in [0, 1).");
+        }
+
+        if (Optimizer is null || Loss is not CategoricalCrossentropyLoss loss)
+        {
+            throw new InvalidOperationException($"Call Compile before Fit, e.g. model.Compile(new Adam()).");
+        }
+
+        int count = CheckData(x, y, nameof(x), nameof(y));
+        int validationCount = validationX is null ? (int)(count * validationSplit) : 0;
+        int trainCount = count - validationCount;
+        if (trainCount == 0)
+        {
+            throw new ArgumentException("No training samples are left after the validation split.", nameof(validationSplit));
+        }
+
+        if (validationX is not null)
+        {
+            CheckData(validationX, validationY ?? throw new ArgumentNullException(nameof(validationY)), nameof(validationX), nameof(validationY));
+        }
+
+        Workspace ws = GetWorkspace(batchSize);
+        int[] order = Enumerable.Range(0, trainCount).ToArray();
+        int batches = (trainCount + batchSize - 1) / batchSize;
+        var history = new History();
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            if (shuffle)
+            {
+                Random.Shuffle(order);
+            }
+
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int correct = 0, seen = 0;
+            for (int batch = 0; batch < batches; batch++)
+            {
+                int start = batch * batchSize;
+                int n = Math.Min(batchSize, trainCount - start);
+                Gather(x, y, order.AsSpan(start, n), ws);
+                (double batchLoss, int batchCorrect) = TrainBatch(ws, loss, n);
+                if (!double.IsFinite(batchLoss))
+                {
+                    throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
+                }
+
+                lossSum += batchLoss;
+                correct += batchCorrect;
+                seen += n;
+                progress?.Invoke(new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds));
+            }
+
+            (double Loss, double Accuracy)? validation = validationX is not null
+                ? Evaluate(validationX, validationY!, batchSize)
+                : validationCount > 0 ? EvaluateRange(x, y, trainCount, validationCount, batchSize) : null;
+            history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds));
+        }
+
+        return history;
+    }
+
+    /// <summary>Mean loss and accuracy on <paramref name="x"/> and <paramref name="y"/>, as Keras' <c>evaluate</c> (inference mode).</summary>
+    public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32)
+    {
+        int count = CheckData(x, y, nameof(x), nameof(y));
+        return EvaluateRange(x, y, 0, count, batchSize);
+    }
+
+    /// <summary>The model's outputs for <paramref name="x"/>, n × output size values (probabilities for a softmax classifier).</summary>
+    public float[] Predict(float[] x, int batchSize = 32)
+    {
+        int count = CheckInputs(x, nameof(x));
+        Workspace ws = GetWorkspace(batchSize);
+        var result = new float[count * Info.OutputSize];
+        for (int start = 0; start < count; start += ws.Capacity)
+        {
+            int n = Math.Min(ws.Capacity, count - start);
+            Array.Copy(x, start * Info.InputSize, ws.Input, 0, n * Info.InputSize);
+            Forward(ws, n, training: false);
+            Array.Copy(ws.Outputs[^1], 0, result, start * Info.OutputSize, n * Info.OutputSize);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// One training step on the first <paramref name="n"/> samples already in <see cref="Workspace.Input"/> and
+    /// <see cref="Workspace.Labels"/>: forward, loss, backward, optimizer update. Returns the loss summed over
+    /// the batch and the correct predictions. Allocates nothing.
+    /// </summary>
+    internal (double LossSum, int Correct) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n)
+    {
+        (double lossSum, int correct) = ComputeGradients(ws, loss, n, training: true);
+        Optimizer!.Step(Parameters, Gradients, _trainable);
+        return (lossSum, correct);
+    }
+
+    /// <summary>Forward and backward without updating: fills <see cref="Gradients"/> (for gradient checks and custom loops).</summary>
+    internal (double LossSum, int Correct) ComputeGradients(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool training)
+    {
+        Forward(ws, n, training);
+        var result = loss.Compute(ws.Outputs[^1], ws.Labels.AsSpan(0, n), default, ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+        Array.Clear(Gradients);
+        Backward(ws, n);
+        return result;
+    }
+
+    /// <summary>The workspace for batches of up to <paramref name="capacity"/> samples (kept while the capacity suffices).</summary>
+    public Workspace GetWorkspace(int capacity)
+    {
+        _pool ??= new WorkerPool(_threads);
+        if (_workspace is null || _workspace.Capacity < capacity)
+        {
+            _workspace = new Workspace(capacity, _pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes);
+        }
+
+        return _workspace;
+    }
+
+    /// <summary>The generated forward program: from <see cref="Workspace.Input"/> to every layer's output.</summary>
+    protected internal abstract void Forward(Workspace ws, int n, bool training);
+
+    /// <summary>The generated backward program: from dL/d(last output) to <see cref="Gradients"/>.</summary>
+    protected internal abstract void Backward(Workspace ws, int n);
+
+    private (double Loss, double Accuracy) EvaluateRange(float[] x, int[] y, int first, int count, int batchSize)
+    {
+        var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy;
+        Workspace ws = GetWorkspace(batchSize);
+        double lossSum = 0;
+        int correct = 0;
+        for (int start = 0; start < count; start += ws.Capacity)
+        {
+            int n = Math.Min(ws.Capacity, count - start);
+            Array.Copy(x, (first + start) * Info.InputSize, ws.Input, 0, n * Info.InputSize);
+            Array.Copy(y, first + start, ws.Labels, 0, n);
+            Forward(ws, n, training: false);
+            (double batchLoss, int batchCorrect) = loss.Compute(ws.Outputs[^1], ws.Labels.AsSpan(0, n), default, ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+            lossSum += batchLoss;
+            correct += batchCorrect;
+        }
+
+        return (lossSum / count, (double)correct / count);
+    }
+
+    private void Gather(float[] x, int[] y, ReadOnlySpan<int> indices, Workspace ws)
+    {
+        int size = Info.InputSize;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Array.Copy(x, indices[i] * size, ws.Input, i * size, size);
+            ws.Labels[i] = y[indices[i]];
+        }
+    }
+
+    private int CheckInputs(float[] x, string name)
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        if (x.Length % Info.InputSize != 0)
+        {
+            throw new ArgumentException($"{name} has {x.Length} values, which is not a whole number of {Info.Name} inputs of {Info.InputSize} values each.", name);
+        }
+
+        return x.Length / Info.InputSize;
+    }
+
+    private int CheckData(float[] x, int[] y, string xName, string yName)
+    {
+        int count = CheckInputs(x, xName);
+        ArgumentNullException.ThrowIfNull(y, yName);
+        if (y.Length != count)
+        {
+            throw new ArgumentException($"{xName} holds {count} samples but {yName} has {y.Length} labels.", yName);
+        }
+
+        for (int i = 0; i < y.Length; i++)
+        {
+            if ((uint)y[i] >= (uint)Info.OutputSize)
+            {
+                throw new ArgumentException($"{yName}[{i}] is {y[i]}, but {Info.Name} has {Info.OutputSize} classes (labels 0 to {Info.OutputSize - 1}).", yName);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Stops the kernel threads.</summary>
+    public void Dispose()
+    {
+        _pool?.Dispose();
+        _pool = null;
+        _workspace = null;
+        GC.SuppressFinalize(this);
+    }
+}

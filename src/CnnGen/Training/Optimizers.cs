@@ -1,0 +1,107 @@
+namespace CnnGen;
+
+/// <summary>Updates a model's parameters from their gradients. State (moments) is allocated when the model is compiled.</summary>
+public abstract class Optimizer
+{
+    /// <summary>The step size.</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>Steps taken so far (Keras' <c>iterations</c>).</summary>
+    public long Iterations { get; private set; }
+
+    /// <summary>Creates an optimizer.</summary>
+    protected Optimizer(double learningRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
+        LearningRate = learningRate;
+    }
+
+    internal void Step(float[] parameters, float[] gradients, IReadOnlyList<(int Offset, int Length)> trainable)
+    {
+        Iterations++;
+        foreach ((int offset, int length) in trainable)
+        {
+            Update(parameters.AsSpan(offset, length), gradients.AsSpan(offset, length), offset);
+        }
+    }
+
+    /// <summary>Allocates state for <paramref name="parameterCount"/> parameters.</summary>
+    protected internal abstract void Build(int parameterCount);
+
+    /// <summary>Updates one contiguous range of parameters; <paramref name="offset"/> locates the range's state.</summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset);
+}
+
+/// <summary>
+/// Adam with Keras' defaults and update: <c>m ← β₁m + (1−β₁)g</c>, <c>v ← β₂v + (1−β₂)g²</c>,
+/// <c>p ← p − α·m / (√v + ε)</c> with <c>α = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)</c>.
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    private float[] _m = [], _v = [];
+
+    /// <summary>Creates Adam (Keras defaults: 0.001, 0.9, 0.999, 1e-7).</summary>
+    public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : base(learningRate)
+    {
+        (Beta1, Beta2, Epsilon) = (beta1, beta2, epsilon);
+    }
+
+    /// <summary>Decay of the first moment.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Decay of the second moment.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Added to √v.</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected internal override void Build(int parameterCount) => (_m, _v) = (new float[parameterCount], new float[parameterCount]);
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+    {
+        long t = Iterations;
+        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        float b1 = (float)Beta1, b2 = (float)Beta2, eps = (float)Epsilon;
+        Span<float> m = _m.AsSpan(offset, parameters.Length), v = _v.AsSpan(offset, parameters.Length);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float g = gradients[i];
+            m[i] = (b1 * m[i]) + ((1 - b1) * g);
+            v[i] = (b2 * v[i]) + ((1 - b2) * g * g);
+            parameters[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + eps);
+        }
+    }
+}
+
+/// <summary>Stochastic gradient descent with Keras' momentum: <c>u ← μu − lr·g</c>, <c>p ← p + u</c>.</summary>
+public sealed class Sgd : Optimizer
+{
+    private float[] _velocity = [];
+
+    /// <summary>Creates SGD (Keras defaults: learning rate 0.01, no momentum).</summary>
+    public Sgd(double learningRate = 0.01, double momentum = 0) : base(learningRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(momentum);
+        Momentum = momentum;
+    }
+
+    /// <summary>Momentum μ in [0, 1).</summary>
+    public double Momentum { get; }
+
+    /// <inheritdoc/>
+    protected internal override void Build(int parameterCount) => _velocity = new float[parameterCount];
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+    {
+        float lr = (float)LearningRate, mu = (float)Momentum;
+        Span<float> u = _velocity.AsSpan(offset, parameters.Length);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            u[i] = (mu * u[i]) - (lr * gradients[i]);
+            parameters[i] += u[i];
+        }
+    }
+}
