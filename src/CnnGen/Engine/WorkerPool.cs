@@ -25,6 +25,7 @@ public sealed class WorkerPool : IDisposable
     private int _pending;
     private volatile bool _disposed;
     private Exception? _failure;
+    private readonly long[] _workerAllocations;
 
     /// <summary>Creates a pool.</summary>
     /// <param name="threads">Number of threads including the caller; 0 means <see cref="Environment.ProcessorCount"/>.</param>
@@ -34,6 +35,7 @@ public sealed class WorkerPool : IDisposable
         Threads = threads == 0 ? Environment.ProcessorCount : threads;
         _threads = new Thread[Threads - 1];
         _start = new SemaphoreSlim[Threads - 1];
+        _workerAllocations = new long[Threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
             int slot = i + 1;
@@ -45,6 +47,12 @@ public sealed class WorkerPool : IDisposable
 
     /// <summary>Number of threads, including the calling one.</summary>
     public int Threads { get; }
+
+    /// <summary>
+    /// Bytes the worker threads (not the caller) had allocated by the end of their last run, for
+    /// the test that a training step allocates nothing.
+    /// </summary>
+    internal long WorkerAllocatedBytes => _workerAllocations.Sum();
 
     /// <summary>Runs <paramref name="parts"/> parts of <paramref name="work"/> and returns when all are done.</summary>
     public void Run(IParallelWork work, int parts)
@@ -114,6 +122,7 @@ public sealed class WorkerPool : IDisposable
                 _failure = e;
             }
 
+            _workerAllocations[slot - 1] = GC.GetAllocatedBytesForCurrentThread();
             if (Interlocked.Decrement(ref _pending) == 0)
             {
                 _done.Set();

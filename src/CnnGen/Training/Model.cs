@@ -27,7 +27,7 @@ public sealed record ModelInfo(
 /// </summary>
 public abstract class Model : IDisposable
 {
-    private readonly List<(int Offset, int Length)> _trainable;
+    private readonly (int Offset, int Length)[] _trainable;
     private WorkerPool? _pool;
     private Workspace? _workspace;
     private int _threads = Environment.ProcessorCount;
@@ -40,7 +40,7 @@ public abstract class Model : IDisposable
         Gradients = new float[info.ParameterCount];
         State = new float[info.StateCount];
         Random = new Random(seed);
-        _trainable = info.Weights.Where(w => !w.IsState && w.Trainable).Select(w => (w.Offset, w.Length)).ToList();
+        _trainable = info.Weights.Where(w => !w.IsState && w.Trainable).Select(w => (w.Offset, w.Length)).ToArray();
     }
 
     /// <summary>Sizes and layout of this model.</summary>
@@ -247,10 +247,10 @@ public abstract class Model : IDisposable
     }
 
     /// <summary>The generated forward program: from <see cref="Workspace.Input"/> to every layer's output.</summary>
-    protected internal abstract void Forward(Workspace ws, int n, bool training);
+    protected abstract void Forward(Workspace ws, int n, bool training);
 
     /// <summary>The generated backward program: from dL/d(last output) to <see cref="Gradients"/>.</summary>
-    protected internal abstract void Backward(Workspace ws, int n);
+    protected abstract void Backward(Workspace ws, int n);
 
     private (double Loss, double Accuracy) EvaluateRange(float[] x, int[] y, int first, int count, int batchSize)
     {

@@ -16,7 +16,7 @@ public abstract class Optimizer
         LearningRate = learningRate;
     }
 
-    internal void Step(float[] parameters, float[] gradients, IReadOnlyList<(int Offset, int Length)> trainable)
+    internal void Step(float[] parameters, float[] gradients, (int Offset, int Length)[] trainable)
     {
         Iterations++;
         foreach ((int offset, int length) in trainable)

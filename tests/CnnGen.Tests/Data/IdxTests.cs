@@ -1,0 +1,121 @@
+using System.IO.Compression;
+using CnnGen.Data;
+
+namespace CnnGen.Tests.Data;
+
+/// <summary>The IDX loader reads MNIST (plain and gzip) and names the file and the reason for every bad input.</summary>
+public sealed class IdxTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cnngen-idx").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static byte[] Images(int count, int rows, int columns, int magic = Idx.ImagesMagic, int? payload = null)
+    {
+        var data = new List<byte>();
+        foreach (int value in new[] { magic, count, rows, columns })
+        {
+            data.AddRange(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(value)));
+        }
+
+        data.AddRange(Enumerable.Range(0, payload ?? (count * rows * columns)).Select(i => (byte)(i % 256)));
+        return [.. data];
+    }
+
+    private static byte[] Labels(params byte[] labels)
+    {
+        var data = new List<byte>();
+        data.AddRange(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Idx.LabelsMagic)));
+        data.AddRange(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(labels.Length)));
+        data.AddRange(labels);
+        return [.. data];
+    }
+
+    private void Write(string name, byte[] data, bool gzip = false)
+    {
+        string path = Path.Combine(_dir, name + (gzip ? ".gz" : string.Empty));
+        if (!gzip)
+        {
+            File.WriteAllBytes(path, data);
+            return;
+        }
+
+        using var file = File.Create(path);
+        using var zip = new GZipStream(file, CompressionLevel.Fastest);
+        zip.Write(data);
+    }
+
+    [Fact]
+    public void Bundled_sample_loads_with_8000_and_2000_digits_scaled_to_unit_range()
+    {
+        string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist-sample");
+        LabeledImages train = Mnist.Load(data, "train"), test = Mnist.Load(data, "t10k");
+        Assert.Equal((8000, 2000, 28, 28), (train.Count, test.Count, train.Height, train.Width));
+        Assert.Equal(8000 * 784, train.Images.Length);
+        Assert.InRange(train.Images.Max(), 0.99f, 1f);
+        Assert.Equal(Enumerable.Range(0, 10), train.Labels.Distinct().Order());
+    }
+
+    [Fact]
+    public void Plain_and_gzip_files_read_the_same()
+    {
+        Write("train-images-idx3-ubyte", Images(2, 2, 3), gzip: true);
+        Write("train-labels-idx1-ubyte", Labels(3, 7));
+        LabeledImages set = Mnist.Load(_dir, "train");
+        Assert.Equal([3, 7], set.Labels);
+        Assert.Equal(255 / 255f, set.Images[11] * 255 / 11, 1e-6f);
+    }
+
+    [Fact]
+    public void Wrong_magic_is_named()
+    {
+        Write("train-images-idx3-ubyte", Images(1, 2, 2, magic: 2049));
+        Write("train-labels-idx1-ubyte", Labels(1));
+        var error = Assert.Throws<IdxFormatException>(() => Mnist.Load(_dir, "train"));
+        Assert.Contains("train-images-idx3-ubyte: the magic number is 2049, not 2051", error.Message);
+    }
+
+    [Fact]
+    public void Truncated_file_is_named_with_the_sizes()
+    {
+        Write("train-images-idx3-ubyte", Images(3, 2, 2, payload: 10));
+        Write("train-labels-idx1-ubyte", Labels(1, 2, 3));
+        var error = Assert.Throws<IdxFormatException>(() => Mnist.Load(_dir, "train"));
+        Assert.Contains("truncated: 3 images of 2x2 need 28 bytes, but it has 26", error.Message);
+    }
+
+    [Fact]
+    public void Image_and_label_counts_must_agree()
+    {
+        Write("train-images-idx3-ubyte", Images(3, 2, 2));
+        Write("train-labels-idx1-ubyte", Labels(1, 2));
+        Assert.Contains("has 3 images but", Assert.Throws<IdxFormatException>(() => Mnist.Load(_dir, "train")).Message);
+    }
+
+    [Fact]
+    public void Labels_beyond_the_classes_are_named()
+    {
+        Write("train-images-idx3-ubyte", Images(2, 2, 2));
+        Write("train-labels-idx1-ubyte", Labels(1, 12));
+        Assert.Contains("label 1 is 12, but there are 10 classes", Assert.Throws<IdxFormatException>(() => Mnist.Load(_dir, "train")).Message);
+    }
+
+    [Fact]
+    public void Missing_files_say_which()
+    {
+        Write("train-images-idx3-ubyte", Images(1, 2, 2));
+        Assert.Contains("train-labels-idx1-ubyte", Assert.Throws<FileNotFoundException>(() => Mnist.Load(_dir, "train")).Message);
+        Assert.Throws<DirectoryNotFoundException>(() => Mnist.Load(Path.Combine(_dir, "nowhere"), "train"));
+    }
+
+    [Fact]
+    public void Corrupt_gzip_is_reported_as_a_format_error()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "train-images-idx3-ubyte.gz"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]);
+        Write("train-labels-idx1-ubyte", Labels(1));
+        // .NET's GZipStream ends a cut-off stream quietly, so the damage shows as a short file.
+        string message = Assert.Throws<IdxFormatException>(() => Mnist.Load(_dir, "train")).Message;
+        Assert.Contains("train-images-idx3-ubyte.gz: ", message);
+        Assert.True(message.Contains("corrupt", StringComparison.Ordinal) || message.Contains("too short", StringComparison.Ordinal), message);
+    }
+}

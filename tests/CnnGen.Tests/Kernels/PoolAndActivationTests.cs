@@ -1,0 +1,75 @@
+using CnnGen.Engine;
+using CnnGen.Kernels;
+
+namespace CnnGen.Tests.Kernels;
+
+/// <summary>Small cases worked by hand for pooling, activations and dropout.</summary>
+public class PoolAndActivationTests
+{
+    [Fact]
+    public void Max_pool_takes_each_window_maximum_and_routes_the_gradient_back()
+    {
+        // 4x4 single channel, 2x2 pool stride 2.
+        float[] x = [1, 5, 2, 0,
+                     3, 4, 8, 1,
+                     0, 0, 1, 1,
+                     9, 2, 1, 7];
+        var g = new Pool2DGeometry(4, 4, 1, 2, 2, 2, 2, 0, 0, 2, 2);
+        float[] y = new float[4];
+        int[] taken = new int[4];
+        using var pool = new WorkerPool(1);
+        Pool2D.Forward(new Workspace(1, pool, 16, [4], [0], [4]), g, true, x, y, taken, 1);
+        Assert.Equal([5f, 8f, 9f, 7f], y);
+
+        float[] dx = new float[16];
+        Pool2D.Backward(g, [10, 20, 30, 40], dx, taken, 1);
+        Assert.Equal(10f, dx[1]);
+        Assert.Equal(20f, dx[6]);
+        Assert.Equal(30f, dx[12]);
+        Assert.Equal(40f, dx[15]);
+        Assert.Equal(100f, dx.Sum());
+    }
+
+    [Fact]
+    public void Same_padded_pool_ignores_the_padding()
+    {
+        // 3x3 all negative, 2x2 pool stride 2 'same' → 2x2 output; padding (bottom/right) never wins.
+        float[] x = [-1, -2, -3, -4, -5, -6, -7, -8, -9];
+        var g = new Pool2DGeometry(3, 3, 1, 2, 2, 2, 2, 0, 0, 2, 2);
+        float[] y = new float[4];
+        using var pool = new WorkerPool(1);
+        Pool2D.Forward(new Workspace(1, pool, 9, [4], [0], [4]), g, true, x, y, new int[4], 1);
+        Assert.Equal([-1f, -3f, -7f, -9f], y);
+    }
+
+    [Fact]
+    public void Activations_match_their_formulas()
+    {
+        float[] values = [-2, 0, 3];
+        Activations.Forward(Activation.Relu, values, 3);
+        Assert.Equal([0f, 0f, 3f], values);
+
+        float[] sigmoid = [0, 2];
+        Activations.Forward(Activation.Sigmoid, sigmoid, 2);
+        Assert.Equal(0.5f, sigmoid[0], 1e-6f);
+        Assert.Equal(1 / (1 + MathF.Exp(-2)), sigmoid[1], 1e-6f);
+
+        float[] softmax = [1, 2, 3, 0, 0, 0];
+        Activations.Forward(Activation.Softmax, softmax, 3);
+        float z = MathF.Exp(1) + MathF.Exp(2) + MathF.Exp(3);
+        Assert.Equal(MathF.Exp(3) / z, softmax[2], 1e-6f);
+        Assert.Equal(1 / 3f, softmax[4], 1e-6f);
+    }
+
+    [Fact]
+    public void Dropout_is_inverted_and_keeps_about_one_minus_rate()
+    {
+        const int length = 100_000;
+        float[] x = Enumerable.Repeat(1f, length).ToArray(), y = new float[length], mask = new float[length];
+        Elementwise.DropoutForward(0.25, new Random(3), x, y, mask, length);
+
+        Assert.All(y, v => Assert.True(v == 0f || Math.Abs(v - (1 / 0.75f)) < 1e-6));
+        Assert.Equal(0.75, y.Count(v => v != 0) / (double)length, 0.01);
+        Assert.Equal(1.0, y.Average(), 0.01); // inverted: the expectation is unchanged
+    }
+}
