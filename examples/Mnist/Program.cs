@@ -54,7 +54,7 @@ static int Run(int epochs, int batchSize, string? dataDirectory, int seed, int t
     }
 
     Console.Write(MnistCnn.Summary());
-    AnsiConsole.MarkupLineInterpolated($"Training on {train.Count:N0} digits from [grey]{directory}[/], testing on {test.Count:N0}; batch {batchSize}, {threads} threads, seed {seed}.");
+    Console.WriteLine($"Training on {train.Count:N0} digits from {directory}, testing on {test.Count:N0}; batch {batchSize}, {threads} threads, seed {seed}.");
 
     using var model = new MnistCnn(seed) { Threads = threads };
     model.Compile(new Adam());

@@ -106,7 +106,7 @@ public abstract class Model : IDisposable
 
     /// <summary>
     /// Trains on <paramref name="x"/> (n samples of <see cref="ModelInfo.InputSize"/> values, NHWC) with class
-    /// labels <paramref name="y"/>, as Keras' <c>fit</c>.
+    /// labels <paramref name="y"/>, as Keras' <c>fit</c> with integer labels.
     /// </summary>
     /// <param name="x">Inputs, n × input size values.</param>
     /// <param name="y">Class indices in [0, classes).</param>
@@ -119,10 +119,33 @@ public abstract class Model : IDisposable
     /// <param name="validationY">Validation labels.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
     public History Fit(float[] x, int[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
-        Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null)
+        Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null) =>
+        FitCore(x, Targets.Of(y), epochs, batchSize, validationSplit, shuffle, progress, validationX,
+            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))));
+
+    /// <summary>
+    /// Trains on <paramref name="x"/> with one-hot (or any probability) targets <paramref name="y"/>,
+    /// n × classes values, as Keras' <c>fit</c> with <c>categorical_crossentropy</c>.
+    /// </summary>
+    /// <param name="x">Inputs, n × input size values.</param>
+    /// <param name="y">Target distributions, n × classes values.</param>
+    /// <param name="epochs">Passes over the data.</param>
+    /// <param name="batchSize">Samples per step (Keras' default 32).</param>
+    /// <param name="validationSplit">Fraction of the data, taken from the end before shuffling, held out for validation.</param>
+    /// <param name="shuffle">Whether to shuffle the training samples every epoch.</param>
+    /// <param name="progress">Called after every batch.</param>
+    /// <param name="validationX">Validation inputs (instead of a split).</param>
+    /// <param name="validationY">Validation targets.</param>
+    /// <returns>Loss and accuracy per epoch.</returns>
+    public History Fit(float[] x, float[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
+        Action<TrainingProgress>? progress = null, float[]? validationX = null, float[]? validationY = null) =>
+        FitCore(x, Targets.Of(y), epochs, batchSize, validationSplit, shuffle, progress, validationX,
+            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))));
+
+    private History FitCore(float[] x, Targets y, int epochs, int batchSize, double validationSplit, bool shuffle,
+        Action<TrainingProgress>? progress, float[]? validationX, Targets? validationY)
     {
         ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (!(validationSplit >= 0 && validationSplit < 1))
@@ -135,7 +158,7 @@ public abstract class Model : IDisposable
             throw new InvalidOperationException($"Call Compile before Fit, e.g. model.Compile(new Adam()).");
         }
 
-        int count = CheckData(x, y, nameof(x), nameof(y));
+        int count = CheckData(x, y, "x", "y");
         int validationCount = validationX is null ? (int)(count * validationSplit) : 0;
         int trainCount = count - validationCount;
         if (trainCount == 0)
@@ -145,7 +168,7 @@ public abstract class Model : IDisposable
 
         if (validationX is not null)
         {
-            CheckData(validationX, validationY ?? throw new ArgumentNullException(nameof(validationY)), nameof(validationX), nameof(validationY));
+            CheckData(validationX, validationY!.Value, "validationX", "validationY");
         }
 
         Workspace ws = GetWorkspace(batchSize);
@@ -167,7 +190,7 @@ public abstract class Model : IDisposable
                 int start = batch * batchSize;
                 int n = Math.Min(batchSize, trainCount - start);
                 Gather(x, y, order.AsSpan(start, n), ws);
-                (double batchLoss, int batchCorrect) = TrainBatch(ws, loss, n);
+                (double batchLoss, int batchCorrect) = TrainBatch(ws, loss, n, y.IsOneHot);
                 if (!double.IsFinite(batchLoss))
                 {
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
@@ -180,7 +203,7 @@ public abstract class Model : IDisposable
             }
 
             (double Loss, double Accuracy)? validation = validationX is not null
-                ? Evaluate(validationX, validationY!, batchSize)
+                ? EvaluateRange(validationX, validationY!.Value, 0, validationY.Value.Count(Info.OutputSize), batchSize)
                 : validationCount > 0 ? EvaluateRange(x, y, trainCount, validationCount, batchSize) : null;
             history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds));
         }
@@ -189,7 +212,12 @@ public abstract class Model : IDisposable
     }
 
     /// <summary>Mean loss and accuracy on <paramref name="x"/> and <paramref name="y"/>, as Keras' <c>evaluate</c> (inference mode).</summary>
-    public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32)
+    public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32) => Evaluate(x, Targets.Of(y), batchSize);
+
+    /// <summary>Mean loss and accuracy on <paramref name="x"/> and one-hot targets <paramref name="y"/> (inference mode).</summary>
+    public (double Loss, double Accuracy) Evaluate(float[] x, float[] y, int batchSize = 32) => Evaluate(x, Targets.Of(y), batchSize);
+
+    private (double Loss, double Accuracy) Evaluate(float[] x, Targets y, int batchSize)
     {
         int count = CheckData(x, y, nameof(x), nameof(y));
         return EvaluateRange(x, y, 0, count, batchSize);
@@ -217,18 +245,18 @@ public abstract class Model : IDisposable
     /// <see cref="Workspace.Labels"/>: forward, loss, backward, optimizer update. Returns the loss summed over
     /// the batch and the correct predictions. Allocates nothing.
     /// </summary>
-    internal (double LossSum, int Correct) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n)
+    internal (double LossSum, int Correct) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot = false)
     {
-        (double lossSum, int correct) = ComputeGradients(ws, loss, n, training: true);
+        (double lossSum, int correct) = ComputeGradients(ws, loss, n, training: true, oneHot);
         Optimizer!.Step(Parameters, Gradients, _trainable);
         return (lossSum, correct);
     }
 
     /// <summary>Forward and backward without updating: fills <see cref="Gradients"/> (for gradient checks and custom loops).</summary>
-    internal (double LossSum, int Correct) ComputeGradients(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool training)
+    internal (double LossSum, int Correct) ComputeGradients(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool training, bool oneHot = false)
     {
         Forward(ws, n, training);
-        var result = loss.Compute(ws.Outputs[^1], ws.Labels.AsSpan(0, n), default, ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+        var result = Compute(ws, loss, n, oneHot);
         Array.Clear(Gradients);
         Backward(ws, n);
         return result;
@@ -252,9 +280,14 @@ public abstract class Model : IDisposable
     /// <summary>The generated backward program: from dL/d(last output) to <see cref="Gradients"/>.</summary>
     protected abstract void Backward(Workspace ws, int n);
 
-    private (double Loss, double Accuracy) EvaluateRange(float[] x, int[] y, int first, int count, int batchSize)
+    // The loss reads the batch's labels or its one-hot targets, whichever the data has.
+    private (double LossSum, int Correct) Compute(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
+        loss.Compute(ws.Outputs[^1], oneHot ? default : ws.Labels.AsSpan(0, n), oneHot ? ws.Targets.AsSpan(0, n * Info.OutputSize) : default,
+            ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+
+    private (double Loss, double Accuracy) EvaluateRange(float[] x, Targets y, int first, int count, int batchSize)
     {
-        var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy;
+        var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)CnnGen.Loss.CategoricalCrossentropy;
         Workspace ws = GetWorkspace(batchSize);
         double lossSum = 0;
         int correct = 0;
@@ -262,9 +295,9 @@ public abstract class Model : IDisposable
         {
             int n = Math.Min(ws.Capacity, count - start);
             Array.Copy(x, (first + start) * Info.InputSize, ws.Input, 0, n * Info.InputSize);
-            Array.Copy(y, first + start, ws.Labels, 0, n);
+            y.CopyTo(ws, first + start, 0, n, Info.OutputSize);
             Forward(ws, n, training: false);
-            (double batchLoss, int batchCorrect) = loss.Compute(ws.Outputs[^1], ws.Labels.AsSpan(0, n), default, ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+            (double batchLoss, int batchCorrect) = Compute(ws, loss, n, y.IsOneHot);
             lossSum += batchLoss;
             correct += batchCorrect;
         }
@@ -272,13 +305,13 @@ public abstract class Model : IDisposable
         return (lossSum / count, (double)correct / count);
     }
 
-    private void Gather(float[] x, int[] y, ReadOnlySpan<int> indices, Workspace ws)
+    private void Gather(float[] x, Targets y, ReadOnlySpan<int> indices, Workspace ws)
     {
         int size = Info.InputSize;
         for (int i = 0; i < indices.Length; i++)
         {
             Array.Copy(x, indices[i] * size, ws.Input, i * size, size);
-            ws.Labels[i] = y[indices[i]];
+            y.CopyTo(ws, indices[i], i, 1, Info.OutputSize);
         }
     }
 
@@ -293,24 +326,54 @@ public abstract class Model : IDisposable
         return x.Length / Info.InputSize;
     }
 
-    private int CheckData(float[] x, int[] y, string xName, string yName)
+    private int CheckData(float[] x, Targets y, string xName, string yName)
     {
         int count = CheckInputs(x, xName);
-        ArgumentNullException.ThrowIfNull(y, yName);
-        if (y.Length != count)
+        if (y.Labels is { } labels)
         {
-            throw new ArgumentException($"{xName} holds {count} samples but {yName} has {y.Length} labels.", yName);
-        }
-
-        for (int i = 0; i < y.Length; i++)
-        {
-            if ((uint)y[i] >= (uint)Info.OutputSize)
+            if (labels.Length != count)
             {
-                throw new ArgumentException($"{yName}[{i}] is {y[i]}, but {Info.Name} has {Info.OutputSize} classes (labels 0 to {Info.OutputSize - 1}).", yName);
+                throw new ArgumentException($"{xName} holds {count} samples but {yName} has {labels.Length} labels.", yName);
             }
+
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if ((uint)labels[i] >= (uint)Info.OutputSize)
+                {
+                    throw new ArgumentException($"{yName}[{i}] is {labels[i]}, but {Info.Name} has {Info.OutputSize} classes (labels 0 to {Info.OutputSize - 1}).", yName);
+                }
+            }
+        }
+        else if (y.OneHot!.Length != count * Info.OutputSize)
+        {
+            throw new ArgumentException($"{xName} holds {count} samples, so one-hot {yName} needs {count} × {Info.OutputSize} = {count * Info.OutputSize} values, but has {y.OneHot.Length}.", yName);
         }
 
         return count;
+    }
+
+    /// <summary>Training targets: class indices or one-hot rows.</summary>
+    private readonly record struct Targets(int[]? Labels, float[]? OneHot)
+    {
+        public static Targets Of(int[] labels) => new(labels ?? throw new ArgumentNullException(nameof(labels)), null);
+
+        public static Targets Of(float[] oneHot) => new(null, oneHot ?? throw new ArgumentNullException(nameof(oneHot)));
+
+        public bool IsOneHot => OneHot is not null;
+
+        public int Count(int classes) => Labels?.Length ?? (OneHot!.Length / classes);
+
+        public void CopyTo(Workspace ws, int from, int to, int count, int classes)
+        {
+            if (Labels is not null)
+            {
+                Array.Copy(Labels, from, ws.Labels, to, count);
+            }
+            else
+            {
+                Array.Copy(OneHot!, from * classes, ws.Targets, to * classes, count * classes);
+            }
+        }
     }
 
     /// <summary>Stops the kernel threads.</summary>

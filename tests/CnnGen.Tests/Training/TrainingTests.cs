@@ -46,6 +46,29 @@ public class TrainingTests
     }
 
     [Fact]
+    public void One_hot_targets_train_exactly_as_integer_labels()
+    {
+        LabeledImages train = Digits.Value.Train.Take(200);
+        float[] oneHot = new float[200 * 10];
+        for (int i = 0; i < 200; i++)
+        {
+            oneHot[(i * 10) + train.Labels[i]] = 1;
+        }
+
+        using var byLabel = new TinyMnist(seed: 3) { Threads = 1 };
+        using var byOneHot = new TinyMnist(seed: 3) { Threads = 1 };
+        byLabel.Compile(new Adam());
+        byOneHot.Compile(new Adam());
+        History a = byLabel.Fit(train.Images, train.Labels, epochs: 1, batchSize: 50);
+        History b = byOneHot.Fit(train.Images, oneHot, epochs: 1, batchSize: 50);
+
+        Assert.Equal(byLabel.Parameters, byOneHot.Parameters);
+        Assert.Equal(a.Epochs[0].Loss, b.Epochs[0].Loss, 1e-9);
+        Assert.Equal(byLabel.Evaluate(train.Images, train.Labels), byOneHot.Evaluate(train.Images, oneHot));
+        Assert.Contains("needs 200 × 10 = 2000 values, but has 1999", Assert.Throws<ArgumentException>(() => byOneHot.Fit(train.Images, new float[1999])).Message);
+    }
+
+    [Fact]
     public void Validation_split_holds_out_the_last_samples_and_reports_them()
     {
         LabeledImages train = Digits.Value.Train.Take(400);
