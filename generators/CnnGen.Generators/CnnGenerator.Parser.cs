@@ -80,6 +80,10 @@ public sealed partial class CnnGenerator
                 IsPartial: declaration.Modifiers.Any(SyntaxKind.PartialKeyword),
                 ContainingType: symbol.ContainingType?.Name,
                 IsGeneric: symbol.IsGenericType,
+                Conflict: symbol.IsStatic ? "is static"
+                    : symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != "CnnGen.Model"
+                        ? "derives from '" + baseType.ToDisplayString() + "'"
+                        : null,
                 InputShape: new EquatableArray<int>(inputShape),
                 InputLocation: inputLocation,
                 LayerBeforeInput: layerBeforeInput,

@@ -63,6 +63,23 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0008_model_class_with_a_base_class()
+    {
+        var d = Expect("CNN0008", "public class Base { }\n[Input(4, 4, 1)]\n[Flatten]\npublic partial class Derived : Base { }\n", "Derived");
+        Assert.Equal(
+            "Model class 'Derived' derives from 'Demo.Base', but the generated half of a model derives from CnnGen.Model (which gives it Compile, Fit, Evaluate and Predict). "
+            + "Fix: remove the base class and hold what it provided in a field, or move the layers to a class of their own.",
+            d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0008_static_model_class()
+    {
+        var d = Expect("CNN0008", "[Input(4, 4, 1)]\n[Flatten]\npublic static partial class Holder { }\n", "Holder");
+        Assert.Contains("'Holder' is static", d.GetMessage());
+    }
+
+    [Fact]
     public void CNN0003_input_without_channels()
     {
         var d = Expect("CNN0003", "[Input(28, 28)]\n[Flatten]\npublic partial class M { }\n", "Input(28, 28)");

@@ -28,6 +28,10 @@ internal static class Descriptors
         "CNN0002", "Model class must be a top-level, non-generic class",
         "Model class '{0}' {1}; CnnGen models must be non-generic classes declared directly in a namespace. Fix: {2}.");
 
+    public static readonly DiagnosticDescriptor ModelClassCannotDeriveFromModel = Error(
+        "CNN0008", "Model class cannot take CnnGen's base class",
+        "Model class '{0}' {1}, but the generated half of a model derives from CnnGen.Model (which gives it Compile, Fit, Evaluate and Predict). Fix: {2}.");
+
     public static readonly DiagnosticDescriptor InvalidInput = Error(
         "CNN0003", "Invalid [Input] shape",
         "[Input({0})] on '{1}' {2}. Fix: {3}.");

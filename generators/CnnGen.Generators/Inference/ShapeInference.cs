@@ -95,6 +95,15 @@ internal static class ShapeInference
             return false;
         }
 
+        if (model.Conflict is { } conflict)
+        {
+            string fix = conflict == "is static"
+                ? "remove 'static': a model is an object holding its weights"
+                : "remove the base class and hold what it provided in a field, or move the layers to a class of their own";
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelClassCannotDeriveFromModel, model.ClassLocation, model.ClassName, conflict, fix));
+            return false;
+        }
+
         return true;
     }
 

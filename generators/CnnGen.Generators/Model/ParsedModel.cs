@@ -16,6 +16,7 @@ internal sealed record ParsedModel(
     bool IsPartial,
     string? ContainingType,
     bool IsGeneric,
+    string? Conflict,
     EquatableArray<int> InputShape,
     LocationInfo InputLocation,
     string? LayerBeforeInput,
