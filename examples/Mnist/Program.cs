@@ -15,15 +15,26 @@ var data = new Option<DirectoryInfo?>("--data")
 };
 var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, shuffling and dropout.", DefaultValueFactory = _ => 1 };
 var threads = new Option<int>("--threads") { Description = "CPU threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+var listDevices = new Option<bool>("--list-devices") { Description = "List the devices CnnGen finds on this machine (managed CPU, CUDA, OpenCL, ILGPU CPU accelerator) and exit." };
 var validationSplit = new Option<double>("--validation-split") { Description = "Fraction of the training data held out for validation, taken from the end (Keras' validation_split).", DefaultValueFactory = _ => 0.0 };
 
 var root = new RootCommand("Trains the MNIST CNN of the Keras examples with CnnGen on the CPU.")
 {
-    epochs, batchSize, data, seed, threads, validationSplit,
+    epochs, batchSize, data, seed, threads, validationSplit, listDevices,
 };
-root.SetAction(parse => Run(
+root.SetAction(parse => parse.GetValue(listDevices) ? ListDevices() : Run(
     parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(data)?.FullName, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(validationSplit)));
 return root.Parse(args).Invoke();
+
+static int ListDevices()
+{
+    foreach (DeviceInfo device in Devices.List())
+    {
+        Console.WriteLine(device);
+    }
+
+    return 0;
+}
 
 static int Run(int epochs, int batchSize, string? dataDirectory, int seed, int threads, double validationSplit)
 {
