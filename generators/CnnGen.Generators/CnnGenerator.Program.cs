@@ -14,6 +14,7 @@ public sealed partial class CnnGenerator
     internal static class ProgramEmitter
     {
         private const string Workspace = "global::CnnGen.Engine.Workspace";
+        private const string DeviceWorkspace = "global::CnnGen.Engine.DeviceWorkspace";
 
         public static void Write(IndentedWriter w, ModelSpec model)
         {
@@ -22,51 +23,66 @@ public sealed partial class CnnGenerator
             WriteGeometries(w, model);
             string? unsupported = model.Layers.Where(l => !IsSupported(l.Args.Kind)).Select(Describe).FirstOrDefault();
 
+            // The same kernel calls serve both backends: the CPU kernels take a Workspace of
+            // arrays, their ILGPU twins a DeviceWorkspace of device views (overloads).
+            WriteForward(w, program, model, Workspace, "Parameters", unsupported);
+            WriteBackward(w, program, model, Workspace, "Parameters", "Gradients", unsupported);
+            WriteForward(w, program, model, DeviceWorkspace, "ws.Parameters", unsupported);
+            WriteBackward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.ParameterGradients", unsupported);
+        }
+
+        private static void WriteForward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string? unsupported)
+        {
             w.Line("/// <inheritdoc/>");
-            using (w.Block("protected override void Forward(" + Workspace + " ws, int n, bool training)"))
+            using (w.Block("protected override void Forward(" + workspace + " ws, int n, bool training)"))
             {
                 if (unsupported is not null)
                 {
                     w.Line(NotSupported(unsupported));
+                    return;
                 }
-                else
+
+                w.Line("ws.Training = training;");
+                w.Line("var p = " + parameters + ";");
+                foreach (LayerSpec layer in model.Layers)
                 {
-                    w.Line("ws.Training = training;");
-                    w.Line("float[] p = Parameters;");
-                    foreach (LayerSpec layer in model.Layers)
-                    {
-                        w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
-                        EmitForward(program, layer);
-                    }
+                    w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
+                    EmitForward(program, layer);
                 }
             }
 
             w.Line();
+        }
+
+        private static void WriteBackward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string gradients, string? unsupported)
+        {
             w.Line("/// <inheritdoc/>");
-            using (w.Block("protected override void Backward(" + Workspace + " ws, int n)"))
+            using (w.Block("protected override void Backward(" + workspace + " ws, int n)"))
             {
                 if (unsupported is not null)
                 {
                     w.Line(NotSupported(unsupported));
+                    return;
                 }
-                else
-                {
-                    w.Line("float[] p = Parameters, g = Gradients;");
-                    foreach (LayerSpec layer in model.Layers.Reverse())
-                    {
-                        // Layers with no weights before them need no input gradient, and a layer
-                        // without weights of its own then has nothing to do.
-                        if (layer.Params == 0 && !program.NeedsInputGradient(layer))
-                        {
-                            continue;
-                        }
 
-                        w.Line("// " + Describe(layer) + (program.IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax
-                            ? ": the loss already differentiated the softmax" : string.Empty));
-                        EmitBackward(program, layer);
+                w.Line("var p = " + parameters + ";");
+                w.Line("var g = " + gradients + ";");
+                foreach (LayerSpec layer in model.Layers.Reverse())
+                {
+                    // Layers with no weights before them need no input gradient, and a layer
+                    // without weights of its own then has nothing to do.
+                    if (layer.Params == 0 && !program.NeedsInputGradient(layer))
+                    {
+                        continue;
                     }
+
+                    w.Line("// " + Describe(layer) + (program.IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax
+                        ? ": the loss already differentiated the softmax" : string.Empty));
+                    EmitBackward(program, layer);
                 }
             }
+
+            w.Line();
         }
 
         private static bool IsSupported(LayerKind kind) => kind is LayerKind.Conv2D or LayerKind.Dense or LayerKind.Dropout or LayerKind.Flatten

@@ -18,6 +18,8 @@ internal static class GeneratorHarness
     [
         .. Net100.References.All,
         MetadataReference.CreateFromFile(typeof(InputAttribute).Assembly.Location),
+        // The generated device program names ILGPU's ArrayView, as user projects see it through the CnnGen package.
+        MetadataReference.CreateFromFile(typeof(ILGPU.Index1D).Assembly.Location),
     ];
 
     public static CSharpCompilation Compilation(params string[] sources) =>
@@ -25,7 +27,9 @@ internal static class GeneratorHarness
             "UserModels",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: "Model" + i + ".cs")),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                // As the .NET SDK does: ILGPU was built against an older System.Runtime.
+                .WithSpecificDiagnosticOptions([new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
 
     public static GeneratorDriver Driver() =>
         CSharpGeneratorDriver.Create(

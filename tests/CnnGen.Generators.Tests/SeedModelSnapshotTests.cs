@@ -19,7 +19,7 @@ public class SeedModelSnapshotTests
         GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.SeedModel(file));
 
         Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Empty(run.CompileDiagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        Assert.Empty(run.CompileDiagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).Select(d => d.ToString()));
         var text = new StringBuilder();
         foreach (var source in run.Sources.OrderBy(s => s.HintName, StringComparer.Ordinal))
         {

@@ -20,7 +20,7 @@ internal static class ElementwiseLayers
         {
             case LayerKind.Dropout:
                 w.Line("if (training)");
-                w.Line("    " + Elementwise + "DropoutForward(" + LayerContextFormat(l.Args.Rate) + ", Random, " + from + ", " + to + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
+                w.Line("    " + Elementwise + "DropoutForward(ws, " + LayerContextFormat(l.Args.Rate) + ", NextDropoutSeed(), " + from + ", " + to + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
                 w.Line("else");
                 w.Line("    " + Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
                 break;
@@ -28,7 +28,7 @@ internal static class ElementwiseLayers
                 w.Line(Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
                 break;
             default:
-                w.Line(Elementwise + "ActivationForward(" + ProgramWriter.Act(l.Args.EffectiveActivation) + ", " + from + ", " + to + ", " + length + ", "
+                w.Line(Elementwise + "ActivationForward(ws, " + ProgramWriter.Act(l.Args.EffectiveActivation) + ", " + from + ", " + to + ", " + length + ", "
                     + ProgramWriter.Num(l.OutputShape.Channels) + ");");
                 break;
         }
@@ -42,7 +42,7 @@ internal static class ElementwiseLayers
         {
             case LayerKind.Dropout:
                 w.Line("if (ws.Training)");
-                w.Line("    " + Elementwise + "DropoutBackward(" + dy + ", " + dx + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
+                w.Line("    " + Elementwise + "DropoutBackward(ws, " + dy + ", " + dx + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
                 w.Line("else");
                 w.Line("    " + Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
                 break;
@@ -50,7 +50,7 @@ internal static class ElementwiseLayers
                 w.Line(Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
                 break;
             default:
-                w.Line(Elementwise + "ActivationBackward(" + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + ProgramWriter.Output(l) + ", " + dy + ", " + dx + ", "
+                w.Line(Elementwise + "ActivationBackward(ws, " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + ProgramWriter.Output(l) + ", " + dy + ", " + dx + ", "
                     + length + ", " + ProgramWriter.Num(l.OutputShape.Channels) + ");");
                 break;
         }

@@ -50,7 +50,7 @@ internal static class Pool2DRule
             + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "Pool2D.Backward(" + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l)
+        w.Line(ProgramWriter.Kernels + "Pool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l)
             + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
 }
 

@@ -31,7 +31,7 @@ public readonly record struct Conv2DGeometry(
 /// product with the kernel viewed as <c>(kh·kw·C, filters)</c>. Samples run in parallel.
 /// <see cref="ForwardReference"/> is the direct loop nest the tests hold it to.
 /// </summary>
-public static class Conv2D
+public static partial class Conv2D
 {
     // Scratch slots (0 and 1 are the GEMM's).
     private const int PatchSlot = 2, PatchGradientSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5;

@@ -6,7 +6,7 @@ namespace CnnGen.Kernels;
 /// Dense forward and backward on a batch: <c>y = f(x·W + b)</c> with x <c>(n, in)</c> and the
 /// kernel W <c>(in, units)</c>, as Keras lays it out. Each product runs on the pool's threads.
 /// </summary>
-public static class Dense
+public static partial class Dense
 {
     /// <summary>y = f(x·W + b); <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, int inputs, int units, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)

@@ -1,42 +1,44 @@
 using System.Numerics.Tensors;
+using CnnGen.Engine;
 
 namespace CnnGen.Kernels;
 
 /// <summary>Layers that touch each value on its own: Flatten (a copy: NHWC is already row-major), Dropout, stand-alone activations.</summary>
-public static class Elementwise
+public static partial class Elementwise
 {
     /// <summary>Flatten forward (and its backward, the same copy).</summary>
     public static void Copy(float[] from, float[] to, int length) => Array.Copy(from, to, length);
 
     /// <summary>
     /// Inverted dropout in training: each value is kept with probability 1 − rate and scaled by
-    /// 1 / (1 − rate); the mask (0 or the scale) is kept for backward. Random numbers come from
-    /// <paramref name="random"/> on the calling thread, so the mask depends only on the seed.
+    /// 1 / (1 − rate); the mask (0 or the scale) is kept for backward. Element i is kept when
+    /// <see cref="DeviceMath.Uniform"/>(seed, i) ≥ rate, the same rule the ILGPU kernels use.
     /// </summary>
-    public static void DropoutForward(double rate, Random random, float[] x, float[] y, float[] mask, int length)
+    public static void DropoutForward(Workspace ws, double rate, uint seed, float[] x, float[] y, float[] mask, int length)
     {
         float scale = (float)(1 / (1 - rate));
+        float threshold = (float)rate;
         for (int i = 0; i < length; i++)
         {
-            mask[i] = random.NextDouble() >= rate ? scale : 0f;
+            mask[i] = DeviceMath.Uniform(seed, i) >= threshold ? scale : 0f;
         }
 
         TensorPrimitives.Multiply(x.AsSpan(0, length), mask.AsSpan(0, length), y.AsSpan(0, length));
     }
 
     /// <summary>dx = dy ⊙ mask.</summary>
-    public static void DropoutBackward(float[] dy, float[] dx, float[] mask, int length) =>
+    public static void DropoutBackward(Workspace ws, float[] dy, float[] dx, float[] mask, int length) =>
         TensorPrimitives.Multiply(dy.AsSpan(0, length), mask.AsSpan(0, length), dx.AsSpan(0, length));
 
     /// <summary>A stand-alone activation layer: y = f(x).</summary>
-    public static void ActivationForward(Activation activation, float[] x, float[] y, int length, int rowLength)
+    public static void ActivationForward(Workspace ws, Activation activation, float[] x, float[] y, int length, int rowLength)
     {
         Array.Copy(x, y, length);
         Activations.Forward(activation, y.AsSpan(0, length), rowLength);
     }
 
     /// <summary>Its backward: dx = dy ⊙ f'(y).</summary>
-    public static void ActivationBackward(Activation activation, float[] y, float[] dy, float[] dx, int length, int rowLength)
+    public static void ActivationBackward(Workspace ws, Activation activation, float[] y, float[] dy, float[] dx, int length, int rowLength)
     {
         Activations.Backward(activation, y.AsSpan(0, length), dy.AsSpan(0, length), rowLength);
         Array.Copy(dy, dx, length);

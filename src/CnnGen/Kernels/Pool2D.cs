@@ -19,7 +19,7 @@ public readonly record struct Pool2DGeometry(
 /// Max and min pooling: forward keeps, per output, the input index it took (padding never
 /// wins, as in TensorFlow); backward routes each gradient to that index. Samples run in parallel.
 /// </summary>
-public static class Pool2D
+public static partial class Pool2D
 {
     /// <summary>Pools <paramref name="n"/> samples; <paramref name="taken"/> receives each output's source index within its sample.</summary>
     public static void Forward(Workspace ws, in Pool2DGeometry g, bool max, float[] x, float[] y, int[] taken, int n)
@@ -30,7 +30,7 @@ public static class Pool2D
     }
 
     /// <summary>dx = 0, then dx[taken] += dy.</summary>
-    public static void Backward(in Pool2DGeometry g, float[] dy, float[] dx, int[] taken, int n)
+    public static void Backward(Workspace ws, in Pool2DGeometry g, float[] dy, float[] dx, int[] taken, int n)
     {
         Array.Clear(dx, 0, n * g.InSize);
         for (int s = 0; s < n; s++)

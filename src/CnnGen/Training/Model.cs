@@ -25,7 +25,7 @@ public sealed record ModelInfo(
 /// generated subclass supplies the network itself: a straight-line forward and backward program
 /// with every size a constant.
 /// </summary>
-public abstract class Model : IDisposable
+public abstract partial class Model : IDisposable
 {
     private readonly (int Offset, int Length)[] _trainable;
     private WorkerPool? _pool;
@@ -63,6 +63,9 @@ public abstract class Model : IDisposable
 
     /// <summary>The seeded source of initial weights, shuffling and dropout masks.</summary>
     protected Random Random { get; }
+
+    /// <summary>The seed of the next dropout mask, drawn from <see cref="Random"/> (the generated program calls it once per dropout layer and step).</summary>
+    protected uint NextDropoutSeed() => (uint)Random.Next();
 
     /// <summary>Threads used by the kernels (default: all cores). Set before training.</summary>
     public int Threads
@@ -172,6 +175,7 @@ public abstract class Model : IDisposable
         }
 
         Workspace ws = GetWorkspace(batchSize);
+        UploadToDevice();
         int[] order = Enumerable.Range(0, trainCount).ToArray();
         int batches = (trainCount + batchSize - 1) / batchSize;
         var history = new History();
@@ -190,7 +194,7 @@ public abstract class Model : IDisposable
                 int start = batch * batchSize;
                 int n = Math.Min(batchSize, trainCount - start);
                 Gather(x, y, order.AsSpan(start, n), ws);
-                (double batchLoss, int batchCorrect) = TrainBatch(ws, loss, n, y.IsOneHot);
+                (double batchLoss, int batchCorrect) = _device is null ? TrainBatch(ws, loss, n, y.IsOneHot) : TrainBatchOnDevice(ws, loss, n, y.IsOneHot);
                 if (!double.IsFinite(batchLoss))
                 {
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
@@ -208,6 +212,7 @@ public abstract class Model : IDisposable
             history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds));
         }
 
+        DownloadFromDevice();
         return history;
     }
 
@@ -228,13 +233,21 @@ public abstract class Model : IDisposable
     {
         int count = CheckInputs(x, nameof(x));
         Workspace ws = GetWorkspace(batchSize);
+        UploadToDevice();
         var result = new float[count * Info.OutputSize];
         for (int start = 0; start < count; start += ws.Capacity)
         {
             int n = Math.Min(ws.Capacity, count - start);
             Array.Copy(x, start * Info.InputSize, ws.Input, 0, n * Info.InputSize);
-            Forward(ws, n, training: false);
-            Array.Copy(ws.Outputs[^1], 0, result, start * Info.OutputSize, n * Info.OutputSize);
+            if (_device is null)
+            {
+                Forward(ws, n, training: false);
+                Array.Copy(ws.Outputs[^1], 0, result, start * Info.OutputSize, n * Info.OutputSize);
+            }
+            else
+            {
+                PredictOnDevice(ws, n, result.AsSpan(start * Info.OutputSize, n * Info.OutputSize));
+            }
         }
 
         return result;
@@ -280,6 +293,18 @@ public abstract class Model : IDisposable
     /// <summary>The generated backward program: from dL/d(last output) to <see cref="Gradients"/>.</summary>
     protected abstract void Backward(Workspace ws, int n);
 
+    /// <summary>The same forward program on an ILGPU accelerator.</summary>
+    protected abstract void Forward(DeviceWorkspace ws, int n, bool training);
+
+    /// <summary>The same backward program on an ILGPU accelerator.</summary>
+    protected abstract void Backward(DeviceWorkspace ws, int n);
+
+    private (double LossSum, int Correct) EvaluateBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    {
+        Forward(ws, n, training: false);
+        return Compute(ws, loss, n, oneHot);
+    }
+
     // The loss reads the batch's labels or its one-hot targets, whichever the data has.
     private (double LossSum, int Correct) Compute(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
         loss.Compute(ws.Outputs[^1], oneHot ? default : ws.Labels.AsSpan(0, n), oneHot ? ws.Targets.AsSpan(0, n * Info.OutputSize) : default,
@@ -289,6 +314,7 @@ public abstract class Model : IDisposable
     {
         var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)CnnGen.Loss.CategoricalCrossentropy;
         Workspace ws = GetWorkspace(batchSize);
+        UploadToDevice();
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < count; start += ws.Capacity)
@@ -296,8 +322,7 @@ public abstract class Model : IDisposable
             int n = Math.Min(ws.Capacity, count - start);
             Array.Copy(x, (first + start) * Info.InputSize, ws.Input, 0, n * Info.InputSize);
             y.CopyTo(ws, first + start, 0, n, Info.OutputSize);
-            Forward(ws, n, training: false);
-            (double batchLoss, int batchCorrect) = Compute(ws, loss, n, y.IsOneHot);
+            (double batchLoss, int batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, y.IsOneHot) : EvaluateBatchOnDevice(ws, loss, n, y.IsOneHot);
             lossSum += batchLoss;
             correct += batchCorrect;
         }
@@ -382,6 +407,8 @@ public abstract class Model : IDisposable
         _pool?.Dispose();
         _pool = null;
         _workspace = null;
+        _device?.Dispose();
+        _device = null;
         GC.SuppressFinalize(this);
     }
 }

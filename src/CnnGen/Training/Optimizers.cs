@@ -25,6 +25,16 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>One step on an ILGPU accelerator, with the moments kept on the device.</summary>
+    internal void StepOn(Engine.DeviceModelState device, int parameterCount)
+    {
+        Iterations++;
+        UpdateOn(device, parameterCount);
+    }
+
+    /// <summary>Launches the update kernel for all parameters (frozen ones are masked on the device).</summary>
+    private protected abstract void UpdateOn(Engine.DeviceModelState device, int parameterCount);
+
     /// <summary>Allocates state for <paramref name="parameterCount"/> parameters.</summary>
     protected internal abstract void Build(int parameterCount);
 
@@ -57,6 +67,14 @@ public sealed class Adam : Optimizer
 
     /// <inheritdoc/>
     protected internal override void Build(int parameterCount) => (_m, _v) = (new float[parameterCount], new float[parameterCount]);
+
+    private protected override void UpdateOn(Engine.DeviceModelState device, int parameterCount)
+    {
+        long t = Iterations;
+        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        device.Kernels.Adam(parameterCount, new DeviceTraining.AdamStep(alpha, (float)Beta1, (float)Beta2, (float)Epsilon),
+            device.Parameters, device.ParameterGradients, device.FirstMoment, device.SecondMoment, device.Trainable);
+    }
 
     /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
@@ -92,6 +110,9 @@ public sealed class Sgd : Optimizer
 
     /// <inheritdoc/>
     protected internal override void Build(int parameterCount) => _velocity = new float[parameterCount];
+
+    private protected override void UpdateOn(Engine.DeviceModelState device, int parameterCount) =>
+        device.Kernels.Sgd(parameterCount, (float)LearningRate, (float)Momentum, device.Parameters, device.ParameterGradients, device.FirstMoment, device.Trainable);
 
     /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)

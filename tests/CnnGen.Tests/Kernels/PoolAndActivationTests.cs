@@ -22,7 +22,7 @@ public class PoolAndActivationTests
         Assert.Equal([5f, 8f, 9f, 7f], y);
 
         float[] dx = new float[16];
-        Pool2D.Backward(g, [10, 20, 30, 40], dx, taken, 1);
+        Pool2D.Backward(null!, g, [10, 20, 30, 40], dx, taken, 1);
         Assert.Equal(10f, dx[1]);
         Assert.Equal(20f, dx[6]);
         Assert.Equal(30f, dx[12]);
@@ -66,7 +66,7 @@ public class PoolAndActivationTests
     {
         const int length = 100_000;
         float[] x = Enumerable.Repeat(1f, length).ToArray(), y = new float[length], mask = new float[length];
-        Elementwise.DropoutForward(0.25, new Random(3), x, y, mask, length);
+        Elementwise.DropoutForward(null!, 0.25, 3u, x, y, mask, length);
 
         Assert.All(y, v => Assert.True(v == 0f || Math.Abs(v - (1 / 0.75f)) < 1e-6));
         Assert.Equal(0.75, y.Count(v => v != 0) / (double)length, 0.01);

@@ -1,0 +1,59 @@
+using CnnGen.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace CnnGen.Engine;
+
+/// <summary>
+/// Every ILGPU kernel CnnGen launches, loaded once per accelerator and kept (loading compiles).
+/// Geometries are <see cref="SpecializedValue{T}"/> arguments, so each layer's kernel is compiled
+/// with its sizes as constants.
+/// </summary>
+public sealed class DeviceKernels
+{
+    /// <summary>Loads the kernels for <paramref name="accelerator"/>.</summary>
+    public DeviceKernels(Accelerator accelerator)
+    {
+        Conv2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Conv2D.ForwardKernel);
+        Conv2DKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Conv2D.KernelGradientKernel);
+        Conv2DBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, int>(Conv2D.BiasGradientKernel);
+        Conv2DInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(Conv2D.InputGradientKernel);
+        DenseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Dense.ForwardKernel);
+        DenseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Dense.KernelGradientKernel);
+        DenseBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int>(Dense.BiasGradientKernel);
+        DenseInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(Dense.InputGradientKernel);
+        Pool2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<int>>(Pool2D.ForwardKernel);
+        Pool2DBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(Pool2D.BackwardKernel);
+        DropoutForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.DropoutForwardKernel);
+        Multiply = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.MultiplyKernel);
+        Activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.ActivateKernel);
+        ActivationDerivative = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.ActivationDerivativeKernel);
+        Softmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>>(Elementwise.SoftmaxKernel);
+        SoftmaxBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.SoftmaxBackwardKernel);
+        Loss = accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceTraining.LossSettings, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.LossKernel);
+        Adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceTraining.AdamStep, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.AdamKernel);
+        Sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.SgdKernel);
+    }
+
+#pragma warning disable CS1591 // One field per kernel, named after the method it launches.
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> Conv2DForward { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Conv2DKernelGradient { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, int> Conv2DBiasGradient { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> Conv2DInputGradient { get; }
+    public Action<Index1D, Dense.DenseShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> DenseForward { get; }
+    public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> DenseKernelGradient { get; }
+    public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int> DenseBiasGradient { get; }
+    public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> DenseInputGradient { get; }
+    public Action<Index1D, SpecializedValue<Pool2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<int>> Pool2DForward { get; }
+    public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>, ArrayView<int>> Pool2DBackward { get; }
+    public Action<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>> DropoutForward { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Multiply { get; }
+    public Action<Index1D, int, ArrayView<float>, ArrayView<float>> Activate { get; }
+    public Action<Index1D, int, ArrayView<float>, ArrayView<float>> ActivationDerivative { get; }
+    public Action<Index1D, int, ArrayView<float>> Softmax { get; }
+    public Action<Index1D, int, ArrayView<float>, ArrayView<float>> SoftmaxBackward { get; }
+    internal Action<Index1D, DeviceTraining.LossSettings, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Loss { get; }
+    internal Action<Index1D, DeviceTraining.AdamStep, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Adam { get; }
+    internal Action<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Sgd { get; }
+#pragma warning restore CS1591
+}

@@ -1,0 +1,129 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace CnnGen.Engine;
+
+/// <summary>
+/// A model on an ILGPU accelerator: the parameters, their gradients, the state and the optimizer's
+/// moments live on the device for the model's lifetime; a training step copies only the batch in
+/// and the per-sample loss and correctness out.
+/// </summary>
+public sealed class DeviceModelState : IDisposable
+{
+    private readonly List<MemoryBuffer> _buffers = [];
+
+    internal DeviceModelState(Accelerator accelerator, ModelInfo info, float[] trainableMask)
+    {
+        Accelerator = accelerator;
+        Kernels = new DeviceKernels(accelerator);
+        Parameters = Allocate(info.ParameterCount);
+        ParameterGradients = Allocate(info.ParameterCount);
+        State = Allocate(info.StateCount);
+        FirstMoment = Allocate(info.ParameterCount);
+        SecondMoment = Allocate(info.ParameterCount);
+        Trainable = Allocate(info.ParameterCount);
+        Trainable.SubView(0, trainableMask.Length).CopyFromCPU(trainableMask);
+    }
+
+    /// <summary>The accelerator.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Its loaded kernels.</summary>
+    public DeviceKernels Kernels { get; }
+
+    internal ArrayView<float> Parameters { get; }
+
+    internal ArrayView<float> ParameterGradients { get; }
+
+    internal ArrayView<float> State { get; }
+
+    internal ArrayView<float> FirstMoment { get; }
+
+    internal ArrayView<float> SecondMoment { get; }
+
+    internal ArrayView<float> Trainable { get; }
+
+    internal ArrayView<float> Allocate(int length) => Track(Accelerator.Allocate1D<float>(Math.Max(length, 1))).View;
+
+    internal ArrayView<int> AllocateInts(int length) => Track(Accelerator.Allocate1D<int>(Math.Max(length, 1))).View;
+
+    private T Track<T>(T buffer)
+        where T : MemoryBuffer
+    {
+        _buffers.Add(buffer);
+        return buffer;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (MemoryBuffer buffer in _buffers)
+        {
+            buffer.Dispose();
+        }
+
+        _buffers.Clear();
+    }
+}
+
+/// <summary>The device buffers for batches of up to <see cref="Capacity"/> samples; the device twin of <see cref="Workspace"/>.</summary>
+public sealed class DeviceWorkspace
+{
+    internal DeviceWorkspace(DeviceModelState state, ModelInfo info, int capacity)
+    {
+        Model = state;
+        Capacity = capacity;
+        Input = state.Allocate(capacity * info.InputSize);
+        Outputs = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
+        Gradients = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
+        Masks = info.MaskSizes.Select(size => state.Allocate(capacity * size)).ToArray();
+        Indices = info.IndexSizes.Select(size => state.AllocateInts(capacity * size)).ToArray();
+        Labels = state.AllocateInts(capacity);
+        Targets = state.Allocate(capacity * info.OutputSize);
+        Losses = state.Allocate(capacity);
+        Correct = state.Allocate(capacity);
+    }
+
+    internal DeviceModelState Model { get; }
+
+    /// <summary>The accelerator.</summary>
+    public Accelerator Accelerator => Model.Accelerator;
+
+    /// <summary>Its loaded kernels.</summary>
+    public DeviceKernels Kernels => Model.Kernels;
+
+    /// <summary>Largest batch.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Whether the last forward pass was in training mode.</summary>
+    public bool Training { get; set; }
+
+    /// <summary>The batch's inputs.</summary>
+    public ArrayView<float> Input { get; }
+
+    /// <summary>Each layer's output.</summary>
+    public ArrayView<float>[] Outputs { get; }
+
+    /// <summary>dL/d(each layer's output).</summary>
+    public ArrayView<float>[] Gradients { get; }
+
+    /// <summary>Dropout masks per layer.</summary>
+    public ArrayView<float>[] Masks { get; }
+
+    /// <summary>Pooling source indices per layer.</summary>
+    public ArrayView<int>[] Indices { get; }
+
+    /// <summary>The model's parameters on the device.</summary>
+    public ArrayView<float> Parameters => Model.Parameters;
+
+    /// <summary>dL/dParameters on the device.</summary>
+    public ArrayView<float> ParameterGradients => Model.ParameterGradients;
+
+    internal ArrayView<int> Labels { get; }
+
+    internal ArrayView<float> Targets { get; }
+
+    internal ArrayView<float> Losses { get; }
+
+    internal ArrayView<float> Correct { get; }
+}

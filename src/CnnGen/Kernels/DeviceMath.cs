@@ -1,0 +1,41 @@
+using ILGPU.Algorithms;
+
+namespace CnnGen.Kernels;
+
+/// <summary>
+/// Scalar helpers shared by the ILGPU kernels (they compile for CUDA, OpenCL and the ILGPU CPU
+/// accelerator): activations, their derivatives written in terms of the output, and the dropout
+/// hash, which the managed CPU backend uses too so that both backends drop the same values.
+/// </summary>
+public static class DeviceMath
+{
+    /// <summary>f(z) for the element-wise activations (softmax is applied per row elsewhere).</summary>
+    public static float Activate(float z, int activation) => (Activation)activation switch
+    {
+        Activation.Relu => z > 0 ? z : 0,
+        Activation.Sigmoid => 1f / (1f + XMath.Exp(-z)),
+        Activation.Tanh => 1f - (2f / (XMath.Exp(2f * z) + 1f)),
+        _ => z,
+    };
+
+    /// <summary>f'(z) expressed with y = f(z); 1 for linear and for softmax (handled per row).</summary>
+    public static float Derivative(float y, int activation) => (Activation)activation switch
+    {
+        Activation.Relu => y > 0 ? 1 : 0,
+        Activation.Sigmoid => y * (1 - y),
+        Activation.Tanh => 1 - (y * y),
+        _ => 1,
+    };
+
+    /// <summary>
+    /// A uniform number in [0, 1) from a 32-bit seed and an element index (a PCG-style integer
+    /// hash): counter-based, so any thread on any backend computes the same mask element.
+    /// </summary>
+    public static float Uniform(uint seed, int index)
+    {
+        uint state = (uint)index * 747796405u + seed * 2891336453u + 1442695041u;
+        uint word = ((state >> (int)((state >> 28) + 4u)) ^ state) * 277803737u;
+        word = (word >> 22) ^ word;
+        return (word >> 8) * (1f / 16777216f);
+    }
+}

@@ -1,0 +1,194 @@
+using CnnGen.Engine;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace CnnGen;
+
+/// <summary>The model on an ILGPU accelerator (CUDA, OpenCL, or ILGPU's CPU emulator).</summary>
+public abstract partial class Model
+{
+    private DeviceSession? _device;
+    private Device _deviceKind = Device.Cpu;
+
+    /// <summary>
+    /// Where the model trains and predicts: <see cref="CnnGen.Device.Cpu"/> (the default), <see cref="CnnGen.Device.Cuda"/>,
+    /// <see cref="CnnGen.Device.OpenCL"/>, <see cref="CnnGen.Device.IlgpuCpu"/> or <see cref="CnnGen.Device.Auto"/> (CUDA, then
+    /// OpenCL, then the CPU). Setting a device that is not on this machine throws
+    /// <see cref="DeviceNotFoundException"/>, naming the devices that are. Weights are kept in
+    /// <see cref="Parameters"/> between calls; optimizer moments stay with the device they were made on.
+    /// </summary>
+    public Device Device
+    {
+        get => _deviceKind;
+        set
+        {
+            DeviceInfo resolved = Devices.Resolve(value);
+            if (resolved.Kind == _deviceKind)
+            {
+                return;
+            }
+
+            _device?.Dispose();
+            _device = resolved.Kind == Device.Cpu ? null : new DeviceSession(resolved.Kind, Info, TrainableMask());
+            _deviceKind = resolved.Kind;
+        }
+    }
+
+    private float[] TrainableMask()
+    {
+        var mask = new float[Info.ParameterCount];
+        foreach ((int offset, int length) in _trainable)
+        {
+            mask.AsSpan(offset, length).Fill(1f);
+        }
+
+        return mask;
+    }
+
+    private void UploadToDevice()
+    {
+        if (_device is not null)
+        {
+            _device.State.Parameters.SubView(0, Parameters.Length).CopyFromCPU(Parameters);
+            _device.State.State.SubView(0, State.Length).CopyFromCPU(State);
+        }
+    }
+
+    private void DownloadFromDevice()
+    {
+        if (_device is not null)
+        {
+            _device.State.Parameters.SubView(0, Parameters.Length).CopyToCPU(Parameters);
+            _device.State.State.SubView(0, State.Length).CopyToCPU(State);
+            _device.State.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
+        }
+    }
+
+    private (double LossSum, int Correct) TrainBatchOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    {
+        DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
+        Forward(ws, n, training: true);
+        LaunchLoss(ws, loss, n, oneHot);
+        ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
+        Backward(ws, n);
+        Optimizer!.StepOn(ws.Model, Info.ParameterCount);
+        return DownloadMetrics(ws, n);
+    }
+
+    /// <summary>Forward, loss and backward on the device, gradients copied back into <see cref="Gradients"/> (for parity tests).</summary>
+    internal (double LossSum, int Correct) ComputeGradientsOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool training)
+    {
+        UploadToDevice();
+        DeviceWorkspace ws = DeviceBatch(host, n, oneHot: false);
+        Forward(ws, n, training);
+        LaunchLoss(ws, loss, n, oneHot: false);
+        ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
+        Backward(ws, n);
+        var result = DownloadMetrics(ws, n);
+        ws.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
+        return result;
+    }
+
+    private (double LossSum, int Correct) EvaluateBatchOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    {
+        DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
+        Forward(ws, n, training: false);
+        LaunchLoss(ws, loss, n, oneHot);
+        return DownloadMetrics(ws, n);
+    }
+
+    private void PredictOnDevice(Workspace host, int n, Span<float> result)
+    {
+        DeviceWorkspace ws = DeviceBatch(host, n, oneHot: false);
+        Forward(ws, n, training: false);
+        ws.Accelerator.Synchronize();
+        ws.Outputs[^1].SubView(0, result.Length).CopyToCPU(ref result[0], result.Length);
+    }
+
+    // Copies the batch in: the only host-to-device traffic of a step.
+    private DeviceWorkspace DeviceBatch(Workspace host, int n, bool oneHot)
+    {
+        DeviceWorkspace ws = _device!.Workspace(host.Capacity);
+        ws.Input.SubView(0, n * Info.InputSize).CopyFromCPU(ref host.Input[0], n * Info.InputSize);
+        if (oneHot)
+        {
+            ws.Targets.SubView(0, n * Info.OutputSize).CopyFromCPU(ref host.Targets[0], n * Info.OutputSize);
+        }
+        else
+        {
+            ws.Labels.SubView(0, n).CopyFromCPU(ref host.Labels[0], n);
+        }
+
+        return ws;
+    }
+
+    private void LaunchLoss(DeviceWorkspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
+        ws.Kernels.Loss(n, new DeviceTraining.LossSettings(Info.OutputSize, loss.FromLogits ? 1 : 0, oneHot ? 1 : 0, 1f / n),
+            ws.Outputs[^1], ws.Labels, ws.Targets, ws.Gradients[^1], ws.Losses, ws.Correct);
+
+    // Copies the per-sample loss and correctness out: the only device-to-host traffic of a step.
+    private (double LossSum, int Correct) DownloadMetrics(DeviceWorkspace ws, int n)
+    {
+        ws.Accelerator.Synchronize();
+        float[] losses = _device!.HostLosses, correct = _device.HostCorrect;
+        ws.Losses.SubView(0, n).CopyToCPU(ref losses[0], n);
+        ws.Correct.SubView(0, n).CopyToCPU(ref correct[0], n);
+        double lossSum = 0;
+        int hits = 0;
+        for (int i = 0; i < n; i++)
+        {
+            lossSum += losses[i];
+            hits += correct[i] > 0 ? 1 : 0;
+        }
+
+        return (lossSum, hits);
+    }
+
+    /// <summary>The ILGPU context, accelerator, device-resident model state and workspace; disposed in reverse order.</summary>
+    private sealed class DeviceSession : IDisposable
+    {
+        private readonly Context _context;
+        private readonly Accelerator _accelerator;
+        private readonly ModelInfo _info;
+        private DeviceWorkspace? _workspace;
+
+        public DeviceSession(Device kind, ModelInfo info, float[] trainableMask)
+        {
+            _info = info;
+            _context = Context.Create(builder => builder.Default().EnableAlgorithms());
+            ILGPU.Runtime.Device device = _context.Devices.First(d => kind switch
+            {
+                Device.Cuda => d is ILGPU.Runtime.Cuda.CudaDevice,
+                Device.OpenCL => d is ILGPU.Runtime.OpenCL.CLDevice,
+                _ => d is ILGPU.Runtime.CPU.CPUDevice,
+            });
+            _accelerator = device.CreateAccelerator(_context);
+            State = new DeviceModelState(_accelerator, info, trainableMask);
+        }
+
+        public DeviceModelState State { get; }
+
+        public float[] HostLosses { get; private set; } = [];
+
+        public float[] HostCorrect { get; private set; } = [];
+
+        public DeviceWorkspace Workspace(int capacity)
+        {
+            if (_workspace is null || _workspace.Capacity < capacity)
+            {
+                _workspace = new DeviceWorkspace(State, _info, capacity);
+                HostLosses = new float[capacity];
+                HostCorrect = new float[capacity];
+            }
+
+            return _workspace;
+        }
+
+        public void Dispose()
+        {
+            State.Dispose();
+            _accelerator.Dispose();
+            _context.Dispose();
+        }
+    }
+}
