@@ -23,6 +23,10 @@ public sealed class DeviceModelState : IDisposable
         SecondMoment = Allocate(info.ParameterCount);
         Trainable = Allocate(info.ParameterCount);
         Trainable.SubView(0, trainableMask.Length).CopyFromCPU(trainableMask);
+
+        // Device memory starts undefined; the optimizer's moments must start at zero.
+        FirstMoment.MemSetToZero(accelerator.DefaultStream);
+        SecondMoment.MemSetToZero(accelerator.DefaultStream);
     }
 
     /// <summary>The accelerator.</summary>

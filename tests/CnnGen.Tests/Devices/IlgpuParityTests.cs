@@ -1,0 +1,122 @@
+using CnnGen.Engine;
+using CnnGen.Tests.Training;
+
+namespace CnnGen.Tests.Devices;
+
+/// <summary>
+/// The ILGPU kernels against the managed CPU backend, on ILGPU's CPU accelerator (always
+/// present; the emulator runs the same kernels a GPU would). Tolerance: |device − cpu| ≤ 1e-4 +
+/// 1e-3·|cpu| for outputs and gradients (different summation order, float32).
+/// </summary>
+public class IlgpuParityTests
+{
+    private const int N = 3;
+
+    public static TheoryData<string> Models() => new(nameof(GradConvModel), nameof(GradPoolModel), nameof(GradDenseModel), nameof(GradGlobalPoolModel));
+
+    private static Model Create(string name) => name switch
+    {
+        nameof(GradConvModel) => new GradConvModel(seed: 3),
+        nameof(GradPoolModel) => new GradPoolModel(seed: 3),
+        nameof(GradDenseModel) => new GradDenseModel(seed: 5),
+        _ => new GradGlobalPoolModel(seed: 3),
+    };
+
+    private static void Fill(Model model, Workspace ws)
+    {
+        var random = new Random(11);
+        for (int i = 0; i < N * model.Info.InputSize; i++)
+        {
+            ws.Input[i] = (float)(random.NextDouble() * 2) - 1;
+        }
+
+        for (int s = 0; s < N; s++)
+        {
+            ws.Labels[s] = s % model.Info.OutputSize;
+        }
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 + (1e-3 * Math.Abs(expected[i])), $"{what}[{i}]: cpu {expected[i]}, device {actual[i]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Forward_and_every_gradient_match_the_cpu_backend(string name)
+    {
+        var loss = (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy;
+        using Model cpu = Create(name);
+        cpu.Threads = 1;
+        Workspace cpuWs = cpu.GetWorkspace(N);
+        Fill(cpu, cpuWs);
+        (double cpuLoss, int cpuCorrect) = cpu.ComputeGradients(cpuWs, loss, N, training: false);
+        float[] cpuOutput = cpuWs.Outputs[^1][..(N * cpu.Info.OutputSize)];
+
+        using Model device = Create(name);
+        device.Device = Device.IlgpuCpu;
+        Workspace hostWs = device.GetWorkspace(N);
+        Fill(device, hostWs);
+        (double deviceLoss, int deviceCorrect) = device.ComputeGradientsOnDevice(hostWs, loss, N, training: false);
+        float[] deviceOutput = device.Predict(hostWs.Input[..(N * device.Info.InputSize)], N);
+
+        AssertClose(cpuOutput, deviceOutput, "output");
+        AssertClose(cpu.Gradients, device.Gradients, "gradient");
+        Assert.Equal(cpuLoss, deviceLoss, 1e-4);
+        Assert.Equal(cpuCorrect, deviceCorrect);
+    }
+
+    [Fact]
+    public void Training_steps_with_dropout_and_adam_match_the_cpu_backend()
+    {
+        float[] x = new float[64 * 784];
+        var random = new Random(2);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)random.NextDouble();
+        }
+
+        int[] y = Enumerable.Range(0, 64).Select(i => i % 10).ToArray();
+        float[] Train(Device device)
+        {
+            using var model = new TinyMnist(seed: 9) { Threads = 1, Device = device };
+            model.Compile(new Adam());
+            History history = model.Fit(x, y, epochs: 1, batchSize: 32);
+            Assert.True(history.Epochs[0].Loss > 0);
+            return model.Parameters;
+        }
+
+        AssertClose(Train(Device.Cpu), Train(Device.IlgpuCpu), "parameter after 2 Adam steps");
+    }
+
+    [Fact]
+    public void Sgd_step_on_the_device_matches_the_cpu_backend()
+    {
+        float[] Step(Device device)
+        {
+            using var model = new TinySoftmax(seed: 1) { Threads = 1, Device = device };
+            model.Compile(new Sgd(learningRate: 0.1, momentum: 0.9));
+            model.Fit([1f, 2f, -1f, 0.5f], [1, 0], epochs: 2, batchSize: 2, shuffle: false);
+            return model.Parameters;
+        }
+
+        AssertClose(Step(Device.Cpu), Step(Device.IlgpuCpu), "parameter");
+    }
+
+    [Fact]
+    public void Auto_on_a_machine_without_a_gpu_is_the_cpu_and_an_absent_device_is_refused()
+    {
+        using var model = new TinySoftmax();
+        bool hasGpu = CnnGen.Devices.List().Any(d => d.Kind is Device.Cuda or Device.OpenCL);
+        model.Device = Device.Auto;
+        Assert.Equal(hasGpu, model.Device != Device.Cpu);
+        if (!CnnGen.Devices.List().Any(d => d.Kind == Device.Cuda))
+        {
+            Assert.Throws<DeviceNotFoundException>(() => model.Device = Device.Cuda);
+        }
+    }
+}
