@@ -13,12 +13,14 @@ using Spectre.Console;
 // median over the epochs after the first (warm-up).
 var epochs = new Option<int>("--epochs") { Description = "Epochs per framework; the first is warm-up.", DefaultValueFactory = _ => 4 };
 var threads = new Option<int>("--threads") { Description = "Threads for both frameworks.", DefaultValueFactory = _ => Environment.ProcessorCount };
+var device = new Option<string>("--device") { Description = "cpu, cuda, opencl, ilgpu-cpu or auto.", DefaultValueFactory = _ => "cpu" };
+var samples = new Option<int>("--samples") { Description = "Training samples per epoch (a multiple of 200; the slow ILGPU emulator wants few).", DefaultValueFactory = _ => 8000 };
 var python = new Option<string>("--python") { Description = "Python with torch (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => "/usr/bin/python3" };
-var root = new RootCommand("Benchmarks CnnGen's CPU training and inference against PyTorch.") { epochs, threads, python };
-root.SetAction(parse => Run(parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!));
+var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { epochs, threads, device, samples, python };
+root.SetAction(parse => Run(parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!, Devices.Parse(parse.GetValue(device)!), parse.GetValue(samples)));
 return root.Parse(args).Invoke();
 
-static int Run(int epochs, int threads, string python)
+static int Run(int epochs, int threads, string python, Device device, int samplesPerEpoch)
 {
     const int batch = 200;
     string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist-sample");
@@ -28,19 +30,21 @@ static int Run(int epochs, int threads, string python)
 
     var trainRates = new List<double>();
     var inferRates = new List<double>();
-    using (var model = new MnistCnn(seed: 1) { Threads = threads })
+    using (var model = new MnistCnn(seed: 1) { Threads = threads, Device = device })
     {
+        Console.WriteLine($"CnnGen device: {Devices.Resolve(model.Device)}");
         model.Compile(new Adam());
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             // Full batches only, as torch_ref.py does.
-            int samples = train.Count / batch * batch;
+            int samples = Math.Min(samplesPerEpoch, train.Count) / batch * batch;
             var clock = Stopwatch.StartNew();
             model.Fit(train.Images[..(samples * 784)], train.Labels[..samples], epochs: 1, batchSize: batch);
             trainRates.Add(samples / clock.Elapsed.TotalSeconds);
             clock.Restart();
-            model.Predict(test.Images, batch);
-            inferRates.Add(test.Count / clock.Elapsed.TotalSeconds);
+            int tested = Math.Min(test.Count, Math.Max(samples / 4, batch));
+            model.Predict(test.Images[..(tested * 784)], batch);
+            inferRates.Add(tested / clock.Elapsed.TotalSeconds);
             Console.WriteLine($"CnnGen epoch {epoch}: train {trainRates[^1]:F0} samples/s, infer {inferRates[^1]:F0} samples/s");
         }
     }

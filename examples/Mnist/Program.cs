@@ -15,15 +15,16 @@ var data = new Option<DirectoryInfo?>("--data")
 };
 var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, shuffling and dropout.", DefaultValueFactory = _ => 1 };
 var threads = new Option<int>("--threads") { Description = "CPU threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+var device = new Option<string>("--device") { Description = "Where to train: cpu (managed SIMD backend), cuda, opencl, ilgpu-cpu (ILGPU's slow emulator) or auto (CUDA, then OpenCL, then cpu).", DefaultValueFactory = _ => "cpu" };
 var listDevices = new Option<bool>("--list-devices") { Description = "List the devices CnnGen finds on this machine (managed CPU, CUDA, OpenCL, ILGPU CPU accelerator) and exit." };
 var validationSplit = new Option<double>("--validation-split") { Description = "Fraction of the training data held out for validation, taken from the end (Keras' validation_split).", DefaultValueFactory = _ => 0.0 };
 
 var root = new RootCommand("Trains the MNIST CNN of the Keras examples with CnnGen on the CPU.")
 {
-    epochs, batchSize, data, seed, threads, validationSplit, listDevices,
+    epochs, batchSize, data, seed, threads, validationSplit, device, listDevices,
 };
 root.SetAction(parse => parse.GetValue(listDevices) ? ListDevices() : Run(
-    parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(data)?.FullName, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(validationSplit)));
+    parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(data)?.FullName, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(validationSplit), parse.GetValue(device)!));
 return root.Parse(args).Invoke();
 
 static int ListDevices()
@@ -36,7 +37,7 @@ static int ListDevices()
     return 0;
 }
 
-static int Run(int epochs, int batchSize, string? dataDirectory, int seed, int threads, double validationSplit)
+static int Run(int epochs, int batchSize, string? dataDirectory, int seed, int threads, double validationSplit, string deviceName)
 {
     Console.OutputEncoding = System.Text.Encoding.UTF8;
     if (epochs < 1 || batchSize < 1 || threads < 1)
@@ -68,6 +69,17 @@ static int Run(int epochs, int batchSize, string? dataDirectory, int seed, int t
     Console.WriteLine($"Training on {train.Count:N0} digits from {directory}, testing on {test.Count:N0}; batch {batchSize}, {threads} threads, seed {seed}.");
 
     using var model = new MnistCnn(seed) { Threads = threads };
+    try
+    {
+        model.Device = Devices.Parse(deviceName);
+    }
+    catch (Exception e) when (e is DeviceNotFoundException or ArgumentException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+
+    Console.WriteLine($"Device: {model.Device}.");
     model.Compile(new Adam());
     var clock = Stopwatch.StartNew();
     History history = null!;

@@ -51,7 +51,7 @@ public static class Devices
             DeviceInfo? info = device switch
             {
                 CudaDevice cuda => new(Device.Cuda, cuda.Name, $"{cuda.MemorySize / (1 << 20):N0} MiB, compute capability {cuda.Architecture}"),
-                CLDevice cl => new(Device.OpenCL, cl.Name, $"{cl.MemorySize / (1 << 20):N0} MiB, OpenCL {cl.CVersion}, {cl.VendorName}"),
+                CLDevice cl => new(Device.OpenCL, cl.Name, $"{cl.MemorySize / (1 << 20):N0} MiB, OpenCL {cl.DeviceVersion}, {cl.VendorName}"),
                 CPUDevice cpu => new(Device.IlgpuCpu, "ILGPU CPU accelerator", $"{cpu.NumThreads} threads, emulates GPU kernels"),
                 _ => null,
             };

@@ -36,6 +36,7 @@ public static class DeviceMath
         uint state = (uint)index * 747796405u + seed * 2891336453u + 1442695041u;
         uint word = ((state >> (int)((state >> 28) + 4u)) ^ state) * 277803737u;
         word = (word >> 22) ^ word;
-        return (word >> 8) * (1f / 16777216f);
+        // Through int: converting a uint to float goes through double in IL, which OpenCL devices may lack.
+        return (int)(word >> 8) * (1f / 16777216f);
     }
 }
