@@ -25,13 +25,13 @@ public sealed partial class CnnGenerator
 
             // The same kernel calls serve both backends: the CPU kernels take a Workspace of
             // arrays, their ILGPU twins a DeviceWorkspace of device views (overloads).
-            WriteForward(w, program, model, Workspace, "Parameters", unsupported);
+            WriteForward(w, program, model, Workspace, "Parameters", "State", unsupported);
             WriteBackward(w, program, model, Workspace, "Parameters", "Gradients", unsupported);
-            WriteForward(w, program, model, DeviceWorkspace, "ws.Parameters", unsupported);
+            WriteForward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.State", unsupported);
             WriteBackward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.ParameterGradients", unsupported);
         }
 
-        private static void WriteForward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string? unsupported)
+        private static void WriteForward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string state, string? unsupported)
         {
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Forward(" + workspace + " ws, int n, bool training)"))
@@ -44,6 +44,11 @@ public sealed partial class CnnGenerator
 
                 w.Line("ws.Training = training;");
                 w.Line("var p = " + parameters + ";");
+                if (model.StateCount > 0)
+                {
+                    w.Line("var s = " + state + ";");
+                }
+
                 foreach (LayerSpec layer in model.Layers)
                 {
                     w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
@@ -79,6 +84,13 @@ public sealed partial class CnnGenerator
                     w.Line("// " + Describe(layer) + (program.IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax
                         ? ": the loss already differentiated the softmax" : string.Empty));
                     EmitBackward(program, layer);
+
+                    // This layer has just written dL/d(previous output); residual connections
+                    // starting at the previous layer add their share now.
+                    foreach (LayerSpec add in model.Layers.Where(a => a.Args.Kind == LayerKind.Add && AddRule.FromIndex(model, a) == layer.Index - 1 && layer.Index > 0 && program.NeedsInputGradient(layer)))
+                    {
+                        AddRule.EmitResidualGradient(program, add, layer.Index - 1);
+                    }
                 }
             }
 
@@ -86,7 +98,8 @@ public sealed partial class CnnGenerator
         }
 
         private static bool IsSupported(LayerKind kind) => kind is LayerKind.Conv2D or LayerKind.Dense or LayerKind.Dropout or LayerKind.Flatten
-            or LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Softmax || Pool2DRule.IsSelecting(kind);
+            or LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Softmax or LayerKind.BatchNorm or LayerKind.Add
+            || Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind);
 
         private static string NotSupported(string layer) =>
             "throw new global::System.NotSupportedException(\"This version of CnnGen cannot run " + layer.Replace("\"", "\\\"")
@@ -101,7 +114,9 @@ public sealed partial class CnnGenerator
             {
                 case LayerKind.Conv2D: Conv2DRule.EmitForward(w, layer); break;
                 case LayerKind.Dense: DenseRule.EmitForward(w, layer); break;
-                case var kind when Pool2DRule.IsSelecting(kind): Pool2DRule.EmitForward(w, layer); break;
+                case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitForward(w, layer); break;
+                case LayerKind.BatchNorm: BatchNormRule.EmitForward(w, layer); break;
+                case LayerKind.Add: AddRule.EmitForward(w, layer); break;
                 default: ElementwiseLayers.EmitForward(w, layer); break;
             }
         }
@@ -112,7 +127,9 @@ public sealed partial class CnnGenerator
             {
                 case LayerKind.Conv2D: Conv2DRule.EmitBackward(w, layer); break;
                 case LayerKind.Dense: DenseRule.EmitBackward(w, layer); break;
-                case var kind when Pool2DRule.IsSelecting(kind): Pool2DRule.EmitBackward(w, layer); break;
+                case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitBackward(w, layer); break;
+                case LayerKind.BatchNorm: BatchNormRule.EmitBackward(w, layer); break;
+                case LayerKind.Add: AddRule.EmitBackward(w, layer); break;
                 default: ElementwiseLayers.EmitBackward(w, layer); break;
             }
         }
@@ -131,7 +148,8 @@ public sealed partial class CnnGenerator
             w.Line("private static global::CnnGen.ModelInfo CreateInfo() => new(");
             w.Line("    \"" + model.ClassName + "\", InputSize, OutputSize, ParameterCount, StateCount, Weights,");
             w.Line("    OutputSizes: [" + sizes(l => l.OutputShape.Size) + "],");
-            w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind == LayerKind.Dropout ? l.OutputShape.Size : 0) + "],");
+            // Dropout keeps its mask; BatchNorm its statistics and backward sums (4 per channel).
+            w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind == LayerKind.Dropout ? l.OutputShape.Size : l.Args.Kind == LayerKind.BatchNorm ? 4 * l.OutputShape.Channels : 0) + "],");
             w.Line("    IndexSizes: [" + sizes(l => Pool2DRule.IsSelecting(l.Args.Kind) ? l.OutputShape.Size : 0) + "],");
             w.Line("    OutputActivation: " + ProgramWriter.Act(model.Layers[model.Layers.Count - 1].Args.EffectiveActivation) + ");");
             w.Line();
@@ -171,7 +189,8 @@ public sealed partial class CnnGenerator
                 string? geometry = layer.Args.Kind switch
                 {
                     LayerKind.Conv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Conv2DRule.Geometry(layer),
-                    var kind when Pool2DRule.IsSelecting(kind) => "global::CnnGen.Kernels.Pool2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Pool2DRule.Geometry(layer),
+                    var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind) => "global::CnnGen.Kernels.Pool2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Pool2DRule.Geometry(layer),
+                    LayerKind.BatchNorm => "global::CnnGen.Kernels.BatchNormShape " + ProgramWriter.Geometry(layer) + " = " + BatchNormRule.Geometry(layer),
                     _ => null,
                 };
                 if (geometry is not null)

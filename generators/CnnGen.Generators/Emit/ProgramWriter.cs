@@ -36,6 +36,9 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
     public string Offset(LayerSpec layer, string weight) =>
         Model.Weights.FirstOrDefault(w => w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
 
+    public string StateOffset(LayerSpec layer, string weight) =>
+        Model.Weights.FirstOrDefault(w => w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
+
     public static string Geometry(LayerSpec layer) => "s_geometry" + Num(layer.Index);
 
     /// <summary>The activation backward applies: none on a softmax output layer, whose softmax the loss differentiates.</summary>

@@ -1,4 +1,6 @@
 using CnnGen.Generators.Diagnostics;
+using System.Globalization;
+using CnnGen.Generators.Emit;
 using CnnGen.Generators.Inference;
 using CnnGen.Generators.Model;
 
@@ -33,4 +35,24 @@ internal static class BatchNormRule
         c.AddState("moving_variance", channels);
         return c.Input;
     }
+
+    public static string Geometry(LayerSpec l) =>
+        "new(" + ProgramWriter.Num(l.OutputShape.Channels) + ", " + Float(l.Args.Epsilon) + ", " + Float(l.Args.Momentum) + ")";
+
+    // A frozen BatchNorm runs in inference mode even while the model trains, as in Keras 3.
+    private static string Training(LayerSpec l, string flag) => l.Args.Trainable ? flag : "false";
+
+    private static string Positions(LayerSpec l) => "n * " + ProgramWriter.Num(l.OutputShape.Height * l.OutputShape.Width);
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + ProgramWriter.Input(l) + ", "
+            + ProgramWriter.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
+            + w.StateOffset(l, "moving_variance") + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l) + ");");
+
+    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + ProgramWriter.Input(l) + ", "
+            + ProgramWriter.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta")
+            + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l) + ");");
+
+    private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 }

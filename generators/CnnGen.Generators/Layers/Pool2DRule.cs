@@ -31,7 +31,7 @@ internal static class Pool2DRule
     {
         LayerArgs a = l.Args;
         Shape i = l.InputShape, o = l.OutputShape;
-        bool global = l.Args.Kind == LayerKind.GlobalMaxPool2D;
+        bool global = l.Args.Kind is LayerKind.GlobalMaxPool2D or LayerKind.GlobalAvgPool2D;
         int poolHeight = global ? i.Height : a.KernelHeight, poolWidth = global ? i.Width : a.KernelWidth;
         int strideHeight = global ? 1 : a.Strides == 0 ? a.KernelHeight : a.Strides;
         int strideWidth = global ? 1 : a.Strides == 0 ? a.KernelWidth : a.Strides;
@@ -45,13 +45,32 @@ internal static class Pool2DRule
     /// <summary>Max and min pools (and global max pooling, a max pool over the whole image) run on the same kernel.</summary>
     public static bool IsSelecting(LayerKind kind) => kind is LayerKind.MaxPool2D or LayerKind.MinPool2D or LayerKind.GlobalMaxPool2D;
 
-    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+    /// <summary>Average and global average pooling share their own kernel.</summary>
+    public static bool IsAveraging(LayerKind kind) => kind is LayerKind.AvgPool2D or LayerKind.GlobalAvgPool2D;
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l)
+    {
+        if (IsAveraging(l.Args.Kind))
+        {
+            w.Line(ProgramWriter.Kernels + "AvgPool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", n);");
+            return;
+        }
+
         w.Line(ProgramWriter.Kernels + "Pool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", max: " + (l.Args.Kind == LayerKind.MinPool2D ? "false" : "true") + ", "
             + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
+    }
 
-    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+    public static void EmitBackward(ProgramWriter w, LayerSpec l)
+    {
+        if (IsAveraging(l.Args.Kind))
+        {
+            w.Line(ProgramWriter.Kernels + "AvgPool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l) + ", n);");
+            return;
+        }
+
         w.Line(ProgramWriter.Kernels + "Pool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l)
             + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
+    }
 }
 
 /// <summary>GlobalAvgPool2D, GlobalMaxPool2D: (H, W, C) → (C), no weights.</summary>

@@ -25,6 +25,13 @@ public sealed class DeviceKernels
         Pool2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<int>>(Pool2D.ForwardKernel);
         Pool2DBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(Pool2D.BackwardKernel);
         DropoutForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.DropoutForwardKernel);
+        AvgPoolForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>>(AvgPool2D.ForwardKernel);
+        AvgPoolBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>>(AvgPool2D.BackwardKernel);
+        BatchNormStatistics = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.StatisticsKernel);
+        BatchNormNormalize = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.NormalizeKernel);
+        BatchNormReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.ReduceKernel);
+        BatchNormInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.InputGradientKernel);
+        Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.AddKernel);
         Multiply = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.MultiplyKernel);
         Activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.ActivateKernel);
         ActivationDerivative = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.ActivationDerivativeKernel);
@@ -48,6 +55,13 @@ public sealed class DeviceKernels
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>, ArrayView<int>> Pool2DBackward { get; }
     public Action<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>> DropoutForward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Multiply { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Add { get; }
+    public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>> AvgPoolForward { get; }
+    public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>> AvgPoolBackward { get; }
+    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormStatistics { get; }
+    public Action<Index1D, BatchNormShape, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormNormalize { get; }
+    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormReduce { get; }
+    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormInputGradient { get; }
     public Action<Index1D, int, ArrayView<float>, ArrayView<float>> Activate { get; }
     public Action<Index1D, int, ArrayView<float>, ArrayView<float>> ActivationDerivative { get; }
     public Action<Index1D, int, ArrayView<float>> Softmax { get; }

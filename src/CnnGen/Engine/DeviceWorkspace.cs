@@ -120,6 +120,9 @@ public sealed class DeviceWorkspace
     /// <summary>The model's parameters on the device.</summary>
     public ArrayView<float> Parameters => Model.Parameters;
 
+    /// <summary>The model's state (BatchNorm moving statistics) on the device.</summary>
+    public ArrayView<float> State => Model.State;
+
     /// <summary>dL/dParameters on the device.</summary>
     public ArrayView<float> ParameterGradients => Model.ParameterGradients;
 

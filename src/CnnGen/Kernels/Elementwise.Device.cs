@@ -19,6 +19,12 @@ public static partial class Elementwise
     public static void DropoutBackward(DeviceWorkspace ws, ArrayView<float> dy, ArrayView<float> dx, ArrayView<float> mask, int length) =>
         ws.Kernels.Multiply(length, dy, mask, dx);
 
+    /// <summary>Add forward on the device.</summary>
+    public static void Add(DeviceWorkspace ws, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int length) => ws.Kernels.Add(length, a, b, y);
+
+    /// <summary>into += from on the device.</summary>
+    public static void Accumulate(DeviceWorkspace ws, ArrayView<float> from, ArrayView<float> into, int length) => ws.Kernels.Add(length, into, from, into);
+
     /// <summary>A stand-alone activation layer on the device.</summary>
     public static void ActivationForward(DeviceWorkspace ws, Activation activation, ArrayView<float> x, ArrayView<float> y, int length, int rowLength)
     {
@@ -63,6 +69,8 @@ public static partial class Elementwise
         mask[i] = keep;
         y[i] = x[i] * keep;
     }
+
+    internal static void AddKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> result) => result[i] = a[i] + b[i];
 
     internal static void MultiplyKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> result) => result[i] = a[i] * b[i];
 

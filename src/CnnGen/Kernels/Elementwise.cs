@@ -30,6 +30,14 @@ public static partial class Elementwise
     public static void DropoutBackward(Workspace ws, float[] dy, float[] dx, float[] mask, int length) =>
         TensorPrimitives.Multiply(dy.AsSpan(0, length), mask.AsSpan(0, length), dx.AsSpan(0, length));
 
+    /// <summary>Add forward: y = a + b (the previous output and the named layer's).</summary>
+    public static void Add(Workspace ws, float[] a, float[] b, float[] y, int length) =>
+        TensorPrimitives.Add(a.AsSpan(0, length), b.AsSpan(0, length), y.AsSpan(0, length));
+
+    /// <summary>into += from: a residual connection's gradient reaching the layer it started from.</summary>
+    public static void Accumulate(Workspace ws, float[] from, float[] into, int length) =>
+        TensorPrimitives.Add(into.AsSpan(0, length), from.AsSpan(0, length), into.AsSpan(0, length));
+
     /// <summary>A stand-alone activation layer: y = f(x).</summary>
     public static void ActivationForward(Workspace ws, Activation activation, float[] x, float[] y, int length, int rowLength)
     {

@@ -6,12 +6,22 @@ namespace CnnGen.Tests.Training;
 /// Every parameter gradient of the generated backward programs against central finite
 /// differences of the loss (float32 forward, loss summed in double): |numeric − analytic| ≤
 /// 1e-3 + 3% of |numeric|. Covers Conv2D (strides, same/valid, rectangular, pointwise), max/min and
-/// global max pooling, Flatten, Dropout (inference), Dense with and without bias, every activation
-/// fused and stand-alone, and the softmax + cross-entropy loss.
+/// global max pooling, average and global average pooling, BatchNorm (inference and batch
+/// statistics), residual Add (from a layer and from the input), Flatten, Dropout (inference), Dense
+/// with and without bias, every activation fused and stand-alone, and the softmax + cross-entropy loss.
 /// </summary>
 public class GradientCheckTests
 {
-    public static TheoryData<string> Models() => new(nameof(GradConvModel), nameof(GradPoolModel), nameof(GradDenseModel), nameof(GradGlobalPoolModel));
+    public static TheoryData<string, bool> Models() => new()
+    {
+        { nameof(GradConvModel), false },
+        { nameof(GradPoolModel), false },
+        { nameof(GradDenseModel), false },
+        { nameof(GradGlobalPoolModel), false },
+        { nameof(GradResidualModel), false },
+        { nameof(GradResidualModel), true }, // BatchNorm on batch statistics
+        { nameof(GradInputResidualModel), false },
+    };
 
     private static Model Create(string name) => name switch
     {
@@ -20,12 +30,14 @@ public class GradientCheckTests
         // Seed 5: with seed 3 one ReLU input of GradDenseModel lies within the finite-difference
         // step of 0, where the derivative jumps and no central difference can agree.
         nameof(GradDenseModel) => new GradDenseModel(seed: 5),
+        nameof(GradResidualModel) => new GradResidualModel(seed: 3),
+        nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
         _ => new GradGlobalPoolModel(seed: 3),
     };
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Parameter_gradients_match_finite_differences(string name)
+    public void Parameter_gradients_match_finite_differences(string name, bool training)
     {
         using Model model = Create(name);
         model.Threads = 1;
@@ -44,7 +56,7 @@ public class GradientCheckTests
         }
 
         var loss = (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy;
-        double MeanLoss() => model.ComputeGradients(ws, loss, n, training: false).LossSum / n;
+        double MeanLoss() => model.ComputeGradients(ws, loss, n, training).LossSum / n;
         MeanLoss();
         float[] analytic = (float[])model.Gradients.Clone();
 

@@ -49,3 +49,25 @@ public partial class TinySoftmax;
 [Dropout(0.2)]
 [Dense(10, Activation = Activation.Softmax)]
 public partial class TinyMnist;
+
+[Input(6, 6, 2)]
+[Conv2D(3, 3, Padding = Padding.Same, Activation = Activation.Tanh, Name = "stem")]
+[BatchNorm]
+[AvgPool2D(2, Strides = 1, Padding = Padding.Same)]
+[Add("stem")]
+[Conv2D(4, 1)]
+[BatchNorm(Momentum = 0.9)]
+[Sigmoid]
+[AvgPool2D(3, Strides = 2)]
+[GlobalAvgPool2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradResidualModel;
+
+[Input(4, 4, 3)]
+[Conv2D(3, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Add("input_layer")]
+[Conv2D(2, 3, Padding = Padding.Same)]
+[Add("conv2d_1")]
+[Flatten]
+[Dense(2, Activation = Activation.Softmax)]
+public partial class GradInputResidualModel;
