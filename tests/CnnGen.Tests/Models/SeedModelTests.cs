@@ -1,4 +1,7 @@
+using CnnGen.Examples.Cifar10;
+using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Mnist;
+using CnnGen.Examples.Shapes;
 using CnnGen.SeedModels;
 
 namespace CnnGen.Tests.Models;

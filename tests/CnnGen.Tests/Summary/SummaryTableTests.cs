@@ -1,3 +1,4 @@
+using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Mnist;
 using CnnGen.SeedModels;
 

@@ -1,6 +1,6 @@
 using CnnGen;
 
-namespace CnnGen.SeedModels;
+namespace CnnGen.Examples.DeepMnist;
 
 // Seed model 4: six 3x3 convolutions with BatchNorm and ReLU, max pooling after every two.
 // Keras: 137,510 parameters, 136,910 trainable, 600 non-trainable.

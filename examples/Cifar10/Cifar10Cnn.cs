@@ -1,6 +1,6 @@
 using CnnGen;
 
-namespace CnnGen.SeedModels;
+namespace CnnGen.Examples.Cifar10;
 
 // Seed model 3: the TensorFlow CIFAR-10 tutorial CNN (logits out). Keras: 122,570 parameters.
 [Input(32, 32, 3)]

@@ -1,6 +1,6 @@
 using CnnGen;
 
-namespace CnnGen.SeedModels;
+namespace CnnGen.Examples.Shapes;
 
 // Seed model 2: 150x150x3 images; 'same' then 'valid' convolutions, down to (36, 36, 32) and a
 // Flatten of 41,472.
