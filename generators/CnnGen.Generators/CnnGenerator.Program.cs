@@ -99,6 +99,7 @@ public sealed partial class CnnGenerator
 
         private static bool IsSupported(LayerKind kind) => kind is LayerKind.Conv2D or LayerKind.Dense or LayerKind.Dropout or LayerKind.Flatten
             or LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Softmax or LayerKind.BatchNorm or LayerKind.Add
+            or LayerKind.DepthwiseConv2D or LayerKind.SeparableConv2D
             || Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind);
 
         private static string NotSupported(string layer) =>
@@ -116,6 +117,8 @@ public sealed partial class CnnGenerator
                 case LayerKind.Dense: DenseRule.EmitForward(w, layer); break;
                 case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitForward(w, layer); break;
                 case LayerKind.BatchNorm: BatchNormRule.EmitForward(w, layer); break;
+                case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.EmitForward(w, layer); break;
+                case LayerKind.SeparableConv2D: SeparableConv2DRule.EmitForward(w, layer); break;
                 case LayerKind.Add: AddRule.EmitForward(w, layer); break;
                 default: ElementwiseLayers.EmitForward(w, layer); break;
             }
@@ -129,6 +132,8 @@ public sealed partial class CnnGenerator
                 case LayerKind.Dense: DenseRule.EmitBackward(w, layer); break;
                 case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitBackward(w, layer); break;
                 case LayerKind.BatchNorm: BatchNormRule.EmitBackward(w, layer); break;
+                case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.EmitBackward(w, layer); break;
+                case LayerKind.SeparableConv2D: SeparableConv2DRule.EmitBackward(w, layer); break;
                 case LayerKind.Add: AddRule.EmitBackward(w, layer); break;
                 default: ElementwiseLayers.EmitBackward(w, layer); break;
             }
@@ -149,8 +154,16 @@ public sealed partial class CnnGenerator
             w.Line("    \"" + model.ClassName + "\", InputSize, OutputSize, ParameterCount, StateCount, Weights,");
             w.Line("    OutputSizes: [" + sizes(l => l.OutputShape.Size) + "],");
             // Dropout keeps its mask; BatchNorm its statistics and backward sums (4 per channel).
-            w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind == LayerKind.Dropout ? l.OutputShape.Size : l.Args.Kind == LayerKind.BatchNorm ? 4 * l.OutputShape.Channels : 0) + "],");
+            // SeparableConv2D its depthwise stage's output (and, as extra, that output's gradient).
+            w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind switch
+            {
+                LayerKind.Dropout => l.OutputShape.Size,
+                LayerKind.BatchNorm => 4 * l.OutputShape.Channels,
+                LayerKind.SeparableConv2D => SeparableConv2DRule.MiddleSize(l),
+                _ => 0,
+            }) + "],");
             w.Line("    IndexSizes: [" + sizes(l => Pool2DRule.IsSelecting(l.Args.Kind) ? l.OutputShape.Size : 0) + "],");
+            w.Line("    ExtraSizes: [" + sizes(l => l.Args.Kind == LayerKind.SeparableConv2D ? SeparableConv2DRule.MiddleSize(l) : 0) + "],");
             w.Line("    OutputActivation: " + ProgramWriter.Act(model.Layers[model.Layers.Count - 1].Args.EffectiveActivation) + ");");
             w.Line();
             using (w.Block("private void InitializeWeights()"))
@@ -191,6 +204,9 @@ public sealed partial class CnnGenerator
                     LayerKind.Conv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Conv2DRule.Geometry(layer),
                     var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind) => "global::CnnGen.Kernels.Pool2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Pool2DRule.Geometry(layer),
                     LayerKind.BatchNorm => "global::CnnGen.Kernels.BatchNormShape " + ProgramWriter.Geometry(layer) + " = " + BatchNormRule.Geometry(layer),
+                    LayerKind.DepthwiseConv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + DepthwiseConv2DRule.Geometry(layer, layer.OutputShape.Channels),
+                    LayerKind.SeparableConv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + DepthwiseConv2DRule.Geometry(layer, SeparableConv2DRule.Middle(layer))
+                        + ", " + SeparableConv2DRule.Pointwise(layer) + " = " + SeparableConv2DRule.PointwiseGeometry(layer),
                     _ => null,
                 };
                 if (geometry is not null)

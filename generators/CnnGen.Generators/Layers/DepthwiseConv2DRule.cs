@@ -1,3 +1,4 @@
+using CnnGen.Generators.Emit;
 using CnnGen.Generators.Inference;
 using CnnGen.Generators.Model;
 
@@ -32,4 +33,24 @@ internal static class DepthwiseConv2DRule
 
         return Shape.Image(height, width, (int)channels);
     }
+
+    /// <summary>The depthwise stage as a Conv2D geometry whose filters are the C·m output channels.</summary>
+    public static string Geometry(LayerSpec l, int outChannels)
+    {
+        LayerArgs a = l.Args;
+        Shape i = l.InputShape, o = l.OutputShape;
+        int padTop = ProgramWriter.PadBefore(a.Padding, i.Height, o.Height, a.KernelHeight, a.Strides);
+        int padLeft = ProgramWriter.PadBefore(a.Padding, i.Width, o.Width, a.KernelWidth, a.Strides);
+        return "new(" + string.Join(", ", new[] { i.Height, i.Width, i.Channels, a.KernelHeight, a.KernelWidth, outChannels, a.Strides, a.Strides, padTop, padLeft, o.Height, o.Width }
+            .Select(v => ProgramWriter.Num(v))) + ")";
+    }
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
+            + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", p, " + w.Offset(l, "depthwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+
+    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+        w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "
+            + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
+            + ", p, g, " + w.Offset(l, "depthwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
 }

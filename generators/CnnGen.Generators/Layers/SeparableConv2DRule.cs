@@ -1,3 +1,4 @@
+using CnnGen.Generators.Emit;
 using CnnGen.Generators.Inference;
 using CnnGen.Generators.Model;
 
@@ -33,5 +34,39 @@ internal static class SeparableConv2DRule
         }
 
         return Shape.Image(height, width, a.Filters);
+    }
+
+    // The depthwise stage writes its C·m channels into the layer's mask buffer (its gradient into
+    // the extra buffer); the pointwise stage is a 1×1 Conv2D from there to the output.
+    public static int Middle(LayerSpec l) => l.InputShape.Channels * l.Args.DepthMultiplier;
+
+    public static int MiddleSize(LayerSpec l) => l.OutputShape.Height * l.OutputShape.Width * Middle(l);
+
+    public static string PointwiseGeometry(LayerSpec l)
+    {
+        Shape o = l.OutputShape;
+        return "new(" + string.Join(", ", new[] { o.Height, o.Width, Middle(l), 1, 1, l.Args.Filters, 1, 1, 0, 0, o.Height, o.Width }.Select(v => ProgramWriter.Num(v))) + ")";
+    }
+
+    public static string Pointwise(LayerSpec l) => "s_pointwise" + ProgramWriter.Num(l.Index);
+
+    private static string Middle(LayerSpec l, string buffer) => "ws." + buffer + "[" + ProgramWriter.Num(l.Index) + "]";
+
+    public static void EmitForward(ProgramWriter w, LayerSpec l)
+    {
+        w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(Activation.Linear) + ", "
+            + ProgramWriter.Input(l) + ", " + Middle(l, "Masks") + ", p, " + w.Offset(l, "depthwise_kernel") + ", -1, n);");
+        w.Line(ProgramWriter.Kernels + "Conv2D.Forward(ws, " + Pointwise(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", " + Middle(l, "Masks") + ", "
+            + ProgramWriter.Output(l) + ", p, " + w.Offset(l, "pointwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+    }
+
+    public static void EmitBackward(ProgramWriter w, LayerSpec l)
+    {
+        w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + Pointwise(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + Middle(l, "Masks") + ", "
+            + ProgramWriter.Output(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + Middle(l, "Extras") + ", p, g, " + w.Offset(l, "pointwise_kernel") + ", "
+            + w.Offset(l, "bias") + ", n);");
+        w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(Activation.Linear) + ", "
+            + ProgramWriter.Input(l) + ", " + Middle(l, "Masks") + ", " + Middle(l, "Extras") + ", " + (w.InputGradient(l) ?? "null") + ", p, g, "
+            + w.Offset(l, "depthwise_kernel") + ", -1, n);");
     }
 }

@@ -31,6 +31,9 @@ public sealed class DeviceKernels
         BatchNormNormalize = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.NormalizeKernel);
         BatchNormReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.ReduceKernel);
         BatchNormInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.InputGradientKernel);
+        DepthwiseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DepthwiseConv2D.ForwardKernel);
+        DepthwiseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(DepthwiseConv2D.KernelGradientKernel);
+        DepthwiseInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(DepthwiseConv2D.InputGradientKernel);
         Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.AddKernel);
         Multiply = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.MultiplyKernel);
         Activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.ActivateKernel);
@@ -56,6 +59,9 @@ public sealed class DeviceKernels
     public Action<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>> DropoutForward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Multiply { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Add { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> DepthwiseForward { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> DepthwiseKernelGradient { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> DepthwiseInputGradient { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>> AvgPoolForward { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>> AvgPoolBackward { get; }
     public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormStatistics { get; }

@@ -82,6 +82,7 @@ public sealed class DeviceWorkspace
         Gradients = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
         Masks = info.MaskSizes.Select(size => state.Allocate(capacity * size)).ToArray();
         Indices = info.IndexSizes.Select(size => state.AllocateInts(capacity * size)).ToArray();
+        Extras = info.ExtraSizes.Select(size => state.Allocate(capacity * size)).ToArray();
         Labels = state.AllocateInts(capacity);
         Targets = state.Allocate(capacity * info.OutputSize);
         Losses = state.Allocate(capacity);
@@ -113,6 +114,9 @@ public sealed class DeviceWorkspace
 
     /// <summary>Dropout masks per layer.</summary>
     public ArrayView<float>[] Masks { get; }
+
+    /// <summary>A second per-layer buffer.</summary>
+    public ArrayView<float>[] Extras { get; }
 
     /// <summary>Pooling source indices per layer.</summary>
     public ArrayView<int>[] Indices { get; }

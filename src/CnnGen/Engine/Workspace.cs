@@ -10,7 +10,7 @@ namespace CnnGen.Engine;
 public sealed class Workspace
 {
     /// <summary>Allocates the buffers; sizes are per sample, as the generator computed them.</summary>
-    public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] maskSizes, int[] indexSizes)
+    public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] maskSizes, int[] indexSizes, int[]? extraSizes = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
@@ -21,6 +21,7 @@ public sealed class Workspace
         Gradients = outputSizes.Select(size => new float[capacity * size]).ToArray();
         Masks = maskSizes.Select(size => new float[capacity * size]).ToArray();
         Indices = indexSizes.Select(size => new int[capacity * size]).ToArray();
+        Extras = (extraSizes ?? new int[outputSizes.Length]).Select(size => new float[capacity * size]).ToArray();
         int outputSize = outputSizes[^1];
         Labels = new int[capacity];
         Targets = new float[capacity * outputSize];
@@ -46,6 +47,9 @@ public sealed class Workspace
 
     /// <summary>Dropout masks, per layer (empty for other layers).</summary>
     public float[][] Masks { get; }
+
+    /// <summary>A second per-layer buffer (SeparableConv2D: the gradient of its depthwise stage).</summary>
+    public float[][] Extras { get; }
 
     /// <summary>Pooling source indices, per layer (empty for other layers).</summary>
     public int[][] Indices { get; }

@@ -13,10 +13,11 @@ namespace CnnGen;
 /// <param name="OutputSizes">Values per sample of each layer's output.</param>
 /// <param name="MaskSizes">Per layer, values per sample of its dropout mask (0 if none).</param>
 /// <param name="IndexSizes">Per layer, values per sample of its pooling indices (0 if none).</param>
+/// <param name="ExtraSizes">Per layer, values per sample of a second buffer (SeparableConv2D's intermediate gradient).</param>
 /// <param name="OutputActivation">The activation of the last layer.</param>
 public sealed record ModelInfo(
     string Name, int InputSize, int OutputSize, int ParameterCount, int StateCount, IReadOnlyList<WeightInfo> Weights,
-    int[] OutputSizes, int[] MaskSizes, int[] IndexSizes, Activation OutputActivation);
+    int[] OutputSizes, int[] MaskSizes, int[] IndexSizes, int[] ExtraSizes, Activation OutputActivation);
 
 /// <summary>
 /// The runtime half of a generated model: parameters, the Keras-like training API
@@ -281,7 +282,7 @@ public abstract partial class Model : IDisposable
         _pool ??= new WorkerPool(_threads);
         if (_workspace is null || _workspace.Capacity < capacity)
         {
-            _workspace = new Workspace(capacity, _pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes);
+            _workspace = new Workspace(capacity, _pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes, Info.ExtraSizes);
         }
 
         return _workspace;

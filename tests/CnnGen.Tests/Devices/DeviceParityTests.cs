@@ -31,6 +31,7 @@ public abstract class DeviceParityTests
         { nameof(GradResidualModel), false },
         { nameof(GradResidualModel), true },
         { nameof(GradInputResidualModel), false },
+        { nameof(GradDepthwiseModel), false },
     };
 
     private static Model Create(string name) => name switch
@@ -40,6 +41,7 @@ public abstract class DeviceParityTests
         nameof(GradDenseModel) => new GradDenseModel(seed: 5),
         nameof(GradResidualModel) => new GradResidualModel(seed: 3),
         nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
+        nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
         _ => new GradGlobalPoolModel(seed: 3),
     };
 

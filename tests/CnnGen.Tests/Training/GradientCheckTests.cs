@@ -7,7 +7,8 @@ namespace CnnGen.Tests.Training;
 /// differences of the loss (float32 forward, loss summed in double): |numeric − analytic| ≤
 /// 1e-3 + 3% of |numeric|. Covers Conv2D (strides, same/valid, rectangular, pointwise), max/min and
 /// global max pooling, average and global average pooling, BatchNorm (inference and batch
-/// statistics), residual Add (from a layer and from the input), Flatten, Dropout (inference), Dense
+/// statistics), residual Add (from a layer and from the input), DepthwiseConv2D (multiplier,
+/// strides, rectangular) and SeparableConv2D, Flatten, Dropout (inference), Dense
 /// with and without bias, every activation fused and stand-alone, and the softmax + cross-entropy loss.
 /// </summary>
 public class GradientCheckTests
@@ -21,6 +22,7 @@ public class GradientCheckTests
         { nameof(GradResidualModel), false },
         { nameof(GradResidualModel), true }, // BatchNorm on batch statistics
         { nameof(GradInputResidualModel), false },
+        { nameof(GradDepthwiseModel), false },
     };
 
     private static Model Create(string name) => name switch
@@ -32,6 +34,7 @@ public class GradientCheckTests
         nameof(GradDenseModel) => new GradDenseModel(seed: 5),
         nameof(GradResidualModel) => new GradResidualModel(seed: 3),
         nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
+        nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
         _ => new GradGlobalPoolModel(seed: 3),
     };
 

@@ -71,3 +71,11 @@ public partial class GradResidualModel;
 [Flatten]
 [Dense(2, Activation = Activation.Softmax)]
 public partial class GradInputResidualModel;
+
+[Input(6, 5, 2)]
+[DepthwiseConv2D(3, DepthMultiplier = 2, Strides = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[SeparableConv2D(3, 2, DepthMultiplier = 2, Padding = Padding.Same, Activation = Activation.Sigmoid)]
+[DepthwiseConv2D(2, 1, UseBias = false)]
+[Flatten]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradDepthwiseModel;
