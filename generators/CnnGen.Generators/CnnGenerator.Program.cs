@@ -21,27 +21,19 @@ public sealed partial class CnnGenerator
             var program = new ProgramWriter(w, model);
             WriteConstruction(w, model);
             WriteGeometries(w, model);
-            string? unsupported = model.Layers.Where(l => !IsSupported(l.Args.Kind)).Select(Describe).FirstOrDefault();
-
             // The same kernel calls serve both backends: the CPU kernels take a Workspace of
             // arrays, their ILGPU twins a DeviceWorkspace of device views (overloads).
-            WriteForward(w, program, model, Workspace, "Parameters", "State", unsupported);
-            WriteBackward(w, program, model, Workspace, "Parameters", "Gradients", unsupported);
-            WriteForward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.State", unsupported);
-            WriteBackward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.ParameterGradients", unsupported);
+            WriteForward(w, program, model, Workspace, "Parameters", "State");
+            WriteBackward(w, program, model, Workspace, "Parameters", "Gradients");
+            WriteForward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.State");
+            WriteBackward(w, program, model, DeviceWorkspace, "ws.Parameters", "ws.ParameterGradients");
         }
 
-        private static void WriteForward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string state, string? unsupported)
+        private static void WriteForward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string state)
         {
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Forward(" + workspace + " ws, int n, bool training)"))
             {
-                if (unsupported is not null)
-                {
-                    w.Line(NotSupported(unsupported));
-                    return;
-                }
-
                 w.Line("ws.Training = training;");
                 w.Line("var p = " + parameters + ";");
                 if (model.StateCount > 0)
@@ -59,17 +51,11 @@ public sealed partial class CnnGenerator
             w.Line();
         }
 
-        private static void WriteBackward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string gradients, string? unsupported)
+        private static void WriteBackward(IndentedWriter w, ProgramWriter program, ModelSpec model, string workspace, string parameters, string gradients)
         {
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Backward(" + workspace + " ws, int n)"))
             {
-                if (unsupported is not null)
-                {
-                    w.Line(NotSupported(unsupported));
-                    return;
-                }
-
                 w.Line("var p = " + parameters + ";");
                 w.Line("var g = " + gradients + ";");
                 foreach (LayerSpec layer in model.Layers.Reverse())
@@ -96,15 +82,6 @@ public sealed partial class CnnGenerator
 
             w.Line();
         }
-
-        private static bool IsSupported(LayerKind kind) => kind is LayerKind.Conv2D or LayerKind.Dense or LayerKind.Dropout or LayerKind.Flatten
-            or LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Softmax or LayerKind.BatchNorm or LayerKind.Add
-            or LayerKind.DepthwiseConv2D or LayerKind.SeparableConv2D
-            || Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind);
-
-        private static string NotSupported(string layer) =>
-            "throw new global::System.NotSupportedException(\"This version of CnnGen cannot run " + layer.Replace("\"", "\\\"")
-            + " yet: the shapes and summary are generated, training and inference are not.\");";
 
         private static string Describe(LayerSpec layer) =>
             "[" + layer.Args.Kind.Names().Attribute + "] '" + layer.Name + "' (layer " + ProgramWriter.Num(layer.Index) + ")";

@@ -63,6 +63,6 @@ internal static class GeneratorHarness
         return Assembly.Load(stream.ToArray());
     }
 
-    /// <summary>The seed models shared with the runtime tests (tests/SeedModels).</summary>
+    /// <summary>A seed model, as the examples define it (linked into the test output under SeedModels/).</summary>
     public static string SeedModel(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SeedModels", file));
 }

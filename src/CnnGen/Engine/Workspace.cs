@@ -70,4 +70,6 @@ public sealed class Workspace
     internal Conv2D.BackwardJob Conv2DBackward { get; } = new();
 
     internal Pool2D.ForwardJob Pool2DForward { get; } = new();
+
+    internal DepthwiseConv2D.CpuJob DepthwiseJob { get; } = new();
 }

@@ -151,7 +151,8 @@ public sealed class OpenClParityTests : DeviceParityTests
 {
     protected override Device Device => Device.OpenCL;
 
-    protected override string AbsentReason => "no OpenCL 2.0 device on this machine (ILGPU lists none); docs/devices.md says how to get one";
+    protected override string AbsentReason =>
+        "no OpenCL 2.0 device on this machine (ILGPU lists none); as root run .ci/install-opencl.sh (Mesa rusticl) and set RUSTICL_ENABLE=llvmpipe RUSTICL_CL_VERSION=2.0";
 }
 
 /// <summary>An NVIDIA GPU.</summary>

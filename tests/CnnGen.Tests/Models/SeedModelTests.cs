@@ -2,7 +2,7 @@ using CnnGen.Examples.Cifar10;
 using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Mnist;
 using CnnGen.Examples.Shapes;
-using CnnGen.SeedModels;
+using CnnGen.Examples.ResNet;
 
 namespace CnnGen.Tests.Models;
 

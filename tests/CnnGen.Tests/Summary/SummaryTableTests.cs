@@ -1,6 +1,6 @@
 using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Mnist;
-using CnnGen.SeedModels;
+using CnnGen.Examples.ResNet;
 
 namespace CnnGen.Tests.Summary;
 

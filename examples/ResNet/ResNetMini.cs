@@ -1,6 +1,6 @@
 using CnnGen;
 
-namespace CnnGen.SeedModels;
+namespace CnnGen.Examples.ResNet;
 
 // Seed model 5: residual blocks with a separable and a depthwise/pointwise (bottleneck)
 // convolution, and global average pooling instead of Flatten.
