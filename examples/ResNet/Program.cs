@@ -5,7 +5,7 @@ using CnnGen.Examples.ResNet;
 
 // Seed model 5: residual blocks (Add), a separable and a depthwise + pointwise (bottleneck)
 // convolution, and global average pooling instead of Flatten, trained on the MNIST sample.
-var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 5 };
+var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 10 };
 var batchSize = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 64 };
 var seed = new Option<int>("--seed") { Description = "Seed of weights and shuffling.", DefaultValueFactory = _ => 1 };
 var device = new Option<string>("--device") { Description = "cpu, cuda, opencl, ilgpu-cpu or auto.", DefaultValueFactory = _ => "cpu" };
