@@ -21,6 +21,17 @@ public readonly record struct Conv2DGeometry(
     /// <summary>Values in one receptive field (columns of the im2col matrix, rows of the HWIO kernel).</summary>
     public int PatchSize => KernelHeight * KernelWidth * InChannels;
 
+    /// <summary>
+    /// The output position whose window puts kernel tap (ky, kx) on input pixel (iy, ix), if any:
+    /// the adjoint walk that input gradients take (shared by the device kernels of Conv2D and DepthwiseConv2D).
+    /// </summary>
+    public bool OutputFedBy(int iy, int ix, int ky, int kx, out int position)
+    {
+        int ty = iy + PadTop - ky, tx = ix + PadLeft - kx;
+        position = ((ty / StrideHeight) * OutWidth) + (tx / StrideWidth);
+        return ty >= 0 && tx >= 0 && ty % StrideHeight == 0 && tx % StrideWidth == 0 && ty / StrideHeight < OutHeight && tx / StrideWidth < OutWidth;
+    }
+
     /// <summary>A 1×1, stride-1 convolution: the input already is the im2col matrix.</summary>
     public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PadTop == 0 && PadLeft == 0;
 }

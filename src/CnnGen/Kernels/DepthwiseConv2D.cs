@@ -283,21 +283,14 @@ public static class DepthwiseConv2D
         float sum = 0;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
-            int ty = iy + g.PadTop - ky;
-            if (ty < 0 || ty % g.StrideHeight != 0 || ty / g.StrideHeight >= g.OutHeight)
-            {
-                continue;
-            }
-
             for (int kx = 0; kx < g.KernelWidth; kx++)
             {
-                int tx = ix + g.PadLeft - kx;
-                if (tx < 0 || tx % g.StrideWidth != 0 || tx / g.StrideWidth >= g.OutWidth)
+                if (!g.OutputFedBy(iy, ix, ky, kx, out int position))
                 {
                     continue;
                 }
 
-                int output = (s * g.OutSize) + ((((ty / g.StrideHeight) * g.OutWidth) + (tx / g.StrideWidth)) * g.Filters);
+                int output = (s * g.OutSize) + (position * g.Filters);
                 for (int j = 0; j < m; j++)
                 {
                     int o = (c * m) + j;

@@ -22,28 +22,9 @@ public abstract class DeviceParityTests
 
     private const int N = 3;
 
-    public static TheoryData<string, bool> Models() => new()
-    {
-        { nameof(GradConvModel), false },
-        { nameof(GradPoolModel), false },
-        { nameof(GradDenseModel), false },
-        { nameof(GradGlobalPoolModel), false },
-        { nameof(GradResidualModel), false },
-        { nameof(GradResidualModel), true },
-        { nameof(GradInputResidualModel), false },
-        { nameof(GradDepthwiseModel), false },
-    };
+    public static TheoryData<string, bool> Models() => NumericalModels.All();
 
-    private static Model Create(string name) => name switch
-    {
-        nameof(GradConvModel) => new GradConvModel(seed: 3),
-        nameof(GradPoolModel) => new GradPoolModel(seed: 3),
-        nameof(GradDenseModel) => new GradDenseModel(seed: 5),
-        nameof(GradResidualModel) => new GradResidualModel(seed: 3),
-        nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
-        nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
-        _ => new GradGlobalPoolModel(seed: 3),
-    };
+    private static Model Create(string name) => NumericalModels.Create(name);
 
     private static void Fill(Model model, Workspace ws)
     {

@@ -13,30 +13,9 @@ namespace CnnGen.Tests.Training;
 /// </summary>
 public class GradientCheckTests
 {
-    public static TheoryData<string, bool> Models() => new()
-    {
-        { nameof(GradConvModel), false },
-        { nameof(GradPoolModel), false },
-        { nameof(GradDenseModel), false },
-        { nameof(GradGlobalPoolModel), false },
-        { nameof(GradResidualModel), false },
-        { nameof(GradResidualModel), true }, // BatchNorm on batch statistics
-        { nameof(GradInputResidualModel), false },
-        { nameof(GradDepthwiseModel), false },
-    };
+    public static TheoryData<string, bool> Models() => NumericalModels.All();
 
-    private static Model Create(string name) => name switch
-    {
-        nameof(GradConvModel) => new GradConvModel(seed: 3),
-        nameof(GradPoolModel) => new GradPoolModel(seed: 3),
-        // Seed 5: with seed 3 one ReLU input of GradDenseModel lies within the finite-difference
-        // step of 0, where the derivative jumps and no central difference can agree.
-        nameof(GradDenseModel) => new GradDenseModel(seed: 5),
-        nameof(GradResidualModel) => new GradResidualModel(seed: 3),
-        nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
-        nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
-        _ => new GradGlobalPoolModel(seed: 3),
-    };
+    private static Model Create(string name) => NumericalModels.Create(name);
 
     [Theory]
     [MemberData(nameof(Models))]
