@@ -6,7 +6,7 @@ using CnnGen.Examples.DeepMnist;
 // Seed model 4: the deep MNIST CNN (six 3x3 Conv2D + BatchNorm + ReLU, he_normal) or its
 // network-in-network variant with 1x1 convolutions; Adam, batch 50, validation split 0.2.
 var variant = new Option<string>("--variant") { Description = "deep (six 3x3 convolutions) or nin (with 1x1 Conv2D(25) after them).", DefaultValueFactory = _ => "deep" };
-var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 15 };
+var epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 25 };
 var batchSize = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 50 };
 var validationSplit = new Option<double>("--validation-split") { Description = "Fraction held out for validation (from the end).", DefaultValueFactory = _ => 0.2 };
 var seed = new Option<int>("--seed") { Description = "Seed of weights, shuffling and dropout.", DefaultValueFactory = _ => 1 };
