@@ -49,6 +49,20 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     public void Line(string line) => W.Line(line);
 
+    /// <summary>
+    /// A convolution window's <c>Conv2DGeometry</c> literal: the layer's input, kernel, strides,
+    /// 'same' padding and output, with <paramref name="outChannels"/> as its filters.
+    /// </summary>
+    public static string WindowGeometry(LayerSpec l, int outChannels)
+    {
+        LayerArgs a = l.Args;
+        Shape i = l.InputShape, o = l.OutputShape;
+        int padTop = PadBefore(a.Padding, i.Height, o.Height, a.KernelHeight, a.Strides);
+        int padLeft = PadBefore(a.Padding, i.Width, o.Width, a.KernelWidth, a.Strides);
+        return "new(" + string.Join(", ", new[] { i.Height, i.Width, i.Channels, a.KernelHeight, a.KernelWidth, outChannels, a.Strides, a.Strides, padTop, padLeft, o.Height, o.Width }
+            .Select(v => Num(v))) + ")";
+    }
+
     /// <summary>TensorFlow's 'same' padding before the first row/column: floor(max((out − 1)·s + k − in, 0) / 2).</summary>
     public static int PadBefore(Padding padding, int input, int output, int window, int stride) =>
         padding == Padding.Same ? Math.Max(((output - 1) * stride) + window - input, 0) / 2 : 0;

@@ -32,15 +32,7 @@ internal static class Conv2DRule
         return Shape.Image(height, width, a.Filters);
     }
 
-    public static string Geometry(LayerSpec l)
-    {
-        LayerArgs a = l.Args;
-        Shape i = l.InputShape, o = l.OutputShape;
-        int padTop = ProgramWriter.PadBefore(a.Padding, i.Height, o.Height, a.KernelHeight, a.Strides);
-        int padLeft = ProgramWriter.PadBefore(a.Padding, i.Width, o.Width, a.KernelWidth, a.Strides);
-        return "new(" + string.Join(", ", new[] { i.Height, i.Width, i.Channels, a.KernelHeight, a.KernelWidth, a.Filters, a.Strides, a.Strides, padTop, padLeft, o.Height, o.Width }
-            .Select(v => ProgramWriter.Num(v))) + ")";
-    }
+    public static string Geometry(LayerSpec l) => ProgramWriter.WindowGeometry(l, l.Args.Filters);
 
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "

@@ -35,15 +35,7 @@ internal static class DepthwiseConv2DRule
     }
 
     /// <summary>The depthwise stage as a Conv2D geometry whose filters are the C·m output channels.</summary>
-    public static string Geometry(LayerSpec l, int outChannels)
-    {
-        LayerArgs a = l.Args;
-        Shape i = l.InputShape, o = l.OutputShape;
-        int padTop = ProgramWriter.PadBefore(a.Padding, i.Height, o.Height, a.KernelHeight, a.Strides);
-        int padLeft = ProgramWriter.PadBefore(a.Padding, i.Width, o.Width, a.KernelWidth, a.Strides);
-        return "new(" + string.Join(", ", new[] { i.Height, i.Width, i.Channels, a.KernelHeight, a.KernelWidth, outChannels, a.Strides, a.Strides, padTop, padLeft, o.Height, o.Width }
-            .Select(v => ProgramWriter.Num(v))) + ")";
-    }
+    public static string Geometry(LayerSpec l, int outChannels) => ProgramWriter.WindowGeometry(l, outChannels);
 
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
