@@ -38,12 +38,7 @@ public static partial class Conv2D
     {
         Conv2DGeometry g = geometry.Value;
         int i = index;
-        int f = i % g.Filters;
-        int rest = i / g.Filters;
-        int ox = rest % g.OutWidth;
-        rest /= g.OutWidth;
-        int oy = rest % g.OutHeight;
-        int s = rest / g.OutHeight;
+        g.OutputAt(i, out int s, out int oy, out int ox, out int f);
         float sum = biasOffset >= 0 ? p[biasOffset + f] : 0f;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
@@ -128,12 +123,7 @@ public static partial class Conv2D
     {
         Conv2DGeometry g = geometry.Value;
         int i = index;
-        int c = i % g.InChannels;
-        int rest = i / g.InChannels;
-        int ix = rest % g.InWidth;
-        rest /= g.InWidth;
-        int iy = rest % g.InHeight;
-        int s = rest / g.InHeight;
+        g.InputAt(i, out int s, out int iy, out int ix, out int c);
         float sum = 0;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {

@@ -21,6 +21,28 @@ public readonly record struct Conv2DGeometry(
     /// <summary>Values in one receptive field (columns of the im2col matrix, rows of the HWIO kernel).</summary>
     public int PatchSize => KernelHeight * KernelWidth * InChannels;
 
+    /// <summary>Splits a flat output index (NHWC) into sample, row, column and filter.</summary>
+    public void OutputAt(int index, out int sample, out int oy, out int ox, out int filter)
+    {
+        filter = index % Filters;
+        int rest = index / Filters;
+        ox = rest % OutWidth;
+        rest /= OutWidth;
+        oy = rest % OutHeight;
+        sample = rest / OutHeight;
+    }
+
+    /// <summary>Splits a flat input index (NHWC) into sample, row, column and channel.</summary>
+    public void InputAt(int index, out int sample, out int iy, out int ix, out int channel)
+    {
+        channel = index % InChannels;
+        int rest = index / InChannels;
+        ix = rest % InWidth;
+        rest /= InWidth;
+        iy = rest % InHeight;
+        sample = rest / InHeight;
+    }
+
     /// <summary>
     /// The output position whose window puts kernel tap (ky, kx) on input pixel (iy, ix), if any:
     /// the adjoint walk that input gradients take (shared by the device kernels of Conv2D and DepthwiseConv2D).

@@ -217,12 +217,7 @@ public static class DepthwiseConv2D
     {
         Conv2DGeometry g = geometry.Value;
         int i = index;
-        int o = i % g.Filters;
-        int rest = i / g.Filters;
-        int ox = rest % g.OutWidth;
-        rest /= g.OutWidth;
-        int oy = rest % g.OutHeight;
-        int s = rest / g.OutHeight;
+        g.OutputAt(i, out int s, out int oy, out int ox, out int o);
         int c = o / (g.Filters / g.InChannels);
         float sum = biasOffset >= 0 ? p[biasOffset + o] : 0f;
         for (int ky = 0; ky < g.KernelHeight; ky++)
@@ -273,12 +268,7 @@ public static class DepthwiseConv2D
     {
         Conv2DGeometry g = geometry.Value;
         int i = index;
-        int c = i % g.InChannels;
-        int rest = i / g.InChannels;
-        int ix = rest % g.InWidth;
-        rest /= g.InWidth;
-        int iy = rest % g.InHeight;
-        int s = rest / g.InHeight;
+        g.InputAt(i, out int s, out int iy, out int ix, out int c);
         int m = g.Filters / g.InChannels;
         float sum = 0;
         for (int ky = 0; ky < g.KernelHeight; ky++)
