@@ -44,7 +44,7 @@ public static class Devices
     /// <summary>Every usable device: the managed CPU first, then what ILGPU finds (CUDA, OpenCL, its CPU accelerator).</summary>
     public static IReadOnlyList<DeviceInfo> List()
     {
-        var found = new List<DeviceInfo> { new(Device.Cpu, "managed CPU backend", Environment.ProcessorCount + " threads") };
+        var found = new List<DeviceInfo> { ManagedCpu() };
         using Context context = Context.Create(builder => builder.Default());
         foreach (ILGPU.Runtime.Device device in context.Devices)
         {
@@ -69,7 +69,11 @@ public static class Devices
     /// OpenCL, then the managed CPU. A device that is not here is an error listing the ones that are.
     /// </summary>
     /// <exception cref="DeviceNotFoundException">The requested kind of device is not on this machine.</exception>
-    public static DeviceInfo Resolve(Device requested) => Resolve(requested, List());
+    public static DeviceInfo Resolve(Device requested) =>
+        // The managed CPU is always there; listing ILGPU's devices (a context) is only needed for the others.
+        requested == Device.Cpu ? ManagedCpu() : Resolve(requested, List());
+
+    private static DeviceInfo ManagedCpu() => new(Device.Cpu, "managed CPU backend", Environment.ProcessorCount + " threads");
 
     internal static DeviceInfo Resolve(Device requested, IReadOnlyList<DeviceInfo> available)
     {
