@@ -39,8 +39,9 @@ internal static class BatchNormRule
     public static string Geometry(LayerSpec l) =>
         "new(" + ProgramWriter.Num(l.OutputShape.Channels) + ", " + Float(l.Args.Epsilon) + ", " + Float(l.Args.Momentum) + ")";
 
-    // A frozen BatchNorm runs in inference mode even while the model trains, as in Keras 3.
-    private static string Training(LayerSpec l, string flag) => l.Args.Trainable ? flag : "false";
+    // A frozen BatchNorm runs in inference mode even while the model trains, as in Keras 3; the
+    // runtime knows whether the layer is frozen (Trainable = false, or SetTrainable at run time).
+    private static string Training(LayerSpec l, string flag) => "LayerTraining(" + ProgramWriter.Num(l.Index) + ", " + flag + ")";
 
     private static string Positions(LayerSpec l) => "n * " + ProgramWriter.Num(l.OutputShape.Height * l.OutputShape.Width);
 

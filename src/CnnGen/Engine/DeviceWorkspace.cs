@@ -22,7 +22,7 @@ public sealed class DeviceModelState : IDisposable
         FirstMoment = Allocate(info.ParameterCount);
         SecondMoment = Allocate(info.ParameterCount);
         Trainable = Allocate(info.ParameterCount);
-        Trainable.SubView(0, trainableMask.Length).CopyFromCPU(trainableMask);
+        SetTrainable(trainableMask);
 
         // Device memory starts undefined; the optimizer's moments must start at zero.
         FirstMoment.MemSetToZero(accelerator.DefaultStream);
@@ -46,6 +46,12 @@ public sealed class DeviceModelState : IDisposable
     internal ArrayView<float> SecondMoment { get; }
 
     internal ArrayView<float> Trainable { get; }
+
+    /// <summary>The optimizer's moments on the device, in <see cref="Optimizer.Moments"/> order.</summary>
+    internal ArrayView<float> Moment(int index) => index == 0 ? FirstMoment : SecondMoment;
+
+    /// <summary>Replaces the per-parameter trainable mask (1 trains, 0 frozen).</summary>
+    internal void SetTrainable(float[] mask) => Trainable.SubView(0, mask.Length).CopyFromCPU(mask);
 
     internal ArrayView<float> Allocate(int length) => Track(Accelerator.Allocate1D<float>(Math.Max(length, 1))).View;
 

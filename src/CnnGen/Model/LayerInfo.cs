@@ -19,4 +19,8 @@ public sealed record LayerInfo(string Name, string Type, IReadOnlyList<int> Outp
 /// <param name="Length">Number of elements.</param>
 /// <param name="IsState"><see langword="true"/> for non-trainable state (moving mean/variance).</param>
 /// <param name="Trainable">Whether the optimizer updates it by default (the layer's <c>Trainable</c>).</param>
-public sealed record WeightInfo(string Name, IReadOnlyList<int> Shape, int Offset, int Length, bool IsState, bool Trainable);
+public sealed record WeightInfo(string Name, IReadOnlyList<int> Shape, int Offset, int Length, bool IsState, bool Trainable)
+{
+    /// <summary>The name of the layer that owns the weight (layer names never contain '/').</summary>
+    public string Layer => Name[..Name.LastIndexOf('/')];
+}

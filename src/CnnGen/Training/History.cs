@@ -7,7 +7,34 @@ namespace CnnGen;
 /// <param name="ValidationLoss">Loss on the validation data at the end of the epoch, if any.</param>
 /// <param name="ValidationAccuracy">Accuracy on the validation data, if any.</param>
 /// <param name="Seconds">Wall time of the epoch.</param>
-public sealed record EpochMetrics(int Epoch, double Loss, double Accuracy, double? ValidationLoss, double? ValidationAccuracy, double Seconds);
+public sealed record EpochMetrics(int Epoch, double Loss, double Accuracy, double? ValidationLoss, double? ValidationAccuracy, double Seconds)
+{
+    /// <summary>The metric names, as Keras logs them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["loss", "accuracy", "val_loss", "val_accuracy"];
+
+    /// <summary>A metric by Keras' name (see <see cref="Names"/>); <see langword="null"/> for a validation metric without validation data.</summary>
+    public double? this[string metric] => metric switch
+    {
+        "loss" => Loss,
+        "accuracy" => Accuracy,
+        "val_loss" => ValidationLoss,
+        "val_accuracy" => ValidationAccuracy,
+        _ => throw new KeyNotFoundException($"No metric '{metric}'; the metrics are {string.Join(", ", Names)}."),
+    };
+}
+
+/// <summary>Why <c>Fit</c> returned.</summary>
+public enum TrainingStop
+{
+    /// <summary>All epochs ran.</summary>
+    Completed,
+
+    /// <summary>A callback set <see cref="Model.StopTraining"/> (e.g. <see cref="EarlyStopping"/>).</summary>
+    StoppedByCallback,
+
+    /// <summary>The cancellation token fired (e.g. Ctrl+C); training ended after the batch in progress, and that partial epoch is not in the history.</summary>
+    Cancelled,
+}
 
 /// <summary>What <c>Fit</c> returns: one <see cref="EpochMetrics"/> per epoch (Keras' <c>History</c>).</summary>
 public sealed class History
@@ -17,15 +44,23 @@ public sealed class History
     /// <summary>The epochs in order.</summary>
     public IReadOnlyList<EpochMetrics> Epochs => _epochs;
 
-    /// <summary>A metric by Keras' name: <c>loss</c>, <c>accuracy</c>, <c>val_loss</c>, <c>val_accuracy</c>.</summary>
-    public IReadOnlyList<double> this[string metric] => metric switch
-    {
-        "loss" => _epochs.Select(e => e.Loss).ToList(),
-        "accuracy" => _epochs.Select(e => e.Accuracy).ToList(),
-        "val_loss" => _epochs.Select(e => e.ValidationLoss ?? double.NaN).ToList(),
-        "val_accuracy" => _epochs.Select(e => e.ValidationAccuracy ?? double.NaN).ToList(),
-        _ => throw new KeyNotFoundException($"No metric '{metric}'; History has loss, accuracy, val_loss and val_accuracy."),
-    };
+    /// <summary>A metric per epoch by Keras' name: <c>loss</c>, <c>accuracy</c>, <c>val_loss</c>, <c>val_accuracy</c> (NaN where absent).</summary>
+    public IReadOnlyList<double> this[string metric] =>
+        EpochMetrics.Names.Contains(metric) ? _epochs.Select(e => e[metric] ?? double.NaN).ToList()
+            : throw new KeyNotFoundException($"No metric '{metric}'; History has {string.Join(", ", EpochMetrics.Names)}.");
+
+    /// <summary>Whether there are validation metrics.</summary>
+    public bool HasValidation => _epochs.Count > 0 && _epochs[0].ValidationLoss is not null;
+
+    /// <summary>Why training ended.</summary>
+    public TrainingStop Stop { get; internal set; }
+
+    /// <summary>Plots loss and accuracy per epoch (training and validation) to a PNG file; see <see cref="HistoryPlot"/>.</summary>
+    /// <param name="path">The PNG to write (atomically).</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <param name="title">A caption, e.g. the model's name.</param>
+    public void SavePlot(string path, int width = 1000, int height = 400, string? title = null) => HistoryPlot.Save(this, path, width, height, title);
 
     internal void Add(EpochMetrics epoch) => _epochs.Add(epoch);
 }

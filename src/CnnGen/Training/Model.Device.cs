@@ -14,8 +14,8 @@ public abstract partial class Model
     /// Where the model trains and predicts: <see cref="CnnGen.Device.Cpu"/> (the default), <see cref="CnnGen.Device.Cuda"/>,
     /// <see cref="CnnGen.Device.OpenCL"/>, <see cref="CnnGen.Device.IlgpuCpu"/> or <see cref="CnnGen.Device.Auto"/> (CUDA, then
     /// OpenCL, then the CPU). Setting a device that is not on this machine throws
-    /// <see cref="DeviceNotFoundException"/>, naming the devices that are. Weights are kept in
-    /// <see cref="Parameters"/> between calls; optimizer moments stay with the device they were made on.
+    /// <see cref="DeviceNotFoundException"/>, naming the devices that are. Weights and optimizer moments are
+    /// kept on the host between calls, so a model can move between devices and keep training.
     /// </summary>
     public Device Device
     {
@@ -45,12 +45,19 @@ public abstract partial class Model
         return mask;
     }
 
+    // The host arrays are the model between calls; a call on a device copies them in, and the
+    // training loop copies them back at every epoch's end (so callbacks see the current weights).
     private void UploadToDevice()
     {
         if (_device is not null)
         {
             _device.State.Parameters.SubView(0, Parameters.Length).CopyFromCPU(Parameters);
             _device.State.State.SubView(0, State.Length).CopyFromCPU(State);
+            float[][] moments = Optimizer?.Moments ?? [];
+            for (int i = 0; i < moments.Length; i++)
+            {
+                _device.State.Moment(i).SubView(0, moments[i].Length).CopyFromCPU(moments[i]);
+            }
         }
     }
 
@@ -61,6 +68,11 @@ public abstract partial class Model
             _device.State.Parameters.SubView(0, Parameters.Length).CopyToCPU(Parameters);
             _device.State.State.SubView(0, State.Length).CopyToCPU(State);
             _device.State.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
+            float[][] moments = Optimizer?.Moments ?? [];
+            for (int i = 0; i < moments.Length; i++)
+            {
+                _device.State.Moment(i).SubView(0, moments[i].Length).CopyToCPU(moments[i]);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ namespace CnnGen;
 /// <param name="OutputSize">Values per output sample (classes, for a classifier).</param>
 /// <param name="ParameterCount">Length of the parameter buffer.</param>
 /// <param name="StateCount">Length of the state buffer.</param>
+/// <param name="Layers">The layers in order.</param>
 /// <param name="Weights">The parameter layout.</param>
 /// <param name="OutputSizes">Values per sample of each layer's output.</param>
 /// <param name="MaskSizes">Per layer, values per sample of its dropout mask (0 if none).</param>
@@ -16,7 +17,7 @@ namespace CnnGen;
 /// <param name="ExtraSizes">Per layer, values per sample of a second buffer (SeparableConv2D's intermediate gradient).</param>
 /// <param name="OutputActivation">The activation of the last layer.</param>
 public sealed record ModelInfo(
-    string Name, int InputSize, int OutputSize, int ParameterCount, int StateCount, IReadOnlyList<WeightInfo> Weights,
+    string Name, int InputSize, int OutputSize, int ParameterCount, int StateCount, IReadOnlyList<LayerInfo> Layers, IReadOnlyList<WeightInfo> Weights,
     int[] OutputSizes, int[] MaskSizes, int[] IndexSizes, int[] ExtraSizes, Activation OutputActivation);
 
 /// <summary>
@@ -28,7 +29,8 @@ public sealed record ModelInfo(
 /// </summary>
 public abstract partial class Model : IDisposable
 {
-    private readonly (int Offset, int Length)[] _trainable;
+    private readonly bool[] _layerTrainable;
+    private (int Offset, int Length)[] _trainable;
     private WorkerPool? _pool;
     private Workspace? _workspace;
     private int _threads = Environment.ProcessorCount;
@@ -41,7 +43,8 @@ public abstract partial class Model : IDisposable
         Gradients = new float[info.ParameterCount];
         State = new float[info.StateCount];
         Random = new Random(seed);
-        _trainable = info.Weights.Where(w => !w.IsState && w.Trainable).Select(w => (w.Offset, w.Length)).ToArray();
+        _layerTrainable = DefaultTrainability(info);
+        _trainable = TrainableRanges();
     }
 
     /// <summary>Sizes and layout of this model.</summary>
@@ -121,11 +124,15 @@ public abstract partial class Model : IDisposable
     /// <param name="progress">Called after every batch.</param>
     /// <param name="validationX">Validation inputs (instead of a split).</param>
     /// <param name="validationY">Validation labels.</param>
+    /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
+    /// <param name="cancellationToken">Ends training after the batch in progress (e.g. on Ctrl+C); <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; names the epoch and batch.</exception>
     public History Fit(float[] x, int[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
-        Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null) =>
+        Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null,
+        IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
         FitCore(x, Targets.Of(y), epochs, batchSize, validationSplit, shuffle, progress, validationX,
-            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))));
+            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))), callbacks ?? [], cancellationToken);
 
     /// <summary>
     /// Trains on <paramref name="x"/> with one-hot (or any probability) targets <paramref name="y"/>,
@@ -140,14 +147,18 @@ public abstract partial class Model : IDisposable
     /// <param name="progress">Called after every batch.</param>
     /// <param name="validationX">Validation inputs (instead of a split).</param>
     /// <param name="validationY">Validation targets.</param>
+    /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
+    /// <param name="cancellationToken">Ends training after the batch in progress (e.g. on Ctrl+C); <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; names the epoch and batch.</exception>
     public History Fit(float[] x, float[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
-        Action<TrainingProgress>? progress = null, float[]? validationX = null, float[]? validationY = null) =>
+        Action<TrainingProgress>? progress = null, float[]? validationX = null, float[]? validationY = null,
+        IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
         FitCore(x, Targets.Of(y), epochs, batchSize, validationSplit, shuffle, progress, validationX,
-            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))));
+            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))), callbacks ?? [], cancellationToken);
 
     private History FitCore(float[] x, Targets y, int epochs, int batchSize, double validationSplit, bool shuffle,
-        Action<TrainingProgress>? progress, float[]? validationX, Targets? validationY)
+        Action<TrainingProgress>? progress, float[]? validationX, Targets? validationY, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
@@ -163,25 +174,33 @@ public abstract partial class Model : IDisposable
         }
 
         int count = CheckData(x, y, "x", "y");
-        int validationCount = validationX is null ? (int)(count * validationSplit) : 0;
-        int trainCount = count - validationCount;
+        int validationCount = validationX is null ? (int)(count * validationSplit) : CheckData(validationX, validationY!.Value, "validationX", "validationY");
+        int trainCount = validationX is null ? count - validationCount : count;
         if (trainCount == 0)
         {
             throw new ArgumentException("No training samples are left after the validation split.", nameof(validationSplit));
         }
 
-        if (validationX is not null)
-        {
-            CheckData(validationX, validationY!.Value, "validationX", "validationY");
-        }
-
         Workspace ws = GetWorkspace(batchSize);
-        UploadToDevice();
         int[] order = Enumerable.Range(0, trainCount).ToArray();
         int batches = (trainCount + batchSize - 1) / batchSize;
         var history = new History();
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var plan = new TrainingPlan(epochs, batchSize, trainCount, validationCount, batches);
+        StopTraining = false;
+        foreach (Callback callback in callbacks)
         {
+            callback.Attach(this);
+            callback.OnTrainBegin(plan);
+        }
+
+        UploadToDevice();
+        for (int epoch = 1; epoch <= epochs && history.Stop == TrainingStop.Completed; epoch++)
+        {
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnEpochBegin(epoch);
+            }
+
             if (shuffle)
             {
                 Random.Shuffle(order);
@@ -190,8 +209,14 @@ public abstract partial class Model : IDisposable
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
             int correct = 0, seen = 0;
-            for (int batch = 0; batch < batches; batch++)
+            for (int batch = 0; batch < batches && !StopTraining; batch++)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    history.Stop = TrainingStop.Cancelled;
+                    break;
+                }
+
                 int start = batch * batchSize;
                 int n = Math.Min(batchSize, trainCount - start);
                 Gather(x, y, order.AsSpan(start, n), ws);
@@ -204,18 +229,53 @@ public abstract partial class Model : IDisposable
                 lossSum += batchLoss;
                 correct += batchCorrect;
                 seen += n;
-                progress?.Invoke(new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds));
+                var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds);
+                progress?.Invoke(step);
+                foreach (Callback callback in callbacks)
+                {
+                    callback.OnBatchEnd(step);
+                }
             }
 
+            if (history.Stop == TrainingStop.Cancelled || seen == 0)
+            {
+                history.Stop = seen == 0 && history.Stop == TrainingStop.Completed ? TrainingStop.StoppedByCallback : history.Stop;
+                break;
+            }
+
+            // Validation runs on the device's current weights; then the host gets them for the callbacks.
             (double Loss, double Accuracy)? validation = validationX is not null
-                ? EvaluateRange(validationX, validationY!.Value, 0, validationY.Value.Count(Info.OutputSize), batchSize)
+                ? EvaluateRange(validationX, validationY!.Value, 0, validationCount, batchSize)
                 : validationCount > 0 ? EvaluateRange(x, y, trainCount, validationCount, batchSize) : null;
-            history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds));
+            var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
+            history.Add(metrics);
+            DownloadFromDevice();
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnEpochEnd(metrics);
+            }
+
+            UploadToDevice();
+            if (StopTraining)
+            {
+                history.Stop = TrainingStop.StoppedByCallback;
+            }
         }
 
         DownloadFromDevice();
+        foreach (Callback callback in callbacks)
+        {
+            callback.OnTrainEnd(history);
+        }
+
         return history;
     }
+
+    /// <summary>
+    /// Set by a callback to end <c>Fit</c>: after the batch in progress, the epoch ends (with its
+    /// validation and callbacks) and training stops, as Keras' <c>model.stop_training</c>. Reset when <c>Fit</c> starts.
+    /// </summary>
+    public bool StopTraining { get; set; }
 
     /// <summary>Mean loss and accuracy on <paramref name="x"/> and <paramref name="y"/>, as Keras' <c>evaluate</c> (inference mode).</summary>
     public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32) => Evaluate(x, Targets.Of(y), batchSize);
@@ -226,6 +286,7 @@ public abstract partial class Model : IDisposable
     private (double Loss, double Accuracy) Evaluate(float[] x, Targets y, int batchSize)
     {
         int count = CheckData(x, y, nameof(x), nameof(y));
+        UploadToDevice();
         return EvaluateRange(x, y, 0, count, batchSize);
     }
 
@@ -315,7 +376,6 @@ public abstract partial class Model : IDisposable
     {
         var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)CnnGen.Loss.CategoricalCrossentropy;
         Workspace ws = GetWorkspace(batchSize);
-        UploadToDevice();
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < count; start += ws.Capacity)

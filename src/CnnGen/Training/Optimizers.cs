@@ -9,6 +9,19 @@ public abstract class Optimizer
     /// <summary>Steps taken so far (Keras' <c>iterations</c>).</summary>
     public long Iterations { get; private set; }
 
+    /// <summary>The per-parameter state (Adam: m and v; SGD: the velocity), in the order the device keeps it.</summary>
+    internal abstract float[][] Moments { get; }
+
+    /// <summary>Puts back a saved step count and moments.</summary>
+    internal void Restore(long iterations, float[][] moments)
+    {
+        Iterations = iterations;
+        for (int i = 0; i < moments.Length; i++)
+        {
+            moments[i].CopyTo(Moments[i], 0);
+        }
+    }
+
     /// <summary>Creates an optimizer.</summary>
     protected Optimizer(double learningRate)
     {
@@ -65,6 +78,8 @@ public sealed class Adam : Optimizer
     /// <summary>Added to √v.</summary>
     public double Epsilon { get; }
 
+    internal override float[][] Moments => [_m, _v];
+
     /// <inheritdoc/>
     protected internal override void Build(int parameterCount) => (_m, _v) = (new float[parameterCount], new float[parameterCount]);
 
@@ -107,6 +122,8 @@ public sealed class Sgd : Optimizer
 
     /// <summary>Momentum μ in [0, 1).</summary>
     public double Momentum { get; }
+
+    internal override float[][] Moments => [_velocity];
 
     /// <inheritdoc/>
     protected internal override void Build(int parameterCount) => _velocity = new float[parameterCount];

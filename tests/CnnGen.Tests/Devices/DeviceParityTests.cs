@@ -104,6 +104,48 @@ public abstract class DeviceParityTests
     }
 
     [SkippableFact]
+    public void Validation_frozen_layers_checkpoints_and_a_device_switch_match_the_cpu_backend()
+    {
+        SkipUnlessPresent();
+        var random = new Random(5);
+        float[] x = Enumerable.Range(0, 48 * 784).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] y = Enumerable.Range(0, 48).Select(i => i % 10).ToArray();
+        string checkpoint = Path.Combine(Path.GetTempPath(), $"cnngen-device-{Guid.NewGuid():N}.weights");
+
+        // Epoch 1 on `first`, epoch 2 on `second` (the optimizer's moments must follow the model).
+        (float[] Parameters, History Second) Train(Device first, Device second, string? save)
+        {
+            using var model = new TinyMnist(seed: 4) { Threads = 1, Device = first };
+            model.SetTrainable("conv2d", false);
+            model.Compile(new Adam());
+            model.Fit(x, y, epochs: 1, batchSize: 12, validationSplit: 0.25);
+            model.Device = second;
+            History history = model.Fit(x, y, epochs: 1, batchSize: 12, validationSplit: 0.25,
+                callbacks: save is null ? null : [new ModelCheckpoint(save)]);
+            return ((float[])model.Parameters.Clone(), history);
+        }
+
+        try
+        {
+            (float[] cpu, History cpuHistory) = Train(Device.Cpu, Device.Cpu, null);
+            (float[] device, History deviceHistory) = Train(Device, Device, checkpoint);
+            AssertClose(cpu, device, "parameter after 2 epochs with validation");
+            Assert.Equal(cpuHistory.Epochs[0].ValidationLoss!.Value, deviceHistory.Epochs[0].ValidationLoss!.Value, 1e-4);
+            AssertClose(cpu, Train(Device, Device.Cpu, null).Parameters, "parameter after a switch from the device to the cpu");
+
+            using var initial = new TinyMnist(seed: 4);
+            Assert.Equal(WeightsFileTests.Slice(initial, "conv2d/kernel"), device.AsSpan(0, 72).ToArray());
+            using var reloaded = new TinyMnist(seed: 8);
+            reloaded.LoadWeights(checkpoint);
+            Assert.Equal(device, reloaded.Parameters);
+        }
+        finally
+        {
+            File.Delete(checkpoint);
+        }
+    }
+
+    [SkippableFact]
     public void Sgd_step_on_the_device_matches_the_cpu_backend()
     {
         SkipUnlessPresent();

@@ -111,3 +111,21 @@ public partial class GradInputResidualModel;
 [Flatten]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradDepthwiseModel;
+
+// TinyMnist's convolution (same auto name, same shape) under a new head: a transfer target.
+[Input(28, 28, 1)]
+[Conv2D(8, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Flatten]
+[Dense(16, Activation = Activation.Relu, Name = "head")]
+[Dense(10, Activation = Activation.Softmax, Name = "head_out")]
+public partial class TinyMnistNewHead;
+
+// TinyMnist with a wider first convolution: its 'conv2d' does not fit TinyMnist's weights.
+[Input(28, 28, 1)]
+[Conv2D(4, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Flatten]
+[Dropout(0.2)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class TinyMnistNarrow;
