@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CnnGen;
 using CnnGen.Data;
+using CnnGen.Examples;
 using CnnGen.Examples.Cifar10;
 
 // Seed model 3: the TensorFlow CIFAR-10 tutorial CNN. Its last layer is linear (logits), so the
@@ -24,11 +25,9 @@ root.SetAction(parse =>
     Console.WriteLine($"Training on {train.Count:N0} {(parse.GetValue(data) is null ? "synthetic" : "CIFAR-10")} images, testing on {test.Count:N0}.");
     using var model = new Cifar10Cnn(seedValue) { Device = Devices.Parse(parse.GetValue(device)!) };
     model.Compile(new Adam(), new CategoricalCrossentropyLoss(FromLogits: true));
-    History history = model.Fit(train.Images, train.Labels, parse.GetValue(epochs), parse.GetValue(batchSize));
-    foreach (EpochMetrics e in history.Epochs)
-    {
-        Console.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4} accuracy {e.Accuracy:F4} ({e.Seconds:F0} s)");
-    }
+    History history = model.Fit(train.Images, train.Labels, parse.GetValue(epochs), parse.GetValue(batchSize),
+        callbacks: [TrainingConsole.EpochLines()], cancellationToken: TrainingConsole.CancelOnCtrlC());
+    TrainingConsole.ReportStop(history);
 
     (double loss, double accuracy) = model.Evaluate(test.Images, test.Labels);
     Console.WriteLine($"Test: loss {loss:F4}, accuracy {accuracy:P2}.");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CnnGen;
 using CnnGen.Data;
+using CnnGen.Examples;
 using CnnGen.Examples.ResNet;
 
 // Seed model 5: residual blocks (Add), a separable and a depthwise + pointwise (bottleneck)
@@ -19,11 +20,9 @@ root.SetAction(parse =>
     Console.Write(ResNetMini.Summary());
     using var model = new ResNetMini(parse.GetValue(seed)) { Device = Devices.Parse(parse.GetValue(device)!) };
     model.Compile(new Adam());
-    History history = model.Fit(train.Images, train.Labels, parse.GetValue(epochs), parse.GetValue(batchSize));
-    foreach (EpochMetrics e in history.Epochs)
-    {
-        Console.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4} accuracy {e.Accuracy:F4} ({e.Seconds:F0} s)");
-    }
+    History history = model.Fit(train.Images, train.Labels, parse.GetValue(epochs), parse.GetValue(batchSize),
+        callbacks: [TrainingConsole.EpochLines()], cancellationToken: TrainingConsole.CancelOnCtrlC());
+    TrainingConsole.ReportStop(history);
 
     (double loss, double accuracy) = model.Evaluate(test.Images, test.Labels);
     Console.WriteLine($"Test: loss {loss:F4}, accuracy {accuracy:P2} on {test.Count:N0} held-out digits.");

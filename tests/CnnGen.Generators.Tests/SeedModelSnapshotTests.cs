@@ -14,6 +14,7 @@ public class SeedModelSnapshotTests
     [InlineData("Cifar10Cnn.cs")]
     [InlineData("DeepMnistCnn.cs")]
     [InlineData("ResNetMini.cs")]
+    [InlineData("TransferModels.cs")]
     public void Generated_source_matches_the_approved_snapshot(string file)
     {
         GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.SeedModel(file));

@@ -45,7 +45,8 @@ public static class HistoryPlot
         plot.Title(title is null ? metric : title + ": " + metric);
         plot.XLabel("epoch");
         plot.YLabel(metric);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Losses fall and accuracies rise: keep the legend in the corner the curves leave free.
+        plot.ShowLegend(metric == "loss" ? Alignment.UpperRight : Alignment.LowerRight);
     }
 
     private static void Add(Plot plot, double[] epochs, IReadOnlyList<double> values, string label)

@@ -3,6 +3,7 @@ using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Mnist;
 using CnnGen.Examples.Shapes;
 using CnnGen.Examples.ResNet;
+using CnnGen.Examples.Transfer;
 
 namespace CnnGen.Tests.Models;
 
@@ -29,6 +30,14 @@ public class SeedModelTests
         Assert.Equal((137_510, 136_910, 600), (DeepMnistCnn.TotalParams, DeepMnistCnn.TrainableParams, DeepMnistCnn.NonTrainableParams));
         Assert.Equal(136_910, DeepMnistCnn.ParameterCount);
         Assert.Equal(600, DeepMnistCnn.StateCount);
+    }
+
+    [Fact]
+    public void Transfer_models_count_frozen_convolutions_as_non_trainable_as_keras()
+    {
+        // conv2d 320 + conv2d_1 9,248 + dense 589,952 + dense_1 645 (Keras' mnist_transfer_cnn with 5 classes).
+        Assert.Equal((600_165, 600_165, 0), (DigitsBase.TotalParams, DigitsBase.TrainableParams, DigitsBase.NonTrainableParams));
+        Assert.Equal((600_165, 590_597, 9_568), (DigitsTransfer.TotalParams, DigitsTransfer.TrainableParams, DigitsTransfer.NonTrainableParams));
     }
 
     [Fact]
