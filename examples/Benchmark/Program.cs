@@ -4,68 +4,115 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using CnnGen;
 using CnnGen.Data;
+using CnnGen.Engine;
+using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Mnist;
 using Spectre.Console;
 
-// Throughput of the MNIST CNN (batch 200) against PyTorch on the same machine, in the same run:
-// CnnGen trains and infers first, then torch_ref.py (the project's PyTorch reference, a copy of
-// the team's shared script) does the same on the same data and thread count. Figures are the
-// median over the epochs after the first (warm-up).
+// Throughput and peak memory of a seed model against PyTorch on the same machine, in the same
+// run: CnnGen trains and infers first, then torch_ref.py (the project's PyTorch reference, a copy
+// of the team's shared script) does the same on the same data, batch size and thread count.
+// Figures are the median over the epochs after the first (warm-up). --profile adds CnnGen's time
+// and GFLOP/s per layer.
+var model = new Option<string>("--model") { Description = "mnist (the Keras MNIST CNN, batch 200) or deep (six Conv2D + BatchNorm, batch 50).", DefaultValueFactory = _ => "mnist" };
 var epochs = new Option<int>("--epochs") { Description = "Epochs per framework; the first is warm-up.", DefaultValueFactory = _ => 4 };
 var threads = new Option<int>("--threads") { Description = "Threads for both frameworks.", DefaultValueFactory = _ => Environment.ProcessorCount };
 var device = new Option<string>("--device") { Description = "cpu, cuda, opencl, ilgpu-cpu or auto.", DefaultValueFactory = _ => "cpu" };
-var samples = new Option<int>("--samples") { Description = "Training samples per epoch (a multiple of 200; the slow ILGPU emulator wants few).", DefaultValueFactory = _ => 8000 };
+var samples = new Option<int>("--samples") { Description = "Training samples per epoch (whole batches are used; the slow ILGPU emulator wants few).", DefaultValueFactory = _ => 8000 };
+var profile = new Option<bool>("--profile") { Description = "Also print CnnGen's time and GFLOP/s per layer (CPU backend)." };
+var torchOption = new Option<bool>("--torch") { Description = "Run the PyTorch reference (--torch false to skip it).", DefaultValueFactory = _ => true };
 var python = new Option<string>("--python") { Description = "Python with torch (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => "/usr/bin/python3" };
-var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { epochs, threads, device, samples, python };
-root.SetAction(parse => Run(parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!, Devices.Parse(parse.GetValue(device)!), parse.GetValue(samples)));
+var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { model, epochs, threads, device, samples, profile, torchOption, python };
+root.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!, Devices.Parse(parse.GetValue(device)!),
+    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption)));
 return root.Parse(args).Invoke();
 
-static int Run(int epochs, int threads, string python, Device device, int samplesPerEpoch)
+static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch)
 {
-    const int batch = 200;
+    (string torchName, int batch, Func<Model> create) = name switch
+    {
+        "mnist" => ("seed000", 200, (Func<Model>)(() => new MnistCnn(seed: 1))),
+        "deep" => ("seed003", 50, () => new DeepMnistCnn(seed: 1)),
+        _ => throw new ArgumentException($"Unknown model '{name}'; use mnist or deep."),
+    };
     string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist-sample");
     LabeledImages train = Mnist.Load(data, "train"), test = Mnist.Load(data, "t10k");
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, "
-        + $".NET {Environment.Version}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; {threads} threads, batch {batch}, {epochs} epochs (first is warm-up).");
+        + $".NET {Environment.Version}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; model {name}, {threads} threads, batch {batch}, {epochs} epochs (first is warm-up).");
 
     var trainRates = new List<double>();
     var inferRates = new List<double>();
-    using (var model = new MnistCnn(seed: 1) { Threads = threads, Device = device })
+    LayerProfile? layers = null;
+    using (Model cnn = create())
     {
-        Console.WriteLine($"CnnGen device: {Devices.Resolve(model.Device)}");
-        model.Compile(new Adam());
+        cnn.Threads = threads;
+        cnn.Device = device;
+        Console.WriteLine($"CnnGen device: {Devices.Resolve(cnn.Device)}");
+        cnn.Compile(new Adam());
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
+            if (profile && epoch == 2)
+            {
+                cnn.Profile = layers = new LayerProfile(cnn.Info); // after the warm-up epoch
+            }
+
             // Full batches only, as torch_ref.py does.
             int samples = Math.Min(samplesPerEpoch, train.Count) / batch * batch;
             var clock = Stopwatch.StartNew();
-            model.Fit(train.Images[..(samples * 784)], train.Labels[..samples], epochs: 1, batchSize: batch);
+            cnn.Fit(train.Images[..(samples * cnn.Info.InputSize)], train.Labels[..samples], epochs: 1, batchSize: batch);
             trainRates.Add(samples / clock.Elapsed.TotalSeconds);
+            cnn.Profile = null;
             clock.Restart();
             int tested = Math.Min(test.Count, Math.Max(samples / 4, batch));
-            model.Predict(test.Images[..(tested * 784)], batch);
+            cnn.Predict(test.Images[..(tested * cnn.Info.InputSize)], batch);
             inferRates.Add(tested / clock.Elapsed.TotalSeconds);
+            cnn.Profile = layers;
             Console.WriteLine($"CnnGen epoch {epoch}: train {trainRates[^1]:F0} samples/s, infer {inferRates[^1]:F0} samples/s");
         }
     }
 
-    (double Train, double Infer)? torch = RunTorch(python, data, epochs, batch, threads);
+    double cnnPeak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+    Console.WriteLine($"CnnGen peak resident memory: {cnnPeak:F0} MiB");
+    (double Train, double Infer, double PeakMiB)? torch = runTorch ? RunTorch(python, data, epochs, batch, threads, torchName) : null;
     double cnnTrain = Median(trainRates.Skip(1)), cnnInfer = Median(inferRates.Skip(1));
-    var table = new Table().AddColumns("", "CnnGen samples/s", "PyTorch samples/s", "CnnGen / PyTorch");
-    table.AddRow("train", $"{cnnTrain:F0}", torch is { } t ? $"{t.Train:F0}" : "-", torch is { } t2 ? $"{cnnTrain / t2.Train:F2}" : "-");
-    table.AddRow("infer", $"{cnnInfer:F0}", torch is { } t3 ? $"{t3.Infer:F0}" : "-", torch is { } t4 ? $"{cnnInfer / t4.Infer:F2}" : "-");
+    var table = new Table().AddColumns("", "CnnGen", "PyTorch", "CnnGen / PyTorch");
+    AddRow("train samples/s", cnnTrain, torch?.Train);
+    AddRow("infer samples/s", cnnInfer, torch?.Infer);
+    AddRow("peak memory MiB", cnnPeak, torch?.PeakMiB);
     AnsiConsole.Write(table);
+    if (layers is not null)
+    {
+        PrintProfile(layers);
+    }
+
     return 0;
+
+    void AddRow(string what, double ours, double? theirs) =>
+        table.AddRow(what, $"{ours:F0}", theirs is { } t ? $"{t:F0}" : "-", theirs is { } r ? $"{ours / r:F2}" : "-");
 }
 
-static (double Train, double Infer)? RunTorch(string python, string data, int epochs, int batch, int threads)
+static void PrintProfile(LayerProfile profile)
+{
+    IReadOnlyList<LayerTiming> layers = profile.Layers();
+    double total = layers.Sum(l => l.ForwardSeconds + l.BackwardSeconds);
+    var table = new Table().AddColumns("layer", "forward µs/sample", "backward µs/sample", "share", "forward GFLOP/s", "backward GFLOP/s");
+    foreach (LayerTiming l in layers)
+    {
+        table.AddRow(l.Layer.Name, $"{l.ForwardSeconds / profile.ForwardSamples * 1e6:F1}", $"{l.BackwardSeconds / Math.Max(profile.BackwardSamples, 1) * 1e6:F1}",
+            $"{(l.ForwardSeconds + l.BackwardSeconds) / total:P1}", Gflops(l.ForwardGflops), Gflops(l.BackwardGflops));
+    }
+
+    Console.WriteLine($"Per layer (CnnGen, training epochs after warm-up; {profile.BackwardSamples:N0} samples trained):");
+    AnsiConsole.Write(table);
+
+    static string Gflops(double value) => double.IsNaN(value) ? "" : $"{value:F1}";
+}
+
+static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model)
 {
     string script = Path.Combine(AppContext.BaseDirectory, "torch_ref.py");
-    var start = new ProcessStartInfo(python, [script, data, epochs.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture), "seed000", threads.ToString(CultureInfo.InvariantCulture)])
-    {
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    };
+    string[] arguments = [script, data, Invariant(epochs), Invariant(batch), model, Invariant(threads)];
+    var start = new ProcessStartInfo(python, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
     try
     {
         using Process process = Process.Start(start)!;
@@ -79,9 +126,9 @@ static (double Train, double Infer)? RunTorch(string python, string data, int ep
             return null;
         }
 
-        var train = Regex.Matches(output, @"train_samples_per_s=(\d+)").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Skip(1);
-        var infer = Regex.Matches(output, @"infer_samples_per_s=(\d+)").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Skip(1);
-        return (Median(train), Median(infer));
+        IEnumerable<double> Field(string field) =>
+            Regex.Matches(output, field + @"=(\d+)").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        return (Median(Field("train_samples_per_s").Skip(1)), Median(Field("infer_samples_per_s").Skip(1)), Field("peak_rss_mib").Max());
     }
     catch (System.ComponentModel.Win32Exception e)
     {
@@ -89,6 +136,8 @@ static (double Train, double Infer)? RunTorch(string python, string data, int ep
         return null;
     }
 }
+
+static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
 static double Median(IEnumerable<double> values)
 {

@@ -34,6 +34,7 @@ public sealed partial class CnnGenerator
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Forward(" + workspace + " ws, int n, bool training)"))
             {
+                bool profiled = workspace == Workspace;
                 w.Line("ws.Training = training;");
                 w.Line("var p = " + parameters + ";");
                 if (model.StateCount > 0)
@@ -41,10 +42,19 @@ public sealed partial class CnnGenerator
                     w.Line("var s = " + state + ";");
                 }
 
+                if (profiled)
+                {
+                    w.Line("ws.ProfileStart(n, backward: false);");
+                }
+
                 foreach (LayerSpec layer in model.Layers)
                 {
                     w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
                     EmitForward(program, layer);
+                    if (profiled)
+                    {
+                        w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: false);");
+                    }
                 }
             }
 
@@ -56,8 +66,15 @@ public sealed partial class CnnGenerator
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Backward(" + workspace + " ws, int n)"))
             {
+                // The CPU program stamps a clock after each layer when a LayerProfile is attached.
+                bool profiled = workspace == Workspace;
                 w.Line("var p = " + parameters + ";");
                 w.Line("var g = " + gradients + ";");
+                if (profiled)
+                {
+                    w.Line("ws.ProfileStart(n, backward: true);");
+                }
+
                 foreach (LayerSpec layer in model.Layers.Reverse())
                 {
                     // Layers with no weights before them need no input gradient, and a layer
@@ -76,6 +93,11 @@ public sealed partial class CnnGenerator
                     foreach (LayerSpec add in model.Layers.Where(a => a.Args.Kind == LayerKind.Add && AddRule.FromIndex(model, a) == layer.Index - 1 && layer.Index > 0 && program.NeedsInputGradient(layer)))
                     {
                         AddRule.EmitResidualGradient(program, add, layer.Index - 1);
+                    }
+
+                    if (profiled)
+                    {
+                        w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: true);");
                     }
                 }
             }

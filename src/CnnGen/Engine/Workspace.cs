@@ -63,6 +63,15 @@ public sealed class Workspace
     /// <summary>The batch's one-hot targets (when training on one-hot data).</summary>
     public float[] Targets { get; }
 
+    /// <summary>Per-layer timing, when a profile is attached (see <see cref="Model.Profile"/>).</summary>
+    public LayerProfile? Profile { get; set; }
+
+    /// <summary>Called by the generated program before its first layer.</summary>
+    public void ProfileStart(int n, bool backward) => Profile?.Start(n, backward);
+
+    /// <summary>Called by the generated program after each layer.</summary>
+    public void ProfileLayer(int layer, bool backward) => Profile?.Stamp(layer, backward);
+
     internal Gemm.GemmJob GemmJob { get; } = new();
 
     internal Conv2D.ForwardJob Conv2DForward { get; } = new();

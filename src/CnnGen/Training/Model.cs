@@ -33,6 +33,7 @@ public abstract partial class Model : IDisposable
     private (int Offset, int Length)[] _trainable;
     private WorkerPool? _pool;
     private Workspace? _workspace;
+    private LayerProfile? _profile;
     private int _threads = Environment.ProcessorCount;
 
     /// <summary>Allocates the buffers; the generated constructor then initialises the weights from <paramref name="seed"/>.</summary>
@@ -346,7 +347,25 @@ public abstract partial class Model : IDisposable
             _workspace = new Workspace(capacity, _pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes, Info.ExtraSizes);
         }
 
+        _workspace.Profile = _profile;
         return _workspace;
+    }
+
+    /// <summary>
+    /// Per-layer timing of the CPU backend while set (<c>model.Profile = new LayerProfile(model.Info)</c>);
+    /// <see langword="null"/> (the default) records nothing. Read it with <see cref="LayerProfile.Layers"/>.
+    /// </summary>
+    public LayerProfile? Profile
+    {
+        get => _profile;
+        set
+        {
+            _profile = value;
+            if (_workspace is not null)
+            {
+                _workspace.Profile = value;
+            }
+        }
     }
 
     /// <summary>The generated forward program: from <see cref="Workspace.Input"/> to every layer's output.</summary>
