@@ -81,4 +81,6 @@ public sealed class Workspace
     internal Pool2D.ForwardJob Pool2DForward { get; } = new();
 
     internal DepthwiseConv2D.CpuJob DepthwiseJob { get; } = new();
+
+    internal BatchNorm.CpuJob BatchNormJob { get; } = new();
 }

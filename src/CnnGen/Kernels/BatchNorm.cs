@@ -1,59 +1,57 @@
+using System.Numerics.Tensors;
 using CnnGen.Engine;
-using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Runtime;
 
 namespace CnnGen.Kernels;
 
-/// <summary>The constants of one BatchNorm layer: channels (the last axis), epsilon, momentum.</summary>
-public readonly record struct BatchNormShape(int Channels, float Epsilon, float Momentum);
-
 /// <summary>
-/// Batch normalization over the last axis, as Keras: in training, each channel is normalised with
-/// the batch's mean and (biased) variance over every position and sample, and the moving
-/// statistics move by <c>m ← momentum·m + (1 − momentum)·batch</c>; in inference the moving
-/// statistics are used. <c>y = γ·(x − μ)/√(σ² + ε) + β</c>. The statistics used are kept in the
-/// layer's auxiliary buffer (μ in [0, C), 1/√(σ² + ε) in [C, 2C), backward sums in [2C, 4C)).
+/// The CPU BatchNorm: NHWC rows of C channels are contiguous, so every pass walks the batch once,
+/// row by row, with SIMD across the channels, and the rows are split over the threads (static
+/// parts, so the sums do not depend on timing). Per-channel sums accumulate in float over blocks
+/// of rows and in double across blocks and threads.
 /// </summary>
-public static class BatchNorm
+public static partial class BatchNorm
 {
+    private const int BlockRows = 64;
+
     /// <summary>Forward; <paramref name="positions"/> is n × height × width.</summary>
     public static void Forward(Workspace ws, in BatchNormShape b, bool training, float[] x, float[] y, float[] p, int gammaOffset, int betaOffset,
         float[] state, int meanOffset, int varianceOffset, float[] aux, int positions)
     {
         int channels = b.Channels;
-        for (int c = 0; c < channels; c++)
+        CpuJob job = ws.BatchNormJob;
+        job.Prepare(ws, channels, positions);
+        if (training)
         {
-            float mean, variance;
-            if (training)
+            job.Run(CpuJob.Phase.Statistics, x, null, null);
+            for (int c = 0; c < channels; c++)
             {
-                double sum = 0, squares = 0;
-                for (int i = c; i < positions * channels; i += channels)
-                {
-                    sum += x[i];
-                    squares += (double)x[i] * x[i];
-                }
-
-                mean = (float)(sum / positions);
-                variance = (float)Math.Max((squares / positions) - ((sum / positions) * (sum / positions)), 0);
+                (double sum, double squares) = job.Total(c);
+                float mean = (float)(sum / positions);
+                float variance = (float)Math.Max((squares / positions) - ((sum / positions) * (sum / positions)), 0);
                 state[meanOffset + c] = (b.Momentum * state[meanOffset + c]) + ((1 - b.Momentum) * mean);
                 state[varianceOffset + c] = (b.Momentum * state[varianceOffset + c]) + ((1 - b.Momentum) * variance);
+                aux[c] = mean;
+                aux[channels + c] = 1f / MathF.Sqrt(variance + b.Epsilon);
             }
-            else
-            {
-                mean = state[meanOffset + c];
-                variance = state[varianceOffset + c];
-            }
-
-            aux[c] = mean;
-            aux[channels + c] = 1f / MathF.Sqrt(variance + b.Epsilon);
         }
-
-        for (int i = 0; i < positions * channels; i++)
+        else
         {
-            int c = i % channels;
-            y[i] = (p[gammaOffset + c] * (x[i] - aux[c]) * aux[channels + c]) + p[betaOffset + c];
+            for (int c = 0; c < channels; c++)
+            {
+                aux[c] = state[meanOffset + c];
+                aux[channels + c] = 1f / MathF.Sqrt(state[varianceOffset + c] + b.Epsilon);
+            }
         }
+
+        // y = x·scale + shift with scale = γ/σ and shift = β − μ·scale.
+        for (int c = 0; c < channels; c++)
+        {
+            float scale = p[gammaOffset + c] * aux[channels + c];
+            job.A[c] = scale;
+            job.B[c] = p[betaOffset + c] - (aux[c] * scale);
+        }
+
+        job.Run(CpuJob.Phase.Affine, x, null, y);
     }
 
     /// <summary>dγ += Σ dy·x̂, dβ += Σ dy; dx through the batch statistics in training, through the fixed ones in inference.</summary>
@@ -61,16 +59,14 @@ public static class BatchNorm
         int gammaOffset, int betaOffset, float[] aux, int positions)
     {
         int channels = b.Channels;
+        CpuJob job = ws.BatchNormJob;
+        job.Prepare(ws, channels, positions);
+        job.Run(CpuJob.Phase.GradientSums, x, dy, null);
         for (int c = 0; c < channels; c++)
         {
-            double sumDy = 0, sumDyXhat = 0;
-            for (int i = c; i < positions * channels; i += channels)
-            {
-                float xhat = (x[i] - aux[c]) * aux[channels + c];
-                sumDy += dy[i];
-                sumDyXhat += dy[i] * xhat;
-            }
-
+            // Σ dy·x̂ = (Σ dy·x − μ·Σ dy)/σ, from the two sums of one pass.
+            (double sumDy, double sumDyX) = job.Total(c);
+            double sumDyXhat = (sumDyX - (aux[c] * sumDy)) * aux[channels + c];
             g[gammaOffset + c] += (float)sumDyXhat;
             g[betaOffset + c] += (float)sumDy;
             aux[(2 * channels) + c] = (float)(sumDy / positions);
@@ -82,93 +78,135 @@ public static class BatchNorm
             return;
         }
 
-        for (int i = 0; i < positions * channels; i++)
+        // dx = s·(dy − mean(dy) − x̂·mean(dy·x̂)) with s = γ/σ, rewritten per channel as
+        // dx = A·dy + B·x + C so that a row takes two fused multiply-adds.
+        for (int c = 0; c < channels; c++)
         {
-            int c = i % channels;
-            float scale = p[gammaOffset + c] * aux[channels + c];
-            float xhat = (x[i] - aux[c]) * aux[channels + c];
-            dx[i] = training ? scale * (dy[i] - aux[(2 * channels) + c] - (xhat * aux[(3 * channels) + c])) : scale * dy[i];
+            float invStd = aux[channels + c], scale = p[gammaOffset + c] * invStd;
+            float slope = training ? -scale * aux[(3 * channels) + c] * invStd : 0;
+            job.A[c] = scale;
+            job.B[c] = slope;
+            job.C[c] = training ? (-scale * aux[(2 * channels) + c]) - (slope * aux[c]) : 0;
         }
+
+        job.Run(CpuJob.Phase.InputGradient, x, dy, dx);
     }
 
-    /// <summary>Forward on the device.</summary>
-    public static void Forward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int gammaOffset, int betaOffset,
-        ArrayView<float> state, int meanOffset, int varianceOffset, ArrayView<float> aux, int positions)
+    /// <summary>The parallel passes over the rows, with per-part sums; reused by every BatchNorm layer of a model.</summary>
+    internal sealed class CpuJob : IParallelWork
     {
-        ws.Kernels.BatchNormStatistics(b.Channels, b, new BatchNormRun(positions, training ? 1 : 0, meanOffset, varianceOffset), x, state, aux);
-        ws.Kernels.BatchNormNormalize(positions * b.Channels, b, gammaOffset, betaOffset, x, y, p, aux);
-    }
+        private Workspace _ws = null!;
+        private int _channels, _positions, _parts;
+        private Phase _phase;
+        private float[] _x = [], _second = [], _output = [];
+        private double[] _sums = [];
 
-    /// <summary>Backward on the device.</summary>
-    public static void Backward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> dy, ArrayView<float>? dx, ArrayView<float> p, ArrayView<float> g,
-        int gammaOffset, int betaOffset, ArrayView<float> aux, int positions)
-    {
-        var run = new BatchNormRun(positions, training ? 1 : 0, gammaOffset, betaOffset);
-        ws.Kernels.BatchNormReduce(b.Channels, b, run, x, dy, g, aux);
-        if (dx is { } input)
+        internal enum Phase
         {
-            ws.Kernels.BatchNormInputGradient(positions * b.Channels, b, run, x, dy, p, aux, input);
+            Statistics,
+            Affine,
+            GradientSums,
+            InputGradient,
         }
-    }
 
-    /// <summary>Per-call values of the device kernels: positions, training flag and two weight offsets.</summary>
-    public readonly record struct BatchNormRun(int Positions, int Training, int FirstOffset, int SecondOffset);
+        /// <summary>Per-channel coefficients of the elementwise passes.</summary>
+        public float[] A { get; private set; } = [];
 
-    internal static void StatisticsKernel(Index1D channel, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> state, ArrayView<float> aux)
-    {
-        int c = channel;
-        float mean, variance;
-        if (run.Training != 0)
+        /// <inheritdoc cref="A"/>
+        public float[] B { get; private set; } = [];
+
+        /// <inheritdoc cref="A"/>
+        public float[] C { get; private set; } = [];
+
+        public void Prepare(Workspace ws, int channels, int positions)
         {
-            float sum = 0, squares = 0;
-            for (int i = c; i < run.Positions * b.Channels; i += b.Channels)
+            (_ws, _channels, _positions, _parts) = (ws, channels, positions, Math.Min(ws.Pool.Threads, positions));
+            if (A.Length < channels)
             {
-                sum += x[i];
-                squares += x[i] * x[i];
+                (A, B, C) = (new float[channels], new float[channels], new float[channels]);
             }
 
-            mean = sum / run.Positions;
-            variance = XMath.Max((squares / run.Positions) - (mean * mean), 0f);
-            state[run.FirstOffset + c] = (b.Momentum * state[run.FirstOffset + c]) + ((1 - b.Momentum) * mean);
-            state[run.SecondOffset + c] = (b.Momentum * state[run.SecondOffset + c]) + ((1 - b.Momentum) * variance);
+            if (_sums.Length < 2 * channels * _parts)
+            {
+                _sums = new double[2 * channels * ws.Pool.Threads];
+            }
         }
-        else
+
+        public void Run(Phase phase, float[] x, float[]? second, float[]? output)
         {
-            mean = state[run.FirstOffset + c];
-            variance = state[run.SecondOffset + c];
+            (_phase, _x, _second, _output) = (phase, x, second ?? [], output ?? []);
+            _ws.Pool.Run(this, _parts);
         }
 
-        aux[c] = mean;
-        aux[b.Channels + c] = XMath.Rsqrt(variance + b.Epsilon);
-    }
-
-    internal static void NormalizeKernel(Index1D index, BatchNormShape b, int gammaOffset, int betaOffset, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, ArrayView<float> aux)
-    {
-        int c = index % b.Channels;
-        y[index] = (p[gammaOffset + c] * (x[index] - aux[c]) * aux[b.Channels + c]) + p[betaOffset + c];
-    }
-
-    internal static void ReduceKernel(Index1D channel, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> g, ArrayView<float> aux)
-    {
-        int c = channel;
-        float sumDy = 0, sumDyXhat = 0;
-        for (int i = c; i < run.Positions * b.Channels; i += b.Channels)
+        /// <summary>The two sums of channel <paramref name="c"/> over all parts, added in part order.</summary>
+        public (double First, double Second) Total(int c)
         {
-            sumDy += dy[i];
-            sumDyXhat += dy[i] * (x[i] - aux[c]) * aux[b.Channels + c];
+            double first = 0, second = 0;
+            for (int part = 0; part < _parts; part++)
+            {
+                first += _sums[(part * 2 * _channels) + c];
+                second += _sums[(part * 2 * _channels) + _channels + c];
+            }
+
+            return (first, second);
         }
 
-        g[run.FirstOffset + c] += sumDyXhat;
-        g[run.SecondOffset + c] += sumDy;
-        aux[(2 * b.Channels) + c] = sumDy / run.Positions;
-        aux[(3 * b.Channels) + c] = sumDyXhat / run.Positions;
-    }
+        public void Execute(int part, int thread)
+        {
+            int first = (int)((long)_positions * part / _parts), last = (int)((long)_positions * (part + 1) / _parts);
+            int channels = _channels;
+            if (_phase is Phase.Affine or Phase.InputGradient)
+            {
+                ReadOnlySpan<float> a = A.AsSpan(0, channels), b = B.AsSpan(0, channels), c = C.AsSpan(0, channels);
+                for (int row = first; row < last; row++)
+                {
+                    Span<float> y = _output.AsSpan(row * channels, channels);
+                    ReadOnlySpan<float> x = _x.AsSpan(row * channels, channels);
+                    if (_phase == Phase.Affine)
+                    {
+                        TensorPrimitives.FusedMultiplyAdd(x, a, b, y);
+                    }
+                    else
+                    {
+                        TensorPrimitives.FusedMultiplyAdd(x, b, c, y);
+                        TensorPrimitives.FusedMultiplyAdd(_second.AsSpan(row * channels, channels), a, y, y);
+                    }
+                }
 
-    internal static void InputGradientKernel(Index1D index, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> p, ArrayView<float> aux, ArrayView<float> dx)
-    {
-        int c = index % b.Channels;
-        float scale = p[run.FirstOffset + c] * aux[b.Channels + c];
-        float xhat = (x[index] - aux[c]) * aux[b.Channels + c];
-        dx[index] = run.Training != 0 ? scale * (dy[index] - aux[(2 * b.Channels) + c] - (xhat * aux[(3 * b.Channels) + c])) : scale * dy[index];
+                return;
+            }
+
+            // Statistics: Σx and Σx²; gradient sums: Σdy and Σdy·x.
+            Span<double> sums = _sums.AsSpan(part * 2 * channels, 2 * channels);
+            sums.Clear();
+            float[] block = _ws.Scratch.Get(thread, 7, 2 * channels);
+            Span<float> firstSum = block.AsSpan(0, channels), secondSum = block.AsSpan(channels, channels);
+            for (int start = first; start < last; start += BlockRows)
+            {
+                firstSum.Clear();
+                secondSum.Clear();
+                for (int row = start; row < Math.Min(start + BlockRows, last); row++)
+                {
+                    ReadOnlySpan<float> x = _x.AsSpan(row * channels, channels);
+                    if (_phase == Phase.Statistics)
+                    {
+                        TensorPrimitives.Add(firstSum, x, firstSum);
+                        TensorPrimitives.FusedMultiplyAdd(x, x, secondSum, secondSum);
+                    }
+                    else
+                    {
+                        ReadOnlySpan<float> dy = _second.AsSpan(row * channels, channels);
+                        TensorPrimitives.Add(firstSum, dy, firstSum);
+                        TensorPrimitives.FusedMultiplyAdd(dy, x, secondSum, secondSum);
+                    }
+                }
+
+                for (int c = 0; c < channels; c++)
+                {
+                    sums[c] += firstSum[c];
+                    sums[channels + c] += secondSum[c];
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,91 @@
+using CnnGen.Engine;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace CnnGen.Kernels;
+
+/// <summary>BatchNorm on ILGPU: one thread per channel for the sums, one per element for the rest.</summary>
+public static partial class BatchNorm
+{
+    /// <summary>Forward on the device.</summary>
+    public static void Forward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int gammaOffset, int betaOffset,
+        ArrayView<float> state, int meanOffset, int varianceOffset, ArrayView<float> aux, int positions)
+    {
+        ws.Kernels.BatchNormStatistics(b.Channels, b, new BatchNormRun(positions, training ? 1 : 0, meanOffset, varianceOffset), x, state, aux);
+        ws.Kernels.BatchNormNormalize(positions * b.Channels, b, gammaOffset, betaOffset, x, y, p, aux);
+    }
+
+    /// <summary>Backward on the device.</summary>
+    public static void Backward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> dy, ArrayView<float>? dx, ArrayView<float> p, ArrayView<float> g,
+        int gammaOffset, int betaOffset, ArrayView<float> aux, int positions)
+    {
+        var run = new BatchNormRun(positions, training ? 1 : 0, gammaOffset, betaOffset);
+        ws.Kernels.BatchNormReduce(b.Channels, b, run, x, dy, g, aux);
+        if (dx is { } input)
+        {
+            ws.Kernels.BatchNormInputGradient(positions * b.Channels, b, run, x, dy, p, aux, input);
+        }
+    }
+
+    /// <summary>Per-call values of the device kernels: positions, training flag and two weight offsets.</summary>
+    public readonly record struct BatchNormRun(int Positions, int Training, int FirstOffset, int SecondOffset);
+
+    internal static void StatisticsKernel(Index1D channel, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> state, ArrayView<float> aux)
+    {
+        int c = channel;
+        float mean, variance;
+        if (run.Training != 0)
+        {
+            float sum = 0, squares = 0;
+            for (int i = c; i < run.Positions * b.Channels; i += b.Channels)
+            {
+                sum += x[i];
+                squares += x[i] * x[i];
+            }
+
+            mean = sum / run.Positions;
+            variance = XMath.Max((squares / run.Positions) - (mean * mean), 0f);
+            state[run.FirstOffset + c] = (b.Momentum * state[run.FirstOffset + c]) + ((1 - b.Momentum) * mean);
+            state[run.SecondOffset + c] = (b.Momentum * state[run.SecondOffset + c]) + ((1 - b.Momentum) * variance);
+        }
+        else
+        {
+            mean = state[run.FirstOffset + c];
+            variance = state[run.SecondOffset + c];
+        }
+
+        aux[c] = mean;
+        aux[b.Channels + c] = XMath.Rsqrt(variance + b.Epsilon);
+    }
+
+    internal static void NormalizeKernel(Index1D index, BatchNormShape b, int gammaOffset, int betaOffset, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, ArrayView<float> aux)
+    {
+        int c = index % b.Channels;
+        y[index] = (p[gammaOffset + c] * (x[index] - aux[c]) * aux[b.Channels + c]) + p[betaOffset + c];
+    }
+
+    internal static void ReduceKernel(Index1D channel, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> g, ArrayView<float> aux)
+    {
+        int c = channel;
+        float sumDy = 0, sumDyXhat = 0;
+        for (int i = c; i < run.Positions * b.Channels; i += b.Channels)
+        {
+            sumDy += dy[i];
+            sumDyXhat += dy[i] * (x[i] - aux[c]) * aux[b.Channels + c];
+        }
+
+        g[run.FirstOffset + c] += sumDyXhat;
+        g[run.SecondOffset + c] += sumDy;
+        aux[(2 * b.Channels) + c] = sumDy / run.Positions;
+        aux[(3 * b.Channels) + c] = sumDyXhat / run.Positions;
+    }
+
+    internal static void InputGradientKernel(Index1D index, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> p, ArrayView<float> aux, ArrayView<float> dx)
+    {
+        int c = index % b.Channels;
+        float scale = p[run.FirstOffset + c] * aux[b.Channels + c];
+        float xhat = (x[index] - aux[c]) * aux[b.Channels + c];
+        dx[index] = run.Training != 0 ? scale * (dy[index] - aux[(2 * b.Channels) + c] - (xhat * aux[(3 * b.Channels) + c])) : scale * dy[index];
+    }
+}
