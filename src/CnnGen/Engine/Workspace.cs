@@ -83,4 +83,6 @@ public sealed class Workspace
     internal DepthwiseConv2D.CpuJob DepthwiseJob { get; } = new();
 
     internal BatchNorm.CpuJob BatchNormJob { get; } = new();
+
+    internal AvgPool2D.CpuJob AvgPoolJob { get; } = new();
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using CnnGen.Engine;
 using ILGPU;
 using ILGPU.Runtime;
@@ -7,12 +8,19 @@ namespace CnnGen.Kernels;
 /// <summary>
 /// Average pooling (and global average pooling, a pool over the whole image), forward and
 /// backward on both backends. As in Keras, a 'same'-padded window divides by the number of real
-/// (unpadded) inputs it covers.
+/// (unpadded) inputs it covers. The CPU kernels take a sample per part and SIMD across the
+/// channels of each pixel (NHWC keeps them contiguous).
 /// </summary>
 public static class AvgPool2D
 {
     /// <summary>y = mean of each window's real inputs.</summary>
-    public static void Forward(Workspace ws, in Pool2DGeometry g, float[] x, float[] y, int n)
+    public static void Forward(Workspace ws, in Pool2DGeometry g, float[] x, float[] y, int n) => ws.AvgPoolJob.Run(ws.Pool, g, backward: false, x, y, n);
+
+    /// <summary>dx = 0, then each window's dy / count added to each of its real inputs.</summary>
+    public static void Backward(Workspace ws, in Pool2DGeometry g, float[] dy, float[] dx, int n) => ws.AvgPoolJob.Run(ws.Pool, g, backward: true, dy, dx, n);
+
+    /// <summary>The forward pass, one output value at a time: the reference the fast kernel is tested against.</summary>
+    internal static void ForwardReference(in Pool2DGeometry g, float[] x, float[] y, int n)
     {
         for (int o = 0; o < n * g.OutSize; o++)
         {
@@ -22,8 +30,8 @@ public static class AvgPool2D
         }
     }
 
-    /// <summary>dx = 0, then each window's dy / count added to each of its real inputs.</summary>
-    public static void Backward(Workspace ws, in Pool2DGeometry g, float[] dy, float[] dx, int n)
+    /// <summary>The backward pass, one output value at a time: the reference.</summary>
+    internal static void BackwardReference(in Pool2DGeometry g, float[] dy, float[] dx, int n)
     {
         Array.Clear(dx, 0, n * g.InSize);
         for (int o = 0; o < n * g.OutSize; o++)
@@ -110,5 +118,71 @@ public static class AvgPool2D
         }
 
         return sum;
+    }
+
+    // One sample: every output pixel's window, as whole channel rows.
+    private static void Sample(in Pool2DGeometry g, bool backward, ReadOnlySpan<float> source, Span<float> target)
+    {
+        int channels = g.Channels;
+        if (backward)
+        {
+            target.Clear();
+        }
+
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int count = Window(g, ((oy * g.OutWidth) + ox) * channels, out _, out int y0, out int y1, out int x0, out int x1, out _);
+                int outRow = ((oy * g.OutWidth) + ox) * channels;
+                Span<float> output = backward ? default : target.Slice(outRow, channels);
+                if (!backward)
+                {
+                    output.Clear();
+                }
+
+                for (int iy = y0; iy < y1; iy++)
+                {
+                    for (int ix = x0; ix < x1; ix++)
+                    {
+                        int inRow = ((iy * g.InWidth) + ix) * channels;
+                        if (backward)
+                        {
+                            Span<float> dx = target.Slice(inRow, channels);
+                            TensorPrimitives.FusedMultiplyAdd(source.Slice(outRow, channels), 1f / count, dx, dx);
+                        }
+                        else
+                        {
+                            TensorPrimitives.Add(output, source.Slice(inRow, channels), output);
+                        }
+                    }
+                }
+
+                if (!backward && count > 0)
+                {
+                    TensorPrimitives.Divide(output, count, output);
+                }
+            }
+        }
+    }
+
+    /// <summary>A sample per part; reused by every average-pooling layer of a model.</summary>
+    internal sealed class CpuJob : IParallelWork
+    {
+        private Pool2DGeometry _g;
+        private bool _backward;
+        private float[] _source = [], _target = [];
+
+        public void Run(WorkerPool pool, in Pool2DGeometry g, bool backward, float[] source, float[] target, int n)
+        {
+            (_g, _backward, _source, _target) = (g, backward, source, target);
+            pool.Run(this, n);
+        }
+
+        public void Execute(int part, int thread)
+        {
+            (int sourceSize, int targetSize) = _backward ? (_g.OutSize, _g.InSize) : (_g.InSize, _g.OutSize);
+            Sample(_g, _backward, _source.AsSpan(part * sourceSize, sourceSize), _target.AsSpan(part * targetSize, targetSize));
+        }
     }
 }
