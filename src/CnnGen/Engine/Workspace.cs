@@ -85,4 +85,6 @@ public sealed class Workspace
     internal BatchNorm.CpuJob BatchNormJob { get; } = new();
 
     internal AvgPool2D.CpuJob AvgPoolJob { get; } = new();
+
+    internal Elementwise.ActivationJob ActivationJob { get; } = new();
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace CnnGen.Kernels;
@@ -10,26 +11,29 @@ namespace CnnGen.Kernels;
 public static class Activations
 {
     /// <summary>Applies <paramref name="activation"/> to <paramref name="values"/> in place.</summary>
-    public static void Forward(Activation activation, Span<float> values, int rowLength)
+    public static void Forward(Activation activation, Span<float> values, int rowLength) => Forward(activation, values, values, rowLength);
+
+    /// <summary>y = f(x); <paramref name="input"/> and <paramref name="output"/> may be the same span.</summary>
+    public static void Forward(Activation activation, ReadOnlySpan<float> input, Span<float> output, int rowLength)
     {
         switch (activation)
         {
             case Activation.Linear:
+                input.CopyTo(output);
                 break;
             case Activation.Relu:
-                TensorPrimitives.Max(values, 0f, values);
+                TensorPrimitives.Max(input, 0f, output);
                 break;
             case Activation.Sigmoid:
-                TensorPrimitives.Sigmoid(values, values);
+                TensorPrimitives.Sigmoid(input, output);
                 break;
             case Activation.Tanh:
-                TensorPrimitives.Tanh(values, values);
+                TensorPrimitives.Tanh(input, output);
                 break;
             case Activation.Softmax:
-                for (int start = 0; start < values.Length; start += rowLength)
+                for (int start = 0; start < input.Length; start += rowLength)
                 {
-                    Span<float> row = values.Slice(start, rowLength);
-                    TensorPrimitives.SoftMax(row, row);
+                    TensorPrimitives.SoftMax(input.Slice(start, rowLength), output.Slice(start, rowLength));
                 }
 
                 break;
@@ -42,51 +46,71 @@ public static class Activations
     /// Turns <paramref name="gradient"/> (dL/dy) into dL/dz in place, where y = f(z) is <paramref name="output"/>:
     /// relu 1[y &gt; 0], sigmoid y(1 − y), tanh 1 − y², softmax y ⊙ (g − Σ g·y) per row.
     /// </summary>
-    public static void Backward(Activation activation, ReadOnlySpan<float> output, Span<float> gradient, int rowLength)
+    public static void Backward(Activation activation, ReadOnlySpan<float> output, Span<float> gradient, int rowLength) =>
+        Backward(activation, output, gradient, gradient, rowLength);
+
+    /// <summary>dz = dy ⊙ f'(y) into <paramref name="result"/> (which may be <paramref name="gradient"/> itself).</summary>
+    public static void Backward(Activation activation, ReadOnlySpan<float> output, ReadOnlySpan<float> gradient, Span<float> result, int rowLength)
     {
         switch (activation)
         {
             case Activation.Linear:
+                gradient.CopyTo(result);
                 break;
             case Activation.Relu:
-                for (int i = 0; i < gradient.Length; i++)
-                {
-                    if (output[i] <= 0)
-                    {
-                        gradient[i] = 0;
-                    }
-                }
-
+                ReluBackward(output, gradient, result);
                 break;
             case Activation.Sigmoid:
-                for (int i = 0; i < gradient.Length; i++)
-                {
-                    gradient[i] *= output[i] * (1 - output[i]);
-                }
-
+                Derivative(output, gradient, result, static y => y - (y * y), static y => y - (y * y));
                 break;
             case Activation.Tanh:
-                for (int i = 0; i < gradient.Length; i++)
-                {
-                    gradient[i] *= 1 - (output[i] * output[i]);
-                }
-
+                Derivative(output, gradient, result, static y => Vector<float>.One - (y * y), static y => 1 - (y * y));
                 break;
             case Activation.Softmax:
                 for (int start = 0; start < gradient.Length; start += rowLength)
                 {
-                    Span<float> g = gradient.Slice(start, rowLength);
-                    ReadOnlySpan<float> y = output.Slice(start, rowLength);
+                    ReadOnlySpan<float> y = output.Slice(start, rowLength), g = gradient.Slice(start, rowLength);
+                    Span<float> r = result.Slice(start, rowLength);
                     float dot = TensorPrimitives.Dot(g, y);
-                    for (int i = 0; i < rowLength; i++)
-                    {
-                        g[i] = y[i] * (g[i] - dot);
-                    }
+                    TensorPrimitives.Subtract(g, dot, r);
+                    TensorPrimitives.Multiply(y, r, r);
                 }
 
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+    }
+
+    // result = dy·f'(y), element by element (each read before its write, so result may alias dy).
+    private static void Derivative(ReadOnlySpan<float> output, ReadOnlySpan<float> gradient, Span<float> result,
+        Func<Vector<float>, Vector<float>> vector, Func<float, float> scalar)
+    {
+        int i = 0;
+        for (; i <= output.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            (new Vector<float>(gradient[i..]) * vector(new Vector<float>(output[i..]))).CopyTo(result[i..]);
+        }
+
+        for (; i < output.Length; i++)
+        {
+            result[i] = gradient[i] * scalar(output[i]);
+        }
+    }
+
+    // dy where y > 0, else 0: a masked select per vector, no data-dependent branch.
+    private static void ReluBackward(ReadOnlySpan<float> output, ReadOnlySpan<float> gradient, Span<float> result)
+    {
+        int i = 0;
+        for (; i <= output.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var positive = Vector.GreaterThan(new Vector<float>(output[i..]), Vector<float>.Zero);
+            Vector.ConditionalSelect(positive, new Vector<float>(gradient[i..]), Vector<float>.Zero).CopyTo(result[i..]);
+        }
+
+        for (; i < output.Length; i++)
+        {
+            result[i] = output[i] > 0 ? gradient[i] : 0;
         }
     }
 

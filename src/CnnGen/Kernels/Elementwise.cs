@@ -38,17 +38,42 @@ public static partial class Elementwise
     public static void Accumulate(Workspace ws, float[] from, float[] into, int length) =>
         TensorPrimitives.Add(into.AsSpan(0, length), from.AsSpan(0, length), into.AsSpan(0, length));
 
-    /// <summary>A stand-alone activation layer: y = f(x).</summary>
-    public static void ActivationForward(Workspace ws, Activation activation, float[] x, float[] y, int length, int rowLength)
-    {
-        Array.Copy(x, y, length);
-        Activations.Forward(activation, y.AsSpan(0, length), rowLength);
-    }
+    /// <summary>A stand-alone activation layer: y = f(x), in row-aligned chunks over the threads.</summary>
+    public static void ActivationForward(Workspace ws, Activation activation, float[] x, float[] y, int length, int rowLength) =>
+        ws.ActivationJob.Run(ws.Pool, activation, backward: false, x, null, y, length, rowLength);
 
     /// <summary>Its backward: dx = dy ⊙ f'(y).</summary>
-    public static void ActivationBackward(Workspace ws, Activation activation, float[] y, float[] dy, float[] dx, int length, int rowLength)
+    public static void ActivationBackward(Workspace ws, Activation activation, float[] y, float[] dy, float[] dx, int length, int rowLength) =>
+        ws.ActivationJob.Run(ws.Pool, activation, backward: true, y, dy, dx, length, rowLength);
+
+    /// <summary>Splits an activation pass into one chunk per thread (whole rows, for softmax).</summary>
+    internal sealed class ActivationJob : IParallelWork
     {
-        Activations.Backward(activation, y.AsSpan(0, length), dy.AsSpan(0, length), rowLength);
-        Array.Copy(dy, dx, length);
+        private Activation _activation;
+        private bool _backward;
+        private float[] _first = [], _second = [], _output = [];
+        private int _rows, _rowLength, _parts;
+
+        public void Run(WorkerPool pool, Activation activation, bool backward, float[] first, float[]? second, float[] output, int length, int rowLength)
+        {
+            (_activation, _backward, _first, _second, _output) = (activation, backward, first, second ?? [], output);
+            (_rows, _rowLength) = (length / rowLength, rowLength);
+            _parts = Math.Min(pool.Threads, _rows);
+            pool.Run(this, _parts);
+        }
+
+        public void Execute(int part, int thread)
+        {
+            int start = (int)((long)_rows * part / _parts) * _rowLength, end = (int)((long)_rows * (part + 1) / _parts) * _rowLength;
+            Span<float> output = _output.AsSpan(start, end - start);
+            if (_backward)
+            {
+                Activations.Backward(_activation, _first.AsSpan(start, end - start), _second.AsSpan(start, end - start), output, _rowLength);
+            }
+            else
+            {
+                Activations.Forward(_activation, _first.AsSpan(start, end - start), output, _rowLength);
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using CnnGen.Engine;
 
 namespace CnnGen.Kernels;
@@ -25,23 +26,67 @@ public static partial class Pool2D
     public static void Forward(Workspace ws, in Pool2DGeometry g, bool max, float[] x, float[] y, int[] taken, int n)
     {
         ForwardJob job = ws.Pool2DForward;
-        job.Set(g, max, x, y, taken);
+        job.Set(g, max, backward: false, x, y, taken);
         ws.Pool.Run(job, n);
     }
 
-    /// <summary>dx = 0, then dx[taken] += dy.</summary>
+    /// <summary>dx = 0, then dx[taken] += dy; a sample per part.</summary>
     public static void Backward(Workspace ws, in Pool2DGeometry g, float[] dy, float[] dx, int[] taken, int n)
     {
-        Array.Clear(dx, 0, n * g.InSize);
-        for (int s = 0; s < n; s++)
+        ForwardJob job = ws.Pool2DForward;
+        job.Set(g, max: true, backward: true, dy, dx, taken);
+        ws.Pool.Run(job, n);
+    }
+
+    private static void RouteSample(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<int> taken)
+    {
+        dx.Clear();
+        for (int o = 0; o < dy.Length; o++)
         {
-            int inBase = s * g.InSize;
-            int outBase = s * g.OutSize;
-            for (int o = 0; o < g.OutSize; o++)
-            {
-                dx[inBase + taken[outBase + o]] += dy[outBase + o];
-            }
+            dx[taken[o]] += dy[o];
         }
+    }
+
+    private static readonly Vector<int> s_lanes = CreateLanes();
+
+    private static Vector<int> CreateLanes()
+    {
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = i;
+        }
+
+        return new Vector<int>(lanes);
+    }
+
+    // Whole vectors of channels at once: the running best and its index are selected lane by lane
+    // (strictly better wins, so the first of equal values is kept, as in the scalar loop).
+    private static int PoolVectors(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y, Span<int> taken, int output, int y0, int y1, int x0, int x1)
+    {
+        int c = g.Channels, ch = 0;
+        for (; ch <= c - Vector<float>.Count; ch += Vector<float>.Count)
+        {
+            int first = (((y0 * g.InWidth) + x0) * c) + ch;
+            var value = new Vector<float>(x[first..]);
+            Vector<int> best = new Vector<int>(first) + s_lanes;
+            for (int iy = y0; iy < y1; iy++)
+            {
+                for (int ix = x0; ix < x1; ix++)
+                {
+                    int index = (((iy * g.InWidth) + ix) * c) + ch;
+                    var candidate = new Vector<float>(x[index..]);
+                    Vector<int> better = max ? Vector.GreaterThan(candidate, value) : Vector.LessThan(candidate, value);
+                    value = Vector.ConditionalSelect(better, candidate, value);
+                    best = Vector.ConditionalSelect(better, new Vector<int>(index) + s_lanes, best);
+                }
+            }
+
+            value.CopyTo(y[(output + ch)..]);
+            best.CopyTo(taken[(output + ch)..]);
+        }
+
+        return ch;
     }
 
     private static void PoolSample(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y, Span<int> taken)
@@ -56,7 +101,7 @@ public static partial class Pool2D
                 int x0 = Math.Max((ox * g.StrideWidth) - g.PadLeft, 0);
                 int x1 = Math.Min((ox * g.StrideWidth) - g.PadLeft + g.PoolWidth, g.InWidth);
                 int output = ((oy * g.OutWidth) + ox) * c;
-                for (int ch = 0; ch < c; ch++)
+                for (int ch = PoolVectors(g, max, x, y, taken, output, y0, y1, x0, x1); ch < c; ch++)
                 {
                     int best = ((y0 * g.InWidth) + x0) * c + ch;
                     float value = x[best];
@@ -81,18 +126,29 @@ public static partial class Pool2D
         }
     }
 
-    /// <summary>One sample per part.</summary>
+    /// <summary>One sample per part, forward (x → y) or backward (dy → dx).</summary>
     public sealed class ForwardJob : IParallelWork
     {
         private Pool2DGeometry _g;
-        private bool _max;
-        private float[] _x = [], _y = [];
+        private bool _max, _backward;
+        private float[] _source = [], _target = [];
         private int[] _taken = [];
 
-        internal void Set(in Pool2DGeometry g, bool max, float[] x, float[] y, int[] taken) => (_g, _max, _x, _y, _taken) = (g, max, x, y, taken);
+        internal void Set(in Pool2DGeometry g, bool max, bool backward, float[] source, float[] target, int[] taken) =>
+            (_g, _max, _backward, _source, _target, _taken) = (g, max, backward, source, target, taken);
 
         /// <inheritdoc/>
-        public void Execute(int part, int thread) =>
-            PoolSample(_g, _max, _x.AsSpan(part * _g.InSize, _g.InSize), _y.AsSpan(part * _g.OutSize, _g.OutSize), _taken.AsSpan(part * _g.OutSize, _g.OutSize));
+        public void Execute(int part, int thread)
+        {
+            Span<int> taken = _taken.AsSpan(part * _g.OutSize, _g.OutSize);
+            if (_backward)
+            {
+                RouteSample(_source.AsSpan(part * _g.OutSize, _g.OutSize), _target.AsSpan(part * _g.InSize, _g.InSize), taken);
+            }
+            else
+            {
+                PoolSample(_g, _max, _source.AsSpan(part * _g.InSize, _g.InSize), _target.AsSpan(part * _g.OutSize, _g.OutSize), taken);
+            }
+        }
     }
 }

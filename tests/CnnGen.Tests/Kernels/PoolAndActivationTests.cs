@@ -18,11 +18,12 @@ public class PoolAndActivationTests
         float[] y = new float[4];
         int[] taken = new int[4];
         using var pool = new WorkerPool(1);
-        Pool2D.Forward(new Workspace(1, pool, 16, [4], [0], [4]), g, true, x, y, taken, 1);
+        var ws = new Workspace(1, pool, 16, [4], [0], [4]);
+        Pool2D.Forward(ws, g, true, x, y, taken, 1);
         Assert.Equal([5f, 8f, 9f, 7f], y);
 
         float[] dx = new float[16];
-        Pool2D.Backward(null!, g, [10, 20, 30, 40], dx, taken, 1);
+        Pool2D.Backward(ws, g, [10, 20, 30, 40], dx, taken, 1);
         Assert.Equal(10f, dx[1]);
         Assert.Equal(20f, dx[6]);
         Assert.Equal(30f, dx[12]);
@@ -40,6 +41,76 @@ public class PoolAndActivationTests
         using var pool = new WorkerPool(1);
         Pool2D.Forward(new Workspace(1, pool, 9, [4], [0], [4]), g, true, x, y, new int[4], 1);
         Assert.Equal([-1f, -3f, -7f, -9f], y);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Pooling_many_channels_in_vectors_matches_a_window_scan_and_keeps_the_first_of_ties(bool max)
+    {
+        // 5x5x19, 2x2 pool, stride 2, 'same' (the last row and column see a 1-wide window).
+        // Values on a coarse grid so that windows hold ties; 19 channels = vectors plus a tail.
+        const int h = 5, w = 5, c = 19, n = 3;
+        var g = new Pool2DGeometry(h, w, c, 2, 2, 2, 2, 0, 0, 3, 3);
+        var random = new Random(4);
+        float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => random.Next(-3, 4) * 0.5f).ToArray();
+        float[] y = new float[n * g.OutSize];
+        int[] taken = new int[n * g.OutSize];
+        using var pool = new WorkerPool(2);
+        Pool2D.Forward(new Workspace(1, pool, 1, [1], [0], [0]), g, max, x, y, taken, n);
+
+        for (int s = 0; s < n; s++)
+        {
+            for (int o = 0; o < g.OutSize; o++)
+            {
+                int ch = o % c, ox = (o / c) % 3, oy = o / c / 3;
+                int bestIndex = -1;
+                for (int iy = 2 * oy; iy < Math.Min((2 * oy) + 2, h); iy++)
+                {
+                    for (int ix = 2 * ox; ix < Math.Min((2 * ox) + 2, w); ix++)
+                    {
+                        int index = (((iy * w) + ix) * c) + ch;
+                        float value = x[(s * g.InSize) + index];
+                        if (bestIndex < 0 || (max ? value > x[(s * g.InSize) + bestIndex] : value < x[(s * g.InSize) + bestIndex]))
+                        {
+                            bestIndex = index;
+                        }
+                    }
+                }
+
+                Assert.Equal(bestIndex, taken[(s * g.OutSize) + o]);
+                Assert.Equal(x[(s * g.InSize) + bestIndex], y[(s * g.OutSize) + o]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Linear)]
+    public void Activation_derivatives_match_their_formulas_in_place_and_not(Activation activation)
+    {
+        var random = new Random(9);
+        float[] y = Enumerable.Range(0, 37).Select(_ => (float)random.NextDouble() - 0.3f).ToArray();
+        float[] dy = Enumerable.Range(0, 37).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] expected = y.Zip(dy, (o, g) => activation switch
+        {
+            Activation.Relu => o > 0 ? g : 0,
+            Activation.Sigmoid => g * o * (1 - o),
+            Activation.Tanh => g * (1 - (o * o)),
+            _ => g,
+        }).ToArray();
+
+        float[] result = new float[37];
+        Activations.Backward(activation, y, dy, result, 1);
+        float[] inPlace = (float[])dy.Clone();
+        Activations.Backward(activation, y, inPlace, 1);
+        for (int i = 0; i < 37; i++)
+        {
+            Assert.Equal(expected[i], result[i], 1e-6f);
+            Assert.Equal(expected[i], inPlace[i], 1e-6f);
+        }
     }
 
     [Fact]
