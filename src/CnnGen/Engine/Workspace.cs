@@ -87,4 +87,6 @@ public sealed class Workspace
     internal AvgPool2D.CpuJob AvgPoolJob { get; } = new();
 
     internal Elementwise.ActivationJob ActivationJob { get; } = new();
+
+    internal Elementwise.DropoutJob DropoutJob { get; } = new();
 }

@@ -31,12 +31,15 @@ public static class DeviceMath
     /// A uniform number in [0, 1) from a 32-bit seed and an element index (a PCG-style integer
     /// hash): counter-based, so any thread on any backend computes the same mask element.
     /// </summary>
-    public static float Uniform(uint seed, int index)
+    // Through int: converting a uint to float goes through double in IL, which OpenCL devices may lack.
+    public static float Uniform(uint seed, int index) => UniformBits(seed, index) * (1f / 16777216f);
+
+    /// <summary>The 24 random bits behind <see cref="Uniform"/>: Uniform = bits / 2²⁴ exactly.</summary>
+    public static int UniformBits(uint seed, int index)
     {
         uint state = (uint)index * 747796405u + seed * 2891336453u + 1442695041u;
         uint word = ((state >> (int)((state >> 28) + 4u)) ^ state) * 277803737u;
         word = (word >> 22) ^ word;
-        // Through int: converting a uint to float goes through double in IL, which OpenCL devices may lack.
-        return (int)(word >> 8) * (1f / 16777216f);
+        return (int)(word >> 8);
     }
 }

@@ -14,16 +14,39 @@ public static partial class Elementwise
     /// 1 / (1 − rate); the mask (0 or the scale) is kept for backward. Element i is kept when
     /// <see cref="DeviceMath.Uniform"/>(seed, i) ≥ rate, the same rule the ILGPU kernels use.
     /// </summary>
-    public static void DropoutForward(Workspace ws, double rate, uint seed, float[] x, float[] y, float[] mask, int length)
+    public static void DropoutForward(Workspace ws, double rate, uint seed, float[] x, float[] y, float[] mask, int length) =>
+        ws.DropoutJob.Run(ws.Pool, rate, seed, x, y, mask, length);
+
+    /// <summary>The mask and product in one chunk per thread, without a data-dependent branch.</summary>
+    internal sealed class DropoutJob : IParallelWork
     {
-        float scale = (float)(1 / (1 - rate));
-        float threshold = (float)rate;
-        for (int i = 0; i < length; i++)
+        private float[] _x = [], _y = [], _mask = [];
+        private float _scale;
+        private int _threshold, _length, _parts;
+        private uint _seed;
+
+        public void Run(WorkerPool pool, double rate, uint seed, float[] x, float[] y, float[] mask, int length)
         {
-            mask[i] = DeviceMath.Uniform(seed, i) >= threshold ? scale : 0f;
+            // Uniform(seed, i) ≥ (float)rate ⇔ bits ≥ ⌈(float)rate·2²⁴⌉: scaling by a power of two is exact.
+            (_x, _y, _mask, _seed, _length) = (x, y, mask, seed, length);
+            _scale = (float)(1 / (1 - rate));
+            _threshold = (int)MathF.Ceiling((float)rate * 16777216f);
+            _parts = Math.Max(1, Math.Min(pool.Threads, length / 4096));
+            pool.Run(this, _parts);
         }
 
-        TensorPrimitives.Multiply(x.AsSpan(0, length), mask.AsSpan(0, length), y.AsSpan(0, length));
+        public void Execute(int part, int thread)
+        {
+            int start = (int)((long)_length * part / _parts), end = (int)((long)_length * (part + 1) / _parts);
+            for (int i = start; i < end; i++)
+            {
+                // 1 when kept: the sign bit of bits − threshold is 0.
+                int kept = ((DeviceMath.UniformBits(_seed, i) - _threshold) >>> 31) ^ 1;
+                _mask[i] = kept * _scale;
+            }
+
+            TensorPrimitives.Multiply(_x.AsSpan(start, end - start), _mask.AsSpan(start, end - start), _y.AsSpan(start, end - start));
+        }
     }
 
     /// <summary>dx = dy ⊙ mask.</summary>

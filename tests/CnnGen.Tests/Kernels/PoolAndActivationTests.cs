@@ -137,9 +137,12 @@ public class PoolAndActivationTests
     {
         const int length = 100_000;
         float[] x = Enumerable.Repeat(1f, length).ToArray(), y = new float[length], mask = new float[length];
-        Elementwise.DropoutForward(null!, 0.25, 3u, x, y, mask, length);
+        using var pool = new WorkerPool(2);
+        Elementwise.DropoutForward(new Workspace(1, pool, 1, [1], [0], [0]), 0.25, 3u, x, y, mask, length);
 
         Assert.All(y, v => Assert.True(v == 0f || Math.Abs(v - (1 / 0.75f)) < 1e-6));
+        // Exactly the rule the device kernels apply, element by element.
+        Assert.All(Enumerable.Range(0, length), i => Assert.Equal(DeviceMath.Uniform(3u, i) >= 0.25f ? 1 / 0.75f : 0f, mask[i]));
         Assert.Equal(0.75, y.Count(v => v != 0) / (double)length, 0.01);
         Assert.Equal(1.0, y.Average(), 0.01); // inverted: the expectation is unchanged
     }
