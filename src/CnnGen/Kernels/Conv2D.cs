@@ -69,6 +69,9 @@ public static partial class Conv2D
     // Scratch slots (0 and 1 are the GEMM's).
     private const int PatchSlot = 2, PatchGradientSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5;
 
+    // Below this many channels, im2col moves elements one by one rather than calling a span copy per tap.
+    private const int SpanCopyChannels = 8;
+
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
     {
@@ -125,14 +128,23 @@ public static partial class Conv2D
                     for (int kx = 0; kx < g.KernelWidth; kx++, column += c)
                     {
                         int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
-                        Span<float> target = patches.Slice(column, c);
-                        if (iy < 0 || iy >= g.InHeight || ix < 0 || ix >= g.InWidth)
+                        bool inside = iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth;
+                        if (c < SpanCopyChannels)
                         {
-                            target.Clear();
+                            // A first layer's 1 or 3 channels: element moves beat a span copy's call.
+                            int source = ((iy * g.InWidth) + ix) * c;
+                            for (int i = 0; i < c; i++)
+                            {
+                                patches[column + i] = inside ? x[source + i] : 0;
+                            }
+                        }
+                        else if (inside)
+                        {
+                            x.Slice(((iy * g.InWidth) + ix) * c, c).CopyTo(patches.Slice(column, c));
                         }
                         else
                         {
-                            x.Slice(((iy * g.InWidth) + ix) * c, c).CopyTo(target);
+                            patches.Slice(column, c).Clear();
                         }
                     }
                 }

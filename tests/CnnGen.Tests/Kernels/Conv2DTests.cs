@@ -12,6 +12,8 @@ public class Conv2DTests
     [InlineData(6, 6, 1, 3, 3, 2, 2, 0, 0, 3, 3)]   // same, stride 2, even size: the extra pad goes bottom/right
     [InlineData(7, 4, 3, 2, 3, 5, 2, 0, 1, 4, 2)]   // rectangular kernel, strided, same
     [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]   // pointwise
+    [InlineData(6, 5, 4, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 36 > Conv2D.SmallPatch: the packed GEMM path
+    [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 9: the broadcast path, vectors plus a tail of filters
     public void Im2col_convolution_matches_the_direct_loop(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
@@ -29,6 +31,48 @@ public class Conv2DTests
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i], actual[i], 1e-5f);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)] // patch 9: broadcast path
+    [InlineData(4)] // patch 36: GEMM path
+    public void Kernel_and_bias_gradients_match_a_direct_sum(int channels)
+    {
+        var g = new Conv2DGeometry(6, 5, channels, 3, 3, 13, 1, 1, 1, 1, 6, 5);
+        const int n = 3;
+        var random = new Random(channels);
+        float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] dy = Enumerable.Range(0, n * g.OutSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] parameters = Enumerable.Range(0, (g.PatchSize * 13) + 13).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+
+        // dKernel[k, f] = Σ_samples Σ_positions patch[k] · dy[f]; dBias[f] = Σ dy[f].
+        double[] expected = new double[parameters.Length];
+        float[] patches = new float[g.Positions * g.PatchSize];
+        for (int s = 0; s < n; s++)
+        {
+            Conv2D.Im2Col(g, x.AsSpan(s * g.InSize, g.InSize), patches);
+            for (int p = 0; p < g.Positions; p++)
+            {
+                for (int f = 0; f < 13; f++)
+                {
+                    float d = dy[(s * g.OutSize) + (p * 13) + f];
+                    expected[(g.PatchSize * 13) + f] += d;
+                    for (int k = 0; k < g.PatchSize; k++)
+                    {
+                        expected[(k * 13) + f] += patches[(p * g.PatchSize) + k] * d;
+                    }
+                }
+            }
+        }
+
+        using var pool = new WorkerPool(2);
+        var ws = new Workspace(n, pool, g.InSize, [g.OutSize], [0], [0]);
+        float[] gradients = new float[parameters.Length];
+        Conv2D.Backward(ws, g, Activation.Linear, x, new float[n * g.OutSize], (float[])dy.Clone(), null, parameters, gradients, 0, g.PatchSize * 13, n);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], gradients[i], 1e-4);
         }
     }
 
