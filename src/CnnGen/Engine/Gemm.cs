@@ -136,12 +136,22 @@ public static unsafe class Gemm
             RowBlock(part * MR, _m, _n, _pc, _kc, _a, _scratch.Get(thread, 1, KC * MR), _bPack, _c, _cOffset, _ldc, _accumulate);
     }
 
+    // A full block of MR rows is read where it lies (element (r, p) at r·RowStride + p·ColStride):
+    // for a row-major or a transposed A that is as cache-friendly as a packed copy, and packing
+    // cost as much as the arithmetic when n is only one or two panels wide (convolutions). Only
+    // the last, partial block is packed, so that its missing rows read as zeros.
     private static void RowBlock(int i, int m, int n, int pc, int kc, MatrixView a, float[] aPack, float[] bPack, float[] c, int cOffset, int ldc, bool accumulate)
     {
         int rows = Math.Min(MR, m - i);
-        PackA(a, i, rows, pc, kc, aPack);
-        fixed (float* ap = aPack, bp = bPack, cp = c)
+        if (rows < MR)
         {
+            PackA(a, i, rows, pc, kc, aPack);
+        }
+
+        fixed (float* packed = aPack, ad = a.Data, bp = bPack, cp = c)
+        {
+            float* ap = rows < MR ? packed : ad + a.Offset + (i * a.RowStride) + (pc * a.ColStride);
+            int stepP = rows < MR ? MR : a.ColStride, stepR = rows < MR ? 1 : a.RowStride;
             for (int j = 0; j < n; j += NR)
             {
                 int cols = Math.Min(NR, n - j);
@@ -149,11 +159,11 @@ public static unsafe class Gemm
                 float* panel = bp + ((j / NR) * kc * NR);
                 if (NR == 32)
                 {
-                    Kernel512(kc, ap, panel, tile, ldc, rows, cols, accumulate);
+                    Kernel512(kc, ap, stepP, stepR, panel, tile, ldc, rows, cols, accumulate);
                 }
                 else
                 {
-                    Kernel256(kc, ap, panel, tile, ldc, rows, cols, accumulate);
+                    Kernel256(kc, ap, stepP, stepR, panel, tile, ldc, rows, cols, accumulate);
                 }
             }
         }
@@ -218,29 +228,30 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    private static void Kernel512(int kc, float* a, int stepP, int stepR, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
     {
+        int r2 = 2 * stepR, r3 = 3 * stepR, r4 = 4 * stepR, r5 = 5 * stepR, r6 = 6 * stepR, r7 = 7 * stepR;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += 32)
+        for (int p = 0; p < kc; p++, a += stepP, b += 32)
         {
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);
             Vector512<float> x = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
+            x = Vector512.Create(a[stepR]);
             c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
+            x = Vector512.Create(a[r2]);
             c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
+            x = Vector512.Create(a[r3]);
             c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
+            x = Vector512.Create(a[r4]);
             c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
+            x = Vector512.Create(a[r5]);
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]);
+            x = Vector512.Create(a[r6]);
             c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]);
+            x = Vector512.Create(a[r7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
 
@@ -274,29 +285,30 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    private static void Kernel256(int kc, float* a, int stepP, int stepR, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
     {
+        int r2 = 2 * stepR, r3 = 3 * stepR, r4 = 4 * stepR, r5 = 5 * stepR, r6 = 6 * stepR, r7 = 7 * stepR;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += 16)
+        for (int p = 0; p < kc; p++, a += stepP, b += 16)
         {
             Vector256<float> b0 = Vector256.Load(b);
             Vector256<float> b1 = Vector256.Load(b + 8);
             Vector256<float> x = Vector256.Create(a[0]);
             c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]);
+            x = Vector256.Create(a[stepR]);
             c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]);
+            x = Vector256.Create(a[r2]);
             c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]);
+            x = Vector256.Create(a[r3]);
             c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]);
+            x = Vector256.Create(a[r4]);
             c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]);
+            x = Vector256.Create(a[r5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            x = Vector256.Create(a[6]);
+            x = Vector256.Create(a[r6]);
             c60 = Vector256.FusedMultiplyAdd(x, b0, c60); c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
-            x = Vector256.Create(a[7]);
+            x = Vector256.Create(a[r7]);
             c70 = Vector256.FusedMultiplyAdd(x, b0, c70); c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
         }
 

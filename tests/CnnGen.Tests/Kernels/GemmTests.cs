@@ -33,6 +33,27 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(16, 64, 600)]  // full row blocks read in place, K split in blocks
+    [InlineData(13, 50, 9)]    // a partial last block (packed), a partial panel
+    public void Transposed_a_read_in_place_matches_the_reference(int m, int n, int k)
+    {
+        // A given as its transpose (k×m row-major): the convolutions' kernel-gradient product.
+        var random = new Random(m + n + k);
+        float[] aT = Enumerable.Range(0, k * m).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] expected = new float[m * n], actual = new float[m * n];
+        var aView = MatrixView.RowMajor(aT, 0, m).T;
+        var bView = MatrixView.RowMajor(b, 0, n);
+        Gemm.Reference(m, n, k, aView, bView, expected, 0, n, accumulate: false);
+        Gemm.Multiply(new Scratch(1, 8), 0, m, n, k, aView, bView, actual, 0, n, accumulate: false);
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 1e-3f * Math.Max(1, Math.Abs(expected[i])));
+        }
+    }
+
     [Fact]
     public void Parallel_multiply_matches_the_single_threaded_one_exactly()
     {
