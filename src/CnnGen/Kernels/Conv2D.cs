@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CnnGen.Engine;
 
 namespace CnnGen.Kernels;
@@ -140,7 +143,7 @@ public static partial class Conv2D
                         }
                         else if (inside)
                         {
-                            x.Slice(((iy * g.InWidth) + ix) * c, c).CopyTo(patches.Slice(column, c));
+                            CopyRow(x.Slice(((iy * g.InWidth) + ix) * c, c), patches.Slice(column, c));
                         }
                         else
                         {
@@ -171,12 +174,42 @@ public static partial class Conv2D
                         int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
                         if (iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth)
                         {
-                            Span<float> target = dx.Slice(((iy * g.InWidth) + ix) * c, c);
-                            System.Numerics.Tensors.TensorPrimitives.Add(target, patches.Slice(column, c), target);
+                            AddRow(dx.Slice(((iy * g.InWidth) + ix) * c, c), patches.Slice(column, c));
                         }
                     }
                 }
             }
+        }
+    }
+
+    // A pixel's channels are a few vectors: inline vector loops beat a library call per tap.
+    private static void AddRow(Span<float> target, ReadOnlySpan<float> source)
+    {
+        ref float t = ref MemoryMarshal.GetReference(target), s = ref MemoryMarshal.GetReference(source);
+        int i = 0;
+        for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref t, (nuint)i) + Vector.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
+        }
+
+        for (; i < target.Length; i++)
+        {
+            Unsafe.Add(ref t, i) += Unsafe.Add(ref s, i);
+        }
+    }
+
+    private static void CopyRow(ReadOnlySpan<float> source, Span<float> target)
+    {
+        ref float t = ref MemoryMarshal.GetReference(target), s = ref MemoryMarshal.GetReference(source);
+        int i = 0;
+        for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref t, (nuint)i);
+        }
+
+        for (; i < target.Length; i++)
+        {
+            Unsafe.Add(ref t, i) = Unsafe.Add(ref s, i);
         }
     }
 
