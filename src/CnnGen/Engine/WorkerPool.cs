@@ -48,6 +48,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Number of threads, including the calling one.</summary>
     public int Threads { get; }
 
+    /// <summary>Part <paramref name="part"/> of <paramref name="count"/> items split into <paramref name="parts"/> contiguous, near-equal ranges: [start, end).</summary>
+    public static (int Start, int End) Range(int count, int part, int parts) =>
+        ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
     /// <summary>
     /// Bytes the worker threads (not the caller) had allocated by the end of their last run, for
     /// the test that a training step allocates nothing.

@@ -78,7 +78,7 @@ public sealed class Workspace
 
     internal Conv2D.BackwardJob Conv2DBackward { get; } = new();
 
-    internal Pool2D.ForwardJob Pool2DForward { get; } = new();
+    internal Pool2D.CpuJob Pool2DJob { get; } = new();
 
     internal DepthwiseConv2D.CpuJob DepthwiseJob { get; } = new();
 

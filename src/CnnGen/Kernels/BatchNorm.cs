@@ -153,7 +153,7 @@ public static partial class BatchNorm
 
         public void Execute(int part, int thread)
         {
-            int first = (int)((long)_positions * part / _parts), last = (int)((long)_positions * (part + 1) / _parts);
+            (int first, int last) = WorkerPool.Range(_positions, part, _parts);
             int channels = _channels;
             if (_phase is Phase.Affine or Phase.InputGradient)
             {

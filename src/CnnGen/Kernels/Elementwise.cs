@@ -37,7 +37,7 @@ public static partial class Elementwise
 
         public void Execute(int part, int thread)
         {
-            int start = (int)((long)_length * part / _parts), end = (int)((long)_length * (part + 1) / _parts);
+            (int start, int end) = WorkerPool.Range(_length, part, _parts);
             for (int i = start; i < end; i++)
             {
                 // 1 when kept: the sign bit of bits − threshold is 0.
@@ -87,7 +87,8 @@ public static partial class Elementwise
 
         public void Execute(int part, int thread)
         {
-            int start = (int)((long)_rows * part / _parts) * _rowLength, end = (int)((long)_rows * (part + 1) / _parts) * _rowLength;
+            (int firstRow, int endRow) = WorkerPool.Range(_rows, part, _parts);
+            (int start, int end) = (firstRow * _rowLength, endRow * _rowLength);
             Span<float> output = _output.AsSpan(start, end - start);
             if (_backward)
             {

@@ -25,7 +25,7 @@ public static partial class Pool2D
     /// <summary>Pools <paramref name="n"/> samples; <paramref name="taken"/> receives each output's source index within its sample.</summary>
     public static void Forward(Workspace ws, in Pool2DGeometry g, bool max, float[] x, float[] y, int[] taken, int n)
     {
-        ForwardJob job = ws.Pool2DForward;
+        CpuJob job = ws.Pool2DJob;
         job.Set(g, max, backward: false, x, y, taken);
         ws.Pool.Run(job, n);
     }
@@ -33,7 +33,7 @@ public static partial class Pool2D
     /// <summary>dx = 0, then dx[taken] += dy; a sample per part.</summary>
     public static void Backward(Workspace ws, in Pool2DGeometry g, float[] dy, float[] dx, int[] taken, int n)
     {
-        ForwardJob job = ws.Pool2DForward;
+        CpuJob job = ws.Pool2DJob;
         job.Set(g, max: true, backward: true, dy, dx, taken);
         ws.Pool.Run(job, n);
     }
@@ -127,7 +127,7 @@ public static partial class Pool2D
     }
 
     /// <summary>One sample per part, forward (x → y) or backward (dy → dx).</summary>
-    public sealed class ForwardJob : IParallelWork
+    public sealed class CpuJob : IParallelWork
     {
         private Pool2DGeometry _g;
         private bool _max, _backward;

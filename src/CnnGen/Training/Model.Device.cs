@@ -49,30 +49,36 @@ public abstract partial class Model
     // training loop copies them back at every epoch's end (so callbacks see the current weights).
     private void UploadToDevice()
     {
-        if (_device is not null)
+        foreach ((float[] host, ArrayView<float> device) in MirroredBuffers())
         {
-            _device.State.Parameters.SubView(0, Parameters.Length).CopyFromCPU(Parameters);
-            _device.State.State.SubView(0, State.Length).CopyFromCPU(State);
-            float[][] moments = Optimizer?.Moments ?? [];
-            for (int i = 0; i < moments.Length; i++)
-            {
-                _device.State.Moment(i).SubView(0, moments[i].Length).CopyFromCPU(moments[i]);
-            }
+            device.SubView(0, host.Length).CopyFromCPU(host);
         }
     }
 
     private void DownloadFromDevice()
     {
-        if (_device is not null)
+        foreach ((float[] host, ArrayView<float> device) in MirroredBuffers())
         {
-            _device.State.Parameters.SubView(0, Parameters.Length).CopyToCPU(Parameters);
-            _device.State.State.SubView(0, State.Length).CopyToCPU(State);
-            _device.State.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
-            float[][] moments = Optimizer?.Moments ?? [];
-            for (int i = 0; i < moments.Length; i++)
-            {
-                _device.State.Moment(i).SubView(0, moments[i].Length).CopyToCPU(moments[i]);
-            }
+            device.SubView(0, host.Length).CopyToCPU(host);
+        }
+
+        _device?.State.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
+    }
+
+    // Host arrays and their device twins: weights, state and the optimizer's moments (none on the CPU backend).
+    private IEnumerable<(float[] Host, ArrayView<float> Device)> MirroredBuffers()
+    {
+        if (_device is null)
+        {
+            yield break;
+        }
+
+        yield return (Parameters, _device.State.Parameters);
+        yield return (State, _device.State.State);
+        float[][] moments = Optimizer?.Moments ?? [];
+        for (int i = 0; i < moments.Length; i++)
+        {
+            yield return (moments[i], _device.State.Moment(i));
         }
     }
 

@@ -238,9 +238,15 @@ public abstract partial class Model : IDisposable
                 }
             }
 
-            if (history.Stop == TrainingStop.Cancelled || seen == 0)
+            if (history.Stop == TrainingStop.Cancelled)
             {
-                history.Stop = seen == 0 && history.Stop == TrainingStop.Completed ? TrainingStop.StoppedByCallback : history.Stop;
+                break;
+            }
+
+            if (seen == 0)
+            {
+                // A callback stopped training before this epoch's first batch: nothing to record.
+                history.Stop = TrainingStop.StoppedByCallback;
                 break;
             }
 
