@@ -15,8 +15,8 @@ public sealed class DeviceKernels
     public DeviceKernels(Accelerator accelerator)
     {
         Conv2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Conv2D.ForwardKernel);
-        Conv2DKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Conv2D.KernelGradientKernel);
-        Conv2DBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, int>(Conv2D.BiasGradientKernel);
+        Conv2DKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Conv2D.KernelGradientKernel);
+        Conv2DBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>>(Conv2D.BiasGradientKernel);
         Conv2DInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(Conv2D.InputGradientKernel);
         DenseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Dense.ForwardKernel);
         DenseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Dense.KernelGradientKernel);
@@ -27,12 +27,15 @@ public sealed class DeviceKernels
         DropoutForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.DropoutForwardKernel);
         AvgPoolForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>>(AvgPool2D.ForwardKernel);
         AvgPoolBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>>(AvgPool2D.BackwardKernel);
-        BatchNormStatistics = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.StatisticsKernel);
+        BatchNormSums = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, int, ArrayView<float>, ArrayView<float>>(BatchNorm.SumsKernel);
+        BatchNormStatistics = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.StatisticsKernel);
         BatchNormNormalize = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.NormalizeKernel);
-        BatchNormReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.ReduceKernel);
+        BatchNormGradientSums = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.GradientSumsKernel);
+        BatchNormReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.ReduceKernel);
         BatchNormInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.InputGradientKernel);
         DepthwiseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DepthwiseConv2D.ForwardKernel);
-        DepthwiseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(DepthwiseConv2D.KernelGradientKernel);
+        DepthwiseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DepthwiseConv2D.KernelGradientKernel);
+        AddChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, int>(DeviceReduction.AddChunksKernel);
         DepthwiseInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(DepthwiseConv2D.InputGradientKernel);
         Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.AddKernel);
         Multiply = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.MultiplyKernel);
@@ -47,8 +50,8 @@ public sealed class DeviceKernels
 
 #pragma warning disable CS1591 // One field per kernel, named after the method it launches.
     public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> Conv2DForward { get; }
-    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Conv2DKernelGradient { get; }
-    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, int> Conv2DBiasGradient { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv2DKernelGradient { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>> Conv2DBiasGradient { get; }
     public Action<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> Conv2DInputGradient { get; }
     public Action<Index1D, Dense.DenseShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> DenseForward { get; }
     public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> DenseKernelGradient { get; }
@@ -60,13 +63,16 @@ public sealed class DeviceKernels
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Multiply { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Add { get; }
     public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> DepthwiseForward { get; }
-    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> DepthwiseKernelGradient { get; }
+    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> DepthwiseKernelGradient { get; }
+    public Action<Index1D, int, int, ArrayView<float>, ArrayView<float>, int> AddChunks { get; }
     public Action<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> DepthwiseInputGradient { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>> AvgPoolForward { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>> AvgPoolBackward { get; }
-    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormStatistics { get; }
+    public Action<Index1D, BatchNormShape, int, ArrayView<float>, ArrayView<float>> BatchNormSums { get; }
+    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormStatistics { get; }
     public Action<Index1D, BatchNormShape, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormNormalize { get; }
-    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormReduce { get; }
+    public Action<Index1D, BatchNormShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormGradientSums { get; }
+    public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormReduce { get; }
     public Action<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> BatchNormInputGradient { get; }
     public Action<Index1D, int, ArrayView<float>, ArrayView<float>> Activate { get; }
     public Action<Index1D, int, ArrayView<float>, ArrayView<float>> ActivationDerivative { get; }

@@ -11,6 +11,7 @@ namespace CnnGen.Engine;
 public sealed class DeviceModelState : IDisposable
 {
     private readonly List<MemoryBuffer> _buffers = [];
+    private MemoryBuffer1D<float, Stride1D.Dense>? _partials;
 
     internal DeviceModelState(Accelerator accelerator, ModelInfo info, float[] trainableMask)
     {
@@ -53,6 +54,23 @@ public sealed class DeviceModelState : IDisposable
     /// <summary>Replaces the per-parameter trainable mask (1 trains, 0 frozen).</summary>
     internal void SetTrainable(float[] mask) => Trainable.SubView(0, mask.Length).CopyFromCPU(mask);
 
+    /// <summary>
+    /// Scratch for the first pass of the chunked reductions (<see cref="Kernels.DeviceReduction"/>),
+    /// shared by every layer: the stream runs kernels in order, so one layer's sums are done before
+    /// the next layer's begin. Grows on demand; growing waits for the kernels that use the old buffer.
+    /// </summary>
+    internal ArrayView<float> Partials(int length)
+    {
+        if (_partials is null || _partials.Length < length)
+        {
+            Accelerator.Synchronize();
+            _partials?.Dispose();
+            _partials = Accelerator.Allocate1D<float>(length);
+        }
+
+        return _partials.View.SubView(0, length);
+    }
+
     internal ArrayView<float> Allocate(int length) => Track(Accelerator.Allocate1D<float>(Math.Max(length, 1))).View;
 
     internal ArrayView<int> AllocateInts(int length) => Track(Accelerator.Allocate1D<int>(Math.Max(length, 1))).View;
@@ -73,6 +91,8 @@ public sealed class DeviceModelState : IDisposable
         }
 
         _buffers.Clear();
+        _partials?.Dispose();
+        _partials = null;
     }
 }
 

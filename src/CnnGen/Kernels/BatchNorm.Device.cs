@@ -5,14 +5,20 @@ using ILGPU.Runtime;
 
 namespace CnnGen.Kernels;
 
-/// <summary>BatchNorm on ILGPU: one thread per channel for the sums, one per element for the rest.</summary>
+/// <summary>BatchNorm on ILGPU: chunked sums per channel (<see cref="DeviceReduction"/>), one thread per element for the rest.</summary>
 public static partial class BatchNorm
 {
     /// <summary>Forward on the device.</summary>
     public static void Forward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int gammaOffset, int betaOffset,
         ArrayView<float> state, int meanOffset, int varianceOffset, ArrayView<float> aux, int positions)
     {
-        ws.Kernels.BatchNormStatistics(b.Channels, b, new BatchNormRun(positions, training ? 1 : 0, meanOffset, varianceOffset), x, state, aux);
+        ArrayView<float> partials = DeviceReduction.Partials(ws, positions, 2 * b.Channels, out int chunks);
+        if (training)
+        {
+            ws.Kernels.BatchNormSums(chunks * b.Channels, b, positions, x, partials);
+        }
+
+        ws.Kernels.BatchNormStatistics(b.Channels, b, new BatchNormRun(positions, training ? 1 : 0, meanOffset, varianceOffset), chunks, partials, state, aux);
         ws.Kernels.BatchNormNormalize(positions * b.Channels, b, gammaOffset, betaOffset, x, y, p, aux);
     }
 
@@ -21,7 +27,9 @@ public static partial class BatchNorm
         int gammaOffset, int betaOffset, ArrayView<float> aux, int positions)
     {
         var run = new BatchNormRun(positions, training ? 1 : 0, gammaOffset, betaOffset);
-        ws.Kernels.BatchNormReduce(b.Channels, b, run, x, dy, g, aux);
+        ArrayView<float> partials = DeviceReduction.Partials(ws, positions, 2 * b.Channels, out int chunks);
+        ws.Kernels.BatchNormGradientSums(chunks * b.Channels, b, positions, x, dy, aux, partials);
+        ws.Kernels.BatchNormReduce(b.Channels, b, run, chunks, partials, g, aux);
         if (dx is { } input)
         {
             ws.Kernels.BatchNormInputGradient(positions * b.Channels, b, run, x, dy, p, aux, input);
@@ -31,19 +39,31 @@ public static partial class BatchNorm
     /// <summary>Per-call values of the device kernels: positions, training flag and two weight offsets.</summary>
     public readonly record struct BatchNormRun(int Positions, int Training, int FirstOffset, int SecondOffset);
 
-    internal static void StatisticsKernel(Index1D channel, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> state, ArrayView<float> aux)
+    // partials[chunk, c] = Σ x and partials[chunk, C + c] = Σ x² over the chunk's positions
+    internal static void SumsKernel(Index1D index, BatchNormShape b, int positions, ArrayView<float> x, ArrayView<float> partials)
+    {
+        int c = index % b.Channels, chunk = index / b.Channels;
+        DeviceReduction.Range(chunk, positions, out int first, out int end);
+        float sum = 0, squares = 0;
+        for (int position = first; position < end; position++)
+        {
+            float v = x[(position * b.Channels) + c];
+            sum += v;
+            squares += v * v;
+        }
+
+        partials[(chunk * 2 * b.Channels) + c] = sum;
+        partials[(chunk * 2 * b.Channels) + b.Channels + c] = squares;
+    }
+
+    internal static void StatisticsKernel(Index1D channel, BatchNormShape b, BatchNormRun run, int chunks, ArrayView<float> partials, ArrayView<float> state, ArrayView<float> aux)
     {
         int c = channel;
         float mean, variance;
         if (run.Training != 0)
         {
-            float sum = 0, squares = 0;
-            for (int i = c; i < run.Positions * b.Channels; i += b.Channels)
-            {
-                sum += x[i];
-                squares += x[i] * x[i];
-            }
-
+            float sum = DeviceReduction.SumChunks(partials, chunks, 2 * b.Channels, c);
+            float squares = DeviceReduction.SumChunks(partials, chunks, 2 * b.Channels, b.Channels + c);
             mean = sum / run.Positions;
             variance = XMath.Max((squares / run.Positions) - (mean * mean), 0f);
             state[run.FirstOffset + c] = (b.Momentum * state[run.FirstOffset + c]) + ((1 - b.Momentum) * mean);
@@ -65,16 +85,28 @@ public static partial class BatchNorm
         y[index] = (p[gammaOffset + c] * (x[index] - aux[c]) * aux[b.Channels + c]) + p[betaOffset + c];
     }
 
-    internal static void ReduceKernel(Index1D channel, BatchNormShape b, BatchNormRun run, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> g, ArrayView<float> aux)
+    // partials[chunk, c] = Σ dy and partials[chunk, C + c] = Σ dy·x̂ over the chunk's positions
+    internal static void GradientSumsKernel(Index1D index, BatchNormShape b, int positions, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> aux, ArrayView<float> partials)
     {
-        int c = channel;
+        int c = index % b.Channels, chunk = index / b.Channels;
+        DeviceReduction.Range(chunk, positions, out int first, out int end);
         float sumDy = 0, sumDyXhat = 0;
-        for (int i = c; i < run.Positions * b.Channels; i += b.Channels)
+        for (int position = first; position < end; position++)
         {
+            int i = (position * b.Channels) + c;
             sumDy += dy[i];
             sumDyXhat += dy[i] * (x[i] - aux[c]) * aux[b.Channels + c];
         }
 
+        partials[(chunk * 2 * b.Channels) + c] = sumDy;
+        partials[(chunk * 2 * b.Channels) + b.Channels + c] = sumDyXhat;
+    }
+
+    internal static void ReduceKernel(Index1D channel, BatchNormShape b, BatchNormRun run, int chunks, ArrayView<float> partials, ArrayView<float> g, ArrayView<float> aux)
+    {
+        int c = channel;
+        float sumDy = DeviceReduction.SumChunks(partials, chunks, 2 * b.Channels, c);
+        float sumDyXhat = DeviceReduction.SumChunks(partials, chunks, 2 * b.Channels, b.Channels + c);
         g[run.FirstOffset + c] += sumDyXhat;
         g[run.SecondOffset + c] += sumDy;
         aux[(2 * b.Channels) + c] = sumDy / run.Positions;

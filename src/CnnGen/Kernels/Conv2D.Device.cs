@@ -20,11 +20,11 @@ public static partial class Conv2D
     {
         Elementwise.ActivationBackward(ws, activation, y, dy, n * g.OutSize, g.Filters);
         var geometry = SpecializedValue.New(g);
-        ws.Kernels.Conv2DKernelGradient(g.PatchSize * g.Filters, geometry, n, x, dy, gradients, kernelOffset);
-        if (biasOffset >= 0)
-        {
-            ws.Kernels.Conv2DBiasGradient(g.Filters, geometry, n, dy, gradients, biasOffset);
-        }
+        int terms = n * g.Positions;
+        ArrayView<float> partials = DeviceReduction.Partials(ws, terms, g.PatchSize * g.Filters, out int chunks);
+        ws.Kernels.Conv2DKernelGradient(chunks * g.PatchSize * g.Filters, geometry, terms, x, dy, partials);
+        DeviceReduction.AddChunks(ws, partials, chunks, g.PatchSize * g.Filters, gradients, kernelOffset);
+        BiasGradient(ws, g, geometry, terms, dy, gradients, biasOffset);
 
         if (dx is { } input)
         {
@@ -68,54 +68,68 @@ public static partial class Conv2D
         y[i] = DeviceMath.Activate(sum, activation);
     }
 
-    // dKernel[(ky, kx, c), f] += Σ_samples Σ_positions x(sample, position + (ky, kx), c) · dz(sample, position, f)
-    internal static void KernelGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int n, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> gradients, int kernelOffset)
+    /// <summary>Bias gradient (skipped when <paramref name="biasOffset"/> is negative): Σ over samples and positions of dz, chunked.</summary>
+    internal static void BiasGradient(DeviceWorkspace ws, in Conv2DGeometry g, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> dz, ArrayView<float> gradients, int biasOffset)
+    {
+        if (biasOffset >= 0)
+        {
+            ArrayView<float> partials = DeviceReduction.Partials(ws, terms, g.Filters, out int chunks);
+            ws.Kernels.Conv2DBiasGradient(chunks * g.Filters, geometry, terms, dz, partials);
+            DeviceReduction.AddChunks(ws, partials, chunks, g.Filters, gradients, biasOffset);
+        }
+    }
+
+    // partials[chunk, (ky, kx, c, f)] = Σ over the chunk's (sample, position) terms of x(sample, position + (ky, kx), c) · dz(sample, position, f)
+    internal static void KernelGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> partials)
     {
         Conv2DGeometry g = geometry.Value;
-        int i = index;
+        int weights = g.PatchSize * g.Filters;
+        int i = index % weights;
         int f = i % g.Filters;
         int k = i / g.Filters;
         int c = k % g.InChannels;
         int kk = k / g.InChannels;
-        int kx = kk % g.KernelWidth;
-        int ky = kk / g.KernelWidth;
-        float sum = 0;
-        for (int s = 0; s < n; s++)
-        {
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                int iy = (oy * g.StrideHeight) + ky - g.PadTop;
-                if (iy < 0 || iy >= g.InHeight)
-                {
-                    continue;
-                }
+        partials[index] = TapSum(g, index / weights, terms, kk / g.KernelWidth, kk % g.KernelWidth, c, f, x, dz);
+    }
 
-                for (int ox = 0; ox < g.OutWidth; ox++)
-                {
-                    int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
-                    if (ix >= 0 && ix < g.InWidth)
-                    {
-                        sum += x[(s * g.InSize) + (((iy * g.InWidth) + ix) * g.InChannels) + c]
-                            * dz[(s * g.OutSize) + (((oy * g.OutWidth) + ox) * g.Filters) + f];
-                    }
-                }
+    /// <summary>
+    /// Σ over one chunk of (sample, position) terms of x at tap (ky, kx), channel c, times dz at
+    /// output channel f: a weight gradient's partial, for Conv2D and DepthwiseConv2D alike.
+    /// </summary>
+    internal static float TapSum(in Conv2DGeometry g, int chunk, int terms, int ky, int kx, int c, int f, ArrayView<float> x, ArrayView<float> dz)
+    {
+        DeviceReduction.Range(chunk, terms, out int first, out int end);
+        float sum = 0;
+        for (int term = first; term < end; term++)
+        {
+            int s = term / g.Positions;
+            int position = term - (s * g.Positions);
+            int oy = position / g.OutWidth;
+            int ox = position - (oy * g.OutWidth);
+            int iy = (oy * g.StrideHeight) + ky - g.PadTop;
+            int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
+            if (iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth)
+            {
+                sum += x[(s * g.InSize) + (((iy * g.InWidth) + ix) * g.InChannels) + c] * dz[(term * g.Filters) + f];
             }
         }
 
-        gradients[kernelOffset + i] += sum;
+        return sum;
     }
 
-    internal static void BiasGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int n, ArrayView<float> dz, ArrayView<float> gradients, int biasOffset)
+    // partials[chunk, f] = Σ over the chunk's (sample, position) terms of dz(sample, position, f)
+    internal static void BiasGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> dz, ArrayView<float> partials)
     {
         Conv2DGeometry g = geometry.Value;
-        int f = index;
+        int f = index % g.Filters;
+        DeviceReduction.Range(index / g.Filters, terms, out int first, out int end);
         float sum = 0;
-        for (int j = f; j < n * g.OutSize; j += g.Filters)
+        for (int term = first; term < end; term++)
         {
-            sum += dz[j];
+            sum += dz[(term * g.Filters) + f];
         }
 
-        gradients[biasOffset + f] += sum;
+        partials[index] = sum;
     }
 
     // dx(sample, iy, ix, c) = Σ over the outputs whose window covers it of dz · kernel

@@ -201,11 +201,11 @@ public static class DepthwiseConv2D
     {
         Elementwise.ActivationBackward(ws, activation, y, dy, n * g.OutSize, g.Filters);
         var geometry = SpecializedValue.New(g);
-        ws.Kernels.DepthwiseKernelGradient(g.KernelHeight * g.KernelWidth * g.Filters, geometry, n, x, dy, gradients, kernelOffset);
-        if (biasOffset >= 0)
-        {
-            ws.Kernels.Conv2DBiasGradient(g.Filters, geometry, n, dy, gradients, biasOffset);
-        }
+        int terms = n * g.Positions, weights = g.KernelHeight * g.KernelWidth * g.Filters;
+        ArrayView<float> partials = DeviceReduction.Partials(ws, terms, weights, out int chunks);
+        ws.Kernels.DepthwiseKernelGradient(chunks * weights, geometry, terms, x, dy, partials);
+        DeviceReduction.AddChunks(ws, partials, chunks, weights, gradients, kernelOffset);
+        Conv2D.BiasGradient(ws, g, geometry, terms, dy, gradients, biasOffset);
 
         if (dx is { } input)
         {
@@ -236,32 +236,16 @@ public static class DepthwiseConv2D
         y[i] = DeviceMath.Activate(sum, activation);
     }
 
-    internal static void KernelGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int n, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> gradients, int kernelOffset)
+    // partials[chunk, (ky, kx, o)] = Σ over the chunk's terms of x(…, tap (ky, kx), channel o / multiplier) · dz(…, o)
+    internal static void KernelGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> partials)
     {
         Conv2DGeometry g = geometry.Value;
-        int k = index;
+        int weights = g.KernelHeight * g.KernelWidth * g.Filters;
+        int k = index % weights;
         int o = k % g.Filters;
         int kk = k / g.Filters;
-        int kx = kk % g.KernelWidth, ky = kk / g.KernelWidth;
         int c = o / (g.Filters / g.InChannels);
-        float sum = 0;
-        for (int s = 0; s < n; s++)
-        {
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                int iy = (oy * g.StrideHeight) + ky - g.PadTop;
-                for (int ox = 0; ox < g.OutWidth; ox++)
-                {
-                    int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
-                    if (iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth)
-                    {
-                        sum += x[(s * g.InSize) + (((iy * g.InWidth) + ix) * g.InChannels) + c] * dz[(s * g.OutSize) + (((oy * g.OutWidth) + ox) * g.Filters) + o];
-                    }
-                }
-            }
-        }
-
-        gradients[kernelOffset + k] += sum;
+        partials[index] = Conv2D.TapSum(g, index / weights, terms, kk / g.KernelWidth, kk % g.KernelWidth, c, o, x, dz);
     }
 
     internal static void InputGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, ArrayView<float> dz, ArrayView<float> p, int kernelOffset, ArrayView<float> dx)

@@ -112,6 +112,16 @@ public partial class GradInputResidualModel;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradDepthwiseModel;
 
+// Sums over more than 65,535 terms per weight at 32 samples (32 × 48 × 48 = 73,728): longer
+// than Mesa llvmpipe's per-thread loop limit, which once made device gradients silently wrong.
+[Input(48, 48, 1)]
+[Conv2D(2, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[BatchNorm]
+[DepthwiseConv2D(3, Padding = Padding.Same)]
+[GlobalAvgPool2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class LongReductionModel;
+
 // TinyMnist's convolution (same auto name, same shape) under a new head: a transfer target.
 [Input(28, 28, 1)]
 [Conv2D(8, 3, Activation = Activation.Relu)]
