@@ -19,12 +19,15 @@ public static class DeviceMath
     };
 
     /// <summary>f'(z) expressed with y = f(z); 1 for linear and for softmax (handled per row).</summary>
+    // Float literals, not `y > 0 ? 1 : 0`: an optimised (Release) build emits that as int
+    // constants converted to float, which ILGPU 1.5.3's OpenCL backend folded into the bit pattern
+    // (1 became 1.4e-45f), so ReLU gradients vanished on OpenCL in Release builds only.
     public static float Derivative(float y, int activation) => (Activation)activation switch
     {
-        Activation.Relu => y > 0 ? 1 : 0,
-        Activation.Sigmoid => y * (1 - y),
-        Activation.Tanh => 1 - (y * y),
-        _ => 1,
+        Activation.Relu => y > 0 ? 1f : 0f,
+        Activation.Sigmoid => y * (1f - y),
+        Activation.Tanh => 1f - (y * y),
+        _ => 1f,
     };
 
     /// <summary>

@@ -120,21 +120,22 @@ public abstract partial class Model
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot: false);
         Forward(ws, n, training: false);
         ws.Accelerator.Synchronize();
-        ws.Outputs[^1].SubView(0, result.Length).CopyToCPU(ref result[0], result.Length);
+        ws.Outputs[^1].SubView(0, result.Length).CopyToCPU(ws.Accelerator.DefaultStream, result);
     }
 
-    // Copies the batch in: the only host-to-device traffic of a step.
+    // Copies the batch in: the only host-to-device traffic of a step. Span overloads: they pin the
+    // host array for the whole copy (ILGPU's `ref T` overloads expect memory that is already pinned).
     private DeviceWorkspace DeviceBatch(Workspace host, int n, bool oneHot)
     {
         DeviceWorkspace ws = _device!.Workspace(host.Capacity);
-        ws.Input.SubView(0, n * Info.InputSize).CopyFromCPU(ref host.Input[0], n * Info.InputSize);
+        ws.Input.SubView(0, n * Info.InputSize).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Input, 0, n * Info.InputSize));
         if (oneHot)
         {
-            ws.Targets.SubView(0, n * Info.OutputSize).CopyFromCPU(ref host.Targets[0], n * Info.OutputSize);
+            ws.Targets.SubView(0, n * Info.OutputSize).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Targets, 0, n * Info.OutputSize));
         }
         else
         {
-            ws.Labels.SubView(0, n).CopyFromCPU(ref host.Labels[0], n);
+            ws.Labels.SubView(0, n).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<int>(host.Labels, 0, n));
         }
 
         return ws;
@@ -149,8 +150,8 @@ public abstract partial class Model
     {
         ws.Accelerator.Synchronize();
         float[] losses = _device!.HostLosses, correct = _device.HostCorrect;
-        ws.Losses.SubView(0, n).CopyToCPU(ref losses[0], n);
-        ws.Correct.SubView(0, n).CopyToCPU(ref correct[0], n);
+        ws.Losses.SubView(0, n).CopyToCPU(ws.Accelerator.DefaultStream, losses.AsSpan(0, n));
+        ws.Correct.SubView(0, n).CopyToCPU(ws.Accelerator.DefaultStream, correct.AsSpan(0, n));
         double lossSum = 0;
         int hits = 0;
         for (int i = 0; i < n; i++)

@@ -43,10 +43,8 @@ public abstract class DeviceParityTests
     private static void AssertClose(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 + (1e-3 * Math.Abs(expected[i])), $"{what}[{i}]: cpu {expected[i]}, device {actual[i]}");
-        }
+        var bad = Enumerable.Range(0, expected.Length).Where(i => !(Math.Abs(expected[i] - actual[i]) <= 1e-4 + (1e-3 * Math.Abs(expected[i])))).ToList();
+        Assert.True(bad.Count == 0, $"{what}: {bad.Count} of {expected.Length} differ: " + string.Join("; ", bad.Take(40).Select(i => $"[{i}] cpu {expected[i]} device {actual[i]}")));
     }
 
     [SkippableTheory]
