@@ -52,6 +52,31 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// <paramref name="target"/> (cols × rows, row-major) = the transpose of the row-major
+    /// rows × cols matrix at <paramref name="offset"/> in <paramref name="source"/>, in 16×16 tiles
+    /// so that reads and writes both stay in cache.
+    /// </summary>
+    public static void Transpose(float[] source, int offset, int rows, int cols, float[] target)
+    {
+        const int Tile = 16;
+        for (int r0 = 0; r0 < rows; r0 += Tile)
+        {
+            int r1 = Math.Min(rows, r0 + Tile);
+            for (int c0 = 0; c0 < cols; c0 += Tile)
+            {
+                int c1 = Math.Min(cols, c0 + Tile);
+                for (int r = r0; r < r1; r++)
+                {
+                    for (int col = c0, index = offset + (r * cols) + c0; col < c1; col++, index++)
+                    {
+                        target[(col * rows) + r] = source[index];
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Single-threaded multiply, using thread <paramref name="thread"/>'s scratch (slots 0 and 1).</summary>
     public static void Multiply(Scratch scratch, int thread, int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
@@ -73,101 +98,160 @@ public static unsafe class Gemm
             return;
         }
 
-        int panels = (n + NR - 1) / NR;
-        float[] bPack = scratch.Get(thread, 0, KC * panels * NR);
+        var product = new Product(m, n, a, b, c, cOffset, ldc);
+        bool byPanels = ByPanels(m, n);
+        float[] bPack = scratch.Get(thread, 0, KC * NR * (byPanels ? 1 : product.Panels - FirstPacked(b, n)));
         float[] aPack = scratch.Get(thread, 1, KC * MR);
         for (int pc = 0; pc < k; pc += KC)
         {
             int kc = Math.Min(KC, k - pc);
-            PackB(b, pc, kc, n, bPack);
-            for (int i = 0; i < m; i += MR)
+            bool add = accumulate || pc > 0;
+            if (byPanels)
             {
-                RowBlock(i, m, n, pc, kc, a, aPack, bPack, c, cOffset, ldc, accumulate || pc > 0);
+                for (int panel = 0; panel < product.Panels; panel++)
+                {
+                    product.PanelColumn(panel, pc, kc, aPack, bPack, add);
+                }
+            }
+            else
+            {
+                PackB(b, pc, kc, n, FirstPacked(b, n), product.Panels, bPack);
+                for (int block = 0; block < product.Blocks; block++)
+                {
+                    product.Tiles(block, pc, kc, aPack, bPack, FirstPacked(b, n), 0, product.Panels, add);
+                }
             }
         }
     }
 
     /// <summary>
-    /// Multi-threaded multiply for large products: B's panels are packed once per block of K,
-    /// then the pool's threads take 8-row blocks of C in a fixed order.
+    /// Multi-threaded multiply for large products. Usually B's panels are packed once per block of
+    /// K and the threads take 8-row blocks of C; when B is the larger operand (a dense layer's
+    /// input gradient, 9,216 columns), each thread takes whole column panels instead, packing
+    /// its own, so that a panel of B stays in L1 while every row block passes over it.
     /// </summary>
     public static void Multiply(WorkerPool pool, Scratch scratch, GemmJob job, int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
-        int blocks = (m + MR - 1) / MR;
-        if (pool.Threads == 1 || blocks < 2 || k == 0)
+        var product = new Product(m, n, a, b, c, cOffset, ldc);
+        bool byPanels = ByPanels(m, n);
+        if (pool.Threads == 1 || (byPanels ? product.Panels : product.Blocks) < 2 || k == 0)
         {
             Multiply(scratch, 0, m, n, k, a, b, c, cOffset, ldc, accumulate);
             return;
         }
 
-        int panels = (n + NR - 1) / NR;
-        float[] bPack = scratch.Get(0, 0, KC * panels * NR);
+        float[] bPack = scratch.Get(0, 0, KC * NR * (byPanels ? 1 : product.Panels - FirstPacked(b, n)));
         for (int t = 0; t < pool.Threads; t++)
         {
+            scratch.Get(t, 0, KC * NR);
             scratch.Get(t, 1, KC * MR);
         }
 
         for (int pc = 0; pc < k; pc += KC)
         {
             int kc = Math.Min(KC, k - pc);
-            PackB(b, pc, kc, n, bPack);
-            job.Set(scratch, m, n, pc, kc, a, bPack, c, cOffset, ldc, accumulate || pc > 0);
-            pool.Run(job, blocks);
+            if (!byPanels)
+            {
+                PackB(b, pc, kc, n, FirstPacked(b, n), product.Panels, bPack);
+            }
+
+            job.Set(scratch, product, byPanels, pc, kc, bPack, accumulate || pc > 0);
+            pool.Run(job, byPanels ? product.Panels : product.Blocks);
         }
     }
+
+    // Column panels outer when B's block is the larger operand: it is then streamed once, not once per row block.
+    private static bool ByPanels(int m, int n) => n > m && n > NR;
 
     /// <summary>The parallel part of <see cref="Multiply(WorkerPool, Scratch, GemmJob, int, int, int, MatrixView, MatrixView, float[], int, int, bool)"/>; one per workspace, reused.</summary>
     public sealed class GemmJob : IParallelWork
     {
         private Scratch _scratch = null!;
-        private int _m, _n, _pc, _kc, _cOffset, _ldc;
-        private MatrixView _a;
+        private Product _product;
+        private bool _byPanels, _accumulate;
+        private int _pc, _kc;
         private float[] _bPack = [];
-        private float[] _c = [];
-        private bool _accumulate;
 
-        internal void Set(Scratch scratch, int m, int n, int pc, int kc, MatrixView a, float[] bPack, float[] c, int cOffset, int ldc, bool accumulate)
-        {
-            (_scratch, _m, _n, _pc, _kc, _a, _bPack, _c, _cOffset, _ldc, _accumulate) = (scratch, m, n, pc, kc, a, bPack, c, cOffset, ldc, accumulate);
-        }
+        internal void Set(Scratch scratch, in Product product, bool byPanels, int pc, int kc, float[] bPack, bool accumulate) =>
+            (_scratch, _product, _byPanels, _pc, _kc, _bPack, _accumulate) = (scratch, product, byPanels, pc, kc, bPack, accumulate);
 
         /// <inheritdoc/>
-        public void Execute(int part, int thread) =>
-            RowBlock(part * MR, _m, _n, _pc, _kc, _a, _scratch.Get(thread, 1, KC * MR), _bPack, _c, _cOffset, _ldc, _accumulate);
-    }
-
-    // A full block of MR rows is read where it lies (element (r, p) at r·RowStride + p·ColStride):
-    // for a row-major or a transposed A that is as cache-friendly as a packed copy, and packing
-    // cost as much as the arithmetic when n is only one or two panels wide (convolutions). Only
-    // the last, partial block is packed, so that its missing rows read as zeros.
-    private static void RowBlock(int i, int m, int n, int pc, int kc, MatrixView a, float[] aPack, float[] bPack, float[] c, int cOffset, int ldc, bool accumulate)
-    {
-        int rows = Math.Min(MR, m - i);
-        if (rows < MR)
+        public void Execute(int part, int thread)
         {
-            PackA(a, i, rows, pc, kc, aPack);
-        }
-
-        fixed (float* packed = aPack, ad = a.Data, bp = bPack, cp = c)
-        {
-            float* ap = rows < MR ? packed : ad + a.Offset + (i * a.RowStride) + (pc * a.ColStride);
-            int stepP = rows < MR ? MR : a.ColStride, stepR = rows < MR ? 1 : a.RowStride;
-            for (int j = 0; j < n; j += NR)
+            float[] aPack = _scratch.Get(thread, 1, KC * MR);
+            if (_byPanels)
             {
-                int cols = Math.Min(NR, n - j);
-                float* tile = cp + cOffset + (i * ldc) + j;
-                float* panel = bp + ((j / NR) * kc * NR);
-                if (NR == 32)
-                {
-                    Kernel512(kc, ap, stepP, stepR, panel, tile, ldc, rows, cols, accumulate);
-                }
-                else
-                {
-                    Kernel256(kc, ap, stepP, stepR, panel, tile, ldc, rows, cols, accumulate);
-                }
+                _product.PanelColumn(part, _pc, _kc, aPack, _scratch.Get(thread, 0, KC * NR), _accumulate);
+            }
+            else
+            {
+                _product.Tiles(part, _pc, _kc, aPack, _bPack, FirstPacked(_product.B, _product.N), 0, _product.Panels, _accumulate);
             }
         }
     }
+
+    /// <summary>The operands of one multiply and how its C splits into 8-row blocks and NR-column panels.</summary>
+    internal readonly record struct Product(int M, int N, MatrixView A, MatrixView B, float[] C, int COffset, int Ldc)
+    {
+        public int Blocks => (M + MR - 1) / MR;
+
+        public int Panels => (N + NR - 1) / NR;
+
+        // One column panel of C for this block of K: its B panel packed unless it can be read in place, then every row block.
+        public void PanelColumn(int panel, int pc, int kc, float[] aPack, float[] bPack, bool accumulate)
+        {
+            PackB(B, pc, kc, N, panel, InPlace(panel) ? panel : panel + 1, bPack);
+            for (int block = 0; block < Blocks; block++)
+            {
+                Tiles(block, pc, kc, aPack, bPack, panel, panel, panel + 1, accumulate);
+            }
+        }
+
+        // A full block of MR rows is read where it lies (element (r, p) at r·RowStride + p·ColStride):
+        // for a row-major or a transposed A that is as cache-friendly as a packed copy, and packing
+        // cost as much as the arithmetic when n is only one or two panels wide (convolutions). Only
+        // the last, partial block is packed, so that its missing rows read as zeros. B likewise: a
+        // full panel of a B with unit column stride is read in place; the others lie in bPack,
+        // panel q at (q − firstPacked).
+        public void Tiles(int block, int pc, int kc, float[] aPack, float[] bPack, int firstPacked, int panelStart, int panelEnd, bool accumulate)
+        {
+            int i = block * MR;
+            int rows = Math.Min(MR, M - i);
+            if (rows < MR)
+            {
+                PackA(A, i, rows, pc, kc, aPack);
+            }
+
+            fixed (float* packed = aPack, ad = A.Data, bd = B.Data, bp = bPack, cp = C)
+            {
+                float* ap = rows < MR ? packed : ad + A.Offset + (i * A.RowStride) + (pc * A.ColStride);
+                int stepP = rows < MR ? MR : A.ColStride, stepR = rows < MR ? 1 : A.RowStride;
+                for (int q = panelStart; q < panelEnd; q++)
+                {
+                    int j = q * NR;
+                    int cols = Math.Min(NR, N - j);
+                    float* tile = cp + COffset + (i * Ldc) + j;
+                    bool inPlace = InPlace(q);
+                    float* panel = inPlace ? bd + B.Offset + (pc * B.RowStride) + j : bp + ((q - firstPacked) * kc * NR);
+                    int stepB = inPlace ? B.RowStride : NR;
+                    if (NR == 32)
+                    {
+                        Kernel512(kc, ap, stepP, stepR, panel, stepB, tile, Ldc, rows, cols, accumulate);
+                    }
+                    else
+                    {
+                        Kernel256(kc, ap, stepP, stepR, panel, stepB, tile, Ldc, rows, cols, accumulate);
+                    }
+                }
+            }
+        }
+
+        private bool InPlace(int panel) => B.ColStride == 1 && (panel + 1) * NR <= N;
+    }
+
+    // The first panel of B that is packed: all of them for a strided B; for a B with unit column
+    // stride only the partial last one (there is none when NR divides n).
+    private static int FirstPacked(MatrixView b, int n) => b.ColStride == 1 ? n / NR : 0;
 
     // aPack[p * MR + r] = A(i + r, pc + p); rows past the end are zero.
     private static void PackA(MatrixView a, int i, int rows, int pc, int kc, float[] aPack)
@@ -193,47 +277,59 @@ public static unsafe class Gemm
         }
     }
 
-    // bPack[panel * kc * NR + p * NR + col] = B(pc + p, panel * NR + col); columns past the end are zero.
-    private static void PackB(MatrixView b, int pc, int kc, int n, float[] bPack)
+    // Packs panels [first, end) of B's rows pc..pc+kc: bPack[(panel − first) * kc * NR + p * NR + col]
+    // = B(pc + p, panel * NR + col), columns past the end zero. A strided B (a transposed view) is
+    // packed column by column, so that the reads run along memory and the scattered writes stay in
+    // one L1-sized panel.
+    private static void PackB(MatrixView b, int pc, int kc, int n, int first, int end, float[] bPack)
     {
         float[] data = b.Data;
-        int panels = (n + NR - 1) / NR;
-        for (int panel = 0; panel < panels; panel++)
+        for (int panel = first; panel < end; panel++)
         {
             int j0 = panel * NR;
             int cols = Math.Min(NR, n - j0);
-            int baseOut = panel * kc * NR;
-            for (int p = 0; p < kc; p++)
+            int baseOut = (panel - first) * kc * NR;
+            if (b.ColStride == 1)
             {
-                int output = baseOut + (p * NR);
-                int index = b.Offset + ((pc + p) * b.RowStride) + (j0 * b.ColStride);
-                if (b.ColStride == 1)
+                for (int p = 0; p < kc; p++)
                 {
-                    Array.Copy(data, index, bPack, output, cols);
-                }
-                else
-                {
-                    for (int col = 0; col < cols; col++, index += b.ColStride)
-                    {
-                        bPack[output + col] = data[index];
-                    }
+                    int output = baseOut + (p * NR);
+                    Array.Copy(data, b.Offset + ((pc + p) * b.RowStride) + j0, bPack, output, cols);
+                    Array.Clear(bPack, output + cols, NR - cols);
                 }
 
-                if (cols < NR)
+                continue;
+            }
+
+            for (int col = 0; col < NR; col++)
+            {
+                int output = baseOut + col;
+                if (col >= cols)
                 {
-                    Array.Clear(bPack, output + cols, NR - cols);
+                    for (int p = 0; p < kc; p++, output += NR)
+                    {
+                        bPack[output] = 0;
+                    }
+
+                    continue;
+                }
+
+                int index = b.Offset + (pc * b.RowStride) + ((j0 + col) * b.ColStride);
+                for (int p = 0; p < kc; p++, index += b.RowStride, output += NR)
+                {
+                    bPack[output] = data[index];
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, float* a, int stepP, int stepR, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    private static void Kernel512(int kc, float* a, int stepP, int stepR, float* b, int stepB, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         int r2 = 2 * stepR, r3 = 3 * stepR, r4 = 4 * stepR, r5 = 5 * stepR, r6 = 6 * stepR, r7 = 7 * stepR;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += stepP, b += 32)
+        for (int p = 0; p < kc; p++, a += stepP, b += stepB)
         {
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);
@@ -285,12 +381,12 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, float* a, int stepP, int stepR, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    private static void Kernel256(int kc, float* a, int stepP, int stepR, float* b, int stepB, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         int r2 = 2 * stepR, r3 = 3 * stepR, r4 = 4 * stepR, r5 = 5 * stepR, r6 = 6 * stepR, r7 = 7 * stepR;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += stepP, b += 16)
+        for (int p = 0; p < kc; p++, a += stepP, b += stepB)
         {
             Vector256<float> b0 = Vector256.Load(b);
             Vector256<float> b1 = Vector256.Load(b + 8);

@@ -7,6 +7,7 @@ namespace CnnGen.Engine;
 public sealed class Scratch
 {
     private readonly float[][][] _buffers;
+    private float[] _shared = [];
 
     /// <summary>Creates scratch for <paramref name="threads"/> threads and <paramref name="slots"/> buffers each.</summary>
     public Scratch(int threads, int slots)
@@ -33,5 +34,19 @@ public sealed class Scratch
         }
 
         return buffer;
+    }
+
+    /// <summary>
+    /// One buffer for all threads, at least <paramref name="length"/> long: a layer writes it before
+    /// its parallel part (a transposed kernel, say), and the threads only read it.
+    /// </summary>
+    public float[] Shared(int length)
+    {
+        if (_shared.Length < length)
+        {
+            _shared = new float[length];
+        }
+
+        return _shared;
     }
 }

@@ -98,7 +98,15 @@ public static partial class Conv2D
             Array.Clear(ws.Scratch.Get(t, BiasGradientSlot, g.Filters), 0, g.Filters);
         }
 
-        job.Set(ws, g, activation, x, y, dy, dx, parameters, kernelOffset);
+        // kernelᵀ (filters × patch) for the input gradient, once per batch rather than packed per sample.
+        float[] kernelT = [];
+        if (dx is not null)
+        {
+            kernelT = ws.Scratch.Shared(g.PatchSize * g.Filters);
+            Gemm.Transpose(parameters, kernelOffset, g.PatchSize, g.Filters, kernelT);
+        }
+
+        job.Set(ws, g, activation, x, y, dy, dx, kernelT);
         ws.Pool.Run(job, n);
 
         // Threads' partial sums, added in thread order so the result does not depend on timing.
@@ -288,12 +296,11 @@ public static partial class Conv2D
         private Workspace _ws = null!;
         private Conv2DGeometry _g;
         private Activation _activation;
-        private float[] _x = [], _y = [], _dy = [], _parameters = [];
+        private float[] _x = [], _y = [], _dy = [], _kernelT = [];
         private float[]? _dx;
-        private int _kernelOffset;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] dy, float[]? dx, float[] parameters, int kernelOffset) =>
-            (_ws, _g, _activation, _x, _y, _dy, _dx, _parameters, _kernelOffset) = (ws, g, activation, x, y, dy, dx, parameters, kernelOffset);
+        internal void Set(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] dy, float[]? dx, float[] kernelT) =>
+            (_ws, _g, _activation, _x, _y, _dy, _dx, _kernelT) = (ws, g, activation, x, y, dy, dx, kernelT);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
@@ -315,7 +322,7 @@ public static partial class Conv2D
             }
 
             // dPatches = dz · kernelᵀ, then scattered back onto the input positions.
-            var kernelT = new MatrixView(_parameters, _kernelOffset, 1, g.Filters);
+            var kernelT = MatrixView.RowMajor(_kernelT, 0, g.PatchSize);
             if (g.IsPointwise)
             {
                 Gemm.Multiply(_ws.Scratch, thread, g.Positions, g.InChannels, g.Filters, dzView, kernelT, _dx, part * g.InSize, g.InChannels, accumulate: false);

@@ -12,8 +12,8 @@ public class Conv2DTests
     [InlineData(6, 6, 1, 3, 3, 2, 2, 0, 0, 3, 3)]   // same, stride 2, even size: the extra pad goes bottom/right
     [InlineData(7, 4, 3, 2, 3, 5, 2, 0, 1, 4, 2)]   // rectangular kernel, strided, same
     [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]   // pointwise
-    [InlineData(6, 5, 4, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 36 > Conv2D.SmallPatch: the packed GEMM path
-    [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 9: the broadcast path, vectors plus a tail of filters
+    [InlineData(6, 5, 4, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 36: im2col moves channels by span copies
+    [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 9 (a first layer): element moves, a GEMM with K = 9 and a partial panel
     public void Im2col_convolution_matches_the_direct_loop(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
@@ -35,8 +35,8 @@ public class Conv2DTests
     }
 
     [Theory]
-    [InlineData(1)] // patch 9: broadcast path
-    [InlineData(4)] // patch 36: GEMM path
+    [InlineData(1)] // patch 9: a GEMM with M = 9 (a partial, packed row block)
+    [InlineData(4)] // patch 36: full row blocks read in place
     public void Kernel_and_bias_gradients_match_a_direct_sum(int channels)
     {
         var g = new Conv2DGeometry(6, 5, channels, 3, 3, 13, 1, 1, 1, 1, 6, 5);

@@ -6,23 +6,29 @@ namespace CnnGen.Tests.Kernels;
 public class GemmTests
 {
     [Theory]
-    [InlineData(1, 1, 1, false)]
-    [InlineData(8, 32, 256, false)]
-    [InlineData(9, 33, 257, true)]
-    [InlineData(17, 5, 600, false)]
-    [InlineData(3, 70, 13, true)]
-    [InlineData(64, 64, 64, true)]
-    public void Fast_multiply_matches_the_reference(int m, int n, int k, bool accumulate)
+    [InlineData(1, 1, 1, false, true)]
+    [InlineData(8, 32, 256, false, true)]
+    [InlineData(9, 33, 257, true, true)]
+    [InlineData(17, 5, 600, false, true)]
+    [InlineData(3, 70, 13, true, true)]
+    [InlineData(64, 64, 64, true, true)]
+    [InlineData(8, 32, 256, false, false)] // B row-major: full panels read in place
+    [InlineData(9, 33, 257, true, false)]  // ... and a packed partial last panel, K in two blocks
+    [InlineData(17, 96, 600, false, false)]
+    [InlineData(3, 70, 13, true, false)]
+    [InlineData(5, 7, 3, false, false)]    // only a partial panel
+    public void Fast_multiply_matches_the_reference(int m, int n, int k, bool accumulate, bool bTransposed)
     {
         var random = new Random(m * 1000 + n * 10 + k);
         float[] a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
-        float[] bT = Enumerable.Range(0, n * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] bData = Enumerable.Range(0, (n * k) + 2).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] c = Enumerable.Range(0, m * n + 3).Select(_ => (float)random.NextDouble()).ToArray();
         float[] expected = (float[])c.Clone();
 
-        // A row-major (m×k); B given transposed (n×k) to exercise strided packing.
+        // A row-major (m×k); B at offset 2, either given transposed (n×k, strided packing) or
+        // row-major (k×n, full panels read where they lie).
         var aView = MatrixView.RowMajor(a, 0, k);
-        var bView = MatrixView.RowMajor(bT, 0, k).T;
+        var bView = bTransposed ? MatrixView.RowMajor(bData, 2, k).T : MatrixView.RowMajor(bData, 2, n);
         Gemm.Reference(m, n, k, aView, bView, expected, 3, n, accumulate);
         var scratch = new Scratch(1, 8);
         Gemm.Multiply(scratch, 0, m, n, k, aView, bView, c, 3, n, accumulate);
@@ -54,18 +60,43 @@ public class GemmTests
         }
     }
 
-    [Fact]
-    public void Parallel_multiply_matches_the_single_threaded_one_exactly()
+    [Theory]
+    [InlineData(203, 45, 300, false)] // threads take row blocks
+    [InlineData(20, 300, 50, true)]   // B wider than A is tall: threads take column panels (a dense input gradient)
+    public void Parallel_multiply_matches_the_single_threaded_one_exactly(int m, int n, int k, bool bTransposed)
     {
-        const int m = 203, n = 45, k = 300;
         var random = new Random(5);
         float[] a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble()).ToArray();
         float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble()).ToArray();
-        float[] single = new float[m * n], parallel = new float[m * n];
-        Gemm.Multiply(new Scratch(1, 8), 0, m, n, k, MatrixView.RowMajor(a, 0, k), MatrixView.RowMajor(b, 0, n), single, 0, n, false);
+        MatrixView bView = bTransposed ? MatrixView.RowMajor(b, 0, k).T : MatrixView.RowMajor(b, 0, n);
+        float[] single = new float[m * n], parallel = new float[m * n], expected = new float[m * n];
+        Gemm.Multiply(new Scratch(1, 8), 0, m, n, k, MatrixView.RowMajor(a, 0, k), bView, single, 0, n, false);
         using var pool = new WorkerPool(3);
-        Gemm.Multiply(pool, new Scratch(3, 8), new Gemm.GemmJob(), m, n, k, MatrixView.RowMajor(a, 0, k), MatrixView.RowMajor(b, 0, n), parallel, 0, n, false);
+        Gemm.Multiply(pool, new Scratch(3, 8), new Gemm.GemmJob(), m, n, k, MatrixView.RowMajor(a, 0, k), bView, parallel, 0, n, false);
+        Gemm.Reference(m, n, k, MatrixView.RowMajor(a, 0, k), bView, expected, 0, n, false);
 
         Assert.Equal(single, parallel);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], single[i], 1e-3f * Math.Max(1, Math.Abs(expected[i])));
+        }
+    }
+
+    [Theory]
+    [InlineData(17, 35)] // partial tiles both ways
+    [InlineData(288, 64)] // the MNIST CNN's second kernel
+    public void Transpose_matches_the_transposed_view(int rows, int cols)
+    {
+        float[] source = Enumerable.Range(0, (rows * cols) + 5).Select(i => (float)i).ToArray();
+        float[] target = new float[rows * cols];
+        Gemm.Transpose(source, 5, rows, cols, target);
+        MatrixView expected = MatrixView.RowMajor(source, 5, cols).T;
+        for (int c = 0; c < cols; c++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                Assert.Equal(expected[c, r], target[(c * rows) + r]);
+            }
+        }
     }
 }
