@@ -151,7 +151,7 @@ public sealed partial class CnnGenerator
             w.Line();
             w.Line("private static global::CnnGen.ModelInfo CreateInfo() => new(");
             w.Line("    \"" + model.ClassName + "\", InputSize, OutputSize, ParameterCount, StateCount, Layers, Weights,");
-            w.Line("    OutputSizes: [" + sizes(l => l.OutputShape.Size) + "],");
+            w.Line("    OutputSizes: [" + sizes(l => ProgramWriter.SharesInputBuffer(model, l) ? 0 : l.OutputShape.Size) + "],");
             // Dropout keeps its mask; BatchNorm its statistics and backward sums (4 per channel).
             // SeparableConv2D its depthwise stage's output (and, as extra, that output's gradient).
             w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind switch

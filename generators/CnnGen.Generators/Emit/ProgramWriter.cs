@@ -19,14 +19,40 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     public static string Act(Activation activation) => "global::CnnGen.Activation." + activation;
 
-    public static string Input(LayerSpec layer) => layer.Index == 0 ? "ws.Input" : "ws.Outputs[" + Num(layer.Index - 1) + "]";
+    private readonly int[] _buffers = Buffers(model);
 
-    public static string Output(LayerSpec layer) => "ws.Outputs[" + Num(layer.Index) + "]";
+    public string Input(LayerSpec layer) => layer.Index == 0 ? "ws.Input" : "ws.Outputs[" + Num(_buffers[layer.Index - 1]) + "]";
 
-    public static string OutputGradient(LayerSpec layer) => "ws.Gradients[" + Num(layer.Index) + "]";
+    public string Output(LayerSpec layer) => "ws.Outputs[" + Num(_buffers[layer.Index]) + "]";
+
+    public string OutputGradient(LayerSpec layer) => "ws.Gradients[" + Num(_buffers[layer.Index]) + "]";
 
     /// <summary>dL/dInput's buffer, or null when nothing before this layer has weights (the gradient would be unused).</summary>
-    public string? InputGradient(LayerSpec layer) => NeedsInputGradient(layer) ? "ws.Gradients[" + Num(layer.Index - 1) + "]" : null;
+    public string? InputGradient(LayerSpec layer) => NeedsInputGradient(layer) ? "ws.Gradients[" + Num(_buffers[layer.Index - 1]) + "]" : null;
+
+    /// <summary>The index of the output (and gradient) buffer that holds layer <paramref name="index"/>'s output.</summary>
+    public int Buffer(int index) => _buffers[index];
+
+    /// <summary>
+    /// Whether <paramref name="layer"/> writes into its input's buffer instead of its own: a Flatten
+    /// does, since NHWC already is the flat order, unless its input is the model input, it is the
+    /// last layer, or an Add also reads its input or output (the residual gradient would then be
+    /// summed into a shared buffer). That saves two copies per step and two buffers.
+    /// </summary>
+    public static bool SharesInputBuffer(ModelSpec model, LayerSpec layer) =>
+        layer.Args.Kind == LayerKind.Flatten && layer.Index > 0 && layer.Index < model.Layers.Count - 1
+        && !model.Layers.Any(other => other.Args.Kind == LayerKind.Add && Layers.AddRule.FromIndex(model, other) is int from && (from == layer.Index - 1 || from == layer.Index));
+
+    private static int[] Buffers(ModelSpec model)
+    {
+        int[] buffers = new int[model.Layers.Count];
+        foreach (LayerSpec layer in model.Layers)
+        {
+            buffers[layer.Index] = SharesInputBuffer(model, layer) ? buffers[layer.Index - 1] : layer.Index;
+        }
+
+        return buffers;
+    }
 
     public bool NeedsInputGradient(LayerSpec layer) => Model.Layers.Take(layer.Index).Any(l => l.Params > 0);
 

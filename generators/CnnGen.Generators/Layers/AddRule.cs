@@ -45,21 +45,21 @@ internal static class AddRule
     }
 
     /// <summary>The buffer holding the output of the layer an Add names.</summary>
-    public static string Source(ProgramWriter w, LayerSpec l) => FromIndex(w.Model, l) is int index and >= 0 ? "ws.Outputs[" + ProgramWriter.Num(index) + "]" : "ws.Input";
+    public static string Source(ProgramWriter w, LayerSpec l) => FromIndex(w.Model, l) is int index and >= 0 ? "ws.Outputs[" + ProgramWriter.Num(w.Buffer(index)) + "]" : "ws.Input";
 
     /// <summary>Index of the layer an Add names; −1 for the model input.</summary>
     public static int FromIndex(ModelSpec model, LayerSpec l) =>
         model.Layers.FirstOrDefault(other => other.Name == l.Inbound[1])?.Index ?? -1;
 
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "Elementwise.Add(ws, " + ProgramWriter.Input(l) + ", " + Source(w, l) + ", " + ProgramWriter.Output(l) + ", " + ProgramWriter.OutputLength(l) + ");");
+        w.Line(ProgramWriter.Kernels + "Elementwise.Add(ws, " + w.Input(l) + ", " + Source(w, l) + ", " + w.Output(l) + ", " + ProgramWriter.OutputLength(l) + ");");
 
     // The previous layer gets dy now; the named layer gets it once the layer after it has written
     // that layer's gradient (see the program emitter).
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "Elementwise.Copy(" + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l) + ", " + ProgramWriter.OutputLength(l) + ");");
+        w.Line(ProgramWriter.Kernels + "Elementwise.Copy(" + w.OutputGradient(l) + ", " + w.InputGradient(l) + ", " + ProgramWriter.OutputLength(l) + ");");
 
     public static void EmitResidualGradient(ProgramWriter w, LayerSpec add, int from) =>
-        w.Line(ProgramWriter.Kernels + "Elementwise.Accumulate(ws, " + ProgramWriter.OutputGradient(add) + ", ws.Gradients[" + ProgramWriter.Num(from) + "], "
+        w.Line(ProgramWriter.Kernels + "Elementwise.Accumulate(ws, " + w.OutputGradient(add) + ", ws.Gradients[" + ProgramWriter.Num(w.Buffer(from)) + "], "
             + ProgramWriter.OutputLength(add) + "); // residual gradient of " + add.Name + " reaches " + w.Model.Layers[from].Name);
 }

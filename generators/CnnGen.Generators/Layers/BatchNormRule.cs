@@ -46,13 +46,13 @@ internal static class BatchNormRule
     private static string Positions(LayerSpec l) => "n * " + ProgramWriter.Num(l.OutputShape.Height * l.OutputShape.Width);
 
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + ProgramWriter.Input(l) + ", "
-            + ProgramWriter.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
+        w.Line(ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + w.Input(l) + ", "
+            + w.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
             + w.StateOffset(l, "moving_variance") + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l) + ");");
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + ProgramWriter.Input(l) + ", "
-            + ProgramWriter.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta")
+        w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + w.Input(l) + ", "
+            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta")
             + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l) + ");");
 
     private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";

@@ -36,10 +36,10 @@ internal static class Conv2DRule
 
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
-            + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", p, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "
-            + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
+            + w.Input(l) + ", " + w.Output(l) + ", " + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
             + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
 }

@@ -45,11 +45,11 @@ internal static class DenseRule
 
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Dense.Forward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
-            + ProgramWriter.Act(l.Args.Activation) + ", " + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", p, "
+            + ProgramWriter.Act(l.Args.Activation) + ", " + w.Input(l) + ", " + w.Output(l) + ", p, "
             + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Dense.Backward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
-            + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", "
-            + ProgramWriter.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + w.Input(l) + ", " + w.Output(l) + ", "
+            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
 }

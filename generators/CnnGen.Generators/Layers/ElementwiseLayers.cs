@@ -4,8 +4,8 @@ using CnnGen.Generators.Model;
 namespace CnnGen.Generators.Layers;
 
 /// <summary>
-/// Emitters of the layers that touch each value on its own: Flatten (a copy: NHWC is already
-/// row-major), Dropout (inverted, training only) and the stand-alone activations. Their shape
+/// Emitters of the layers that touch each value on its own: Flatten (nothing, or a copy: NHWC is
+/// already row-major), Dropout (inverted, training only) and the stand-alone activations. Their shape
 /// rules are trivial (shape kept, or flattened by <see cref="FlattenRule"/>).
 /// </summary>
 internal static class ElementwiseLayers
@@ -15,7 +15,7 @@ internal static class ElementwiseLayers
     public static void EmitForward(ProgramWriter w, LayerSpec l)
     {
         string length = ProgramWriter.OutputLength(l);
-        string from = ProgramWriter.Input(l), to = ProgramWriter.Output(l);
+        string from = w.Input(l), to = w.Output(l);
         switch (l.Args.Kind)
         {
             case LayerKind.Dropout:
@@ -23,6 +23,9 @@ internal static class ElementwiseLayers
                 w.Line("    " + Elementwise + "DropoutForward(ws, " + LayerContextFormat(l.Args.Rate) + ", NextDropoutSeed(), " + from + ", " + to + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + length + ");");
                 w.Line("else");
                 w.Line("    " + Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
+                break;
+            case LayerKind.Flatten when ProgramWriter.SharesInputBuffer(w.Model, l):
+                w.Line("// (its output is its input's buffer: NHWC already is the flat order)");
                 break;
             case LayerKind.Flatten:
                 w.Line(Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
@@ -37,7 +40,7 @@ internal static class ElementwiseLayers
     public static void EmitBackward(ProgramWriter w, LayerSpec l)
     {
         string length = ProgramWriter.OutputLength(l);
-        string dy = ProgramWriter.OutputGradient(l), dx = w.InputGradient(l)!;
+        string dy = w.OutputGradient(l), dx = w.InputGradient(l)!;
         switch (l.Args.Kind)
         {
             case LayerKind.Dropout:
@@ -46,11 +49,14 @@ internal static class ElementwiseLayers
                 w.Line("else");
                 w.Line("    " + Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
                 break;
+            case LayerKind.Flatten when ProgramWriter.SharesInputBuffer(w.Model, l):
+                w.Line("// (its gradient is its input's gradient buffer)");
+                break;
             case LayerKind.Flatten:
                 w.Line(Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
                 break;
             default:
-                w.Line(Elementwise + "ActivationBackward(ws, " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + ProgramWriter.Output(l) + ", " + dy + ", " + dx + ", "
+                w.Line(Elementwise + "ActivationBackward(ws, " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + w.Output(l) + ", " + dy + ", " + dx + ", "
                     + length + ", " + ProgramWriter.Num(l.OutputShape.Channels) + ");");
                 break;
         }

@@ -52,23 +52,23 @@ internal static class Pool2DRule
     {
         if (IsAveraging(l.Args.Kind))
         {
-            w.Line(ProgramWriter.Kernels + "AvgPool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", n);");
+            w.Line(ProgramWriter.Kernels + "AvgPool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + w.Input(l) + ", " + w.Output(l) + ", n);");
             return;
         }
 
         w.Line(ProgramWriter.Kernels + "Pool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", max: " + (l.Args.Kind == LayerKind.MinPool2D ? "false" : "true") + ", "
-            + ProgramWriter.Input(l) + ", " + ProgramWriter.Output(l) + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
+            + w.Input(l) + ", " + w.Output(l) + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
     }
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l)
     {
         if (IsAveraging(l.Args.Kind))
         {
-            w.Line(ProgramWriter.Kernels + "AvgPool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l) + ", n);");
+            w.Line(ProgramWriter.Kernels + "AvgPool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + w.OutputGradient(l) + ", " + w.InputGradient(l) + ", n);");
             return;
         }
 
-        w.Line(ProgramWriter.Kernels + "Pool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + w.InputGradient(l)
+        w.Line(ProgramWriter.Kernels + "Pool2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + w.OutputGradient(l) + ", " + w.InputGradient(l)
             + ", ws.Indices[" + ProgramWriter.Num(l.Index) + "], n);");
     }
 }

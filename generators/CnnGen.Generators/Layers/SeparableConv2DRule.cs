@@ -55,18 +55,18 @@ internal static class SeparableConv2DRule
     public static void EmitForward(ProgramWriter w, LayerSpec l)
     {
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(Activation.Linear) + ", "
-            + ProgramWriter.Input(l) + ", " + Middle(l, "Masks") + ", p, " + w.Offset(l, "depthwise_kernel") + ", -1, n);");
+            + w.Input(l) + ", " + Middle(l, "Masks") + ", p, " + w.Offset(l, "depthwise_kernel") + ", -1, n);");
         w.Line(ProgramWriter.Kernels + "Conv2D.Forward(ws, " + Pointwise(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", " + Middle(l, "Masks") + ", "
-            + ProgramWriter.Output(l) + ", p, " + w.Offset(l, "pointwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Output(l) + ", p, " + w.Offset(l, "pointwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
     }
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l)
     {
         w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + Pointwise(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + Middle(l, "Masks") + ", "
-            + ProgramWriter.Output(l) + ", " + ProgramWriter.OutputGradient(l) + ", " + Middle(l, "Extras") + ", p, g, " + w.Offset(l, "pointwise_kernel") + ", "
+            + w.Output(l) + ", " + w.OutputGradient(l) + ", " + Middle(l, "Extras") + ", p, g, " + w.Offset(l, "pointwise_kernel") + ", "
             + w.Offset(l, "bias") + ", n);");
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(Activation.Linear) + ", "
-            + ProgramWriter.Input(l) + ", " + Middle(l, "Masks") + ", " + Middle(l, "Extras") + ", " + (w.InputGradient(l) ?? "null") + ", p, g, "
+            + w.Input(l) + ", " + Middle(l, "Masks") + ", " + Middle(l, "Extras") + ", " + (w.InputGradient(l) ?? "null") + ", p, g, "
             + w.Offset(l, "depthwise_kernel") + ", -1, n);");
     }
 }

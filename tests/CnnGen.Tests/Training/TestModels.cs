@@ -16,6 +16,7 @@ public static class NumericalModels
         { nameof(GradResidualModel), true }, // BatchNorm on batch statistics
         { nameof(GradInputResidualModel), false },
         { nameof(GradDepthwiseModel), false },
+        { nameof(GradFlattenResidualModel), false },
     };
 
     /// <summary>A fresh model with fixed weights.</summary>
@@ -30,6 +31,7 @@ public static class NumericalModels
         nameof(GradResidualModel) => new GradResidualModel(seed: 3),
         nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
         nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
+        nameof(GradFlattenResidualModel) => new GradFlattenResidualModel(seed: 3),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -121,6 +123,15 @@ public partial class GradDepthwiseModel;
 [GlobalAvgPool2D]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class LongReductionModel;
+
+// A Flatten that an Add reads: it keeps its own buffer (other Flattens write into their input's).
+[Input(3, 3, 2)]
+[Conv2D(2, 2, Activation = Activation.Tanh)]
+[Flatten]
+[Dense(8, Activation = Activation.Tanh)]
+[Add("flatten")]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradFlattenResidualModel;
 
 // TinyMnist's convolution (same auto name, same shape) under a new head: a transfer target.
 [Input(28, 28, 1)]
