@@ -140,12 +140,14 @@ public static unsafe class Gemm
             return;
         }
 
-        float[] bPack = scratch.Get(0, 0, KC * NR * (byPanels ? 1 : product.Panels - FirstPacked(b, n)));
+        // Every thread's scratch first (growing thread 0's slot 0 afterwards would orphan bPack).
         for (int t = 0; t < pool.Threads; t++)
         {
             scratch.Get(t, 0, KC * NR);
             scratch.Get(t, 1, KC * MR);
         }
+
+        float[] bPack = scratch.Get(0, 0, KC * NR * (byPanels ? 1 : product.Panels - FirstPacked(b, n)));
 
         for (int pc = 0; pc < k; pc += KC)
         {
