@@ -99,27 +99,15 @@ public static unsafe class Gemm
         }
 
         var product = new Product(m, n, a, b, c, cOffset, ldc);
-        bool byPanels = ByPanels(m, n);
-        float[] bPack = scratch.Get(thread, 0, KC * NR * (byPanels ? 1 : product.Panels - FirstPacked(b, n)));
+        float[] bPack = scratch.Get(thread, 0, product.PackLength);
         float[] aPack = scratch.Get(thread, 1, KC * MR);
         for (int pc = 0; pc < k; pc += KC)
         {
             int kc = Math.Min(KC, k - pc);
-            bool add = accumulate || pc > 0;
-            if (byPanels)
+            product.PackShared(pc, kc, bPack);
+            for (int part = 0; part < product.Parts; part++)
             {
-                for (int panel = 0; panel < product.Panels; panel++)
-                {
-                    product.PanelColumn(panel, pc, kc, aPack, bPack, add);
-                }
-            }
-            else
-            {
-                PackB(b, pc, kc, n, FirstPacked(b, n), product.Panels, bPack);
-                for (int block = 0; block < product.Blocks; block++)
-                {
-                    product.Tiles(block, pc, kc, aPack, bPack, FirstPacked(b, n), 0, product.Panels, add);
-                }
+                product.Part(part, pc, kc, aPack, bPack, accumulate || pc > 0);
             }
         }
     }
@@ -133,8 +121,7 @@ public static unsafe class Gemm
     public static void Multiply(WorkerPool pool, Scratch scratch, GemmJob job, int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
         var product = new Product(m, n, a, b, c, cOffset, ldc);
-        bool byPanels = ByPanels(m, n);
-        if (pool.Threads == 1 || (byPanels ? product.Panels : product.Blocks) < 2 || k == 0)
+        if (pool.Threads == 1 || product.Parts < 2 || k == 0)
         {
             Multiply(scratch, 0, m, n, k, a, b, c, cOffset, ldc, accumulate);
             return;
@@ -147,65 +134,77 @@ public static unsafe class Gemm
             scratch.Get(t, 1, KC * MR);
         }
 
-        float[] bPack = scratch.Get(0, 0, KC * NR * (byPanels ? 1 : product.Panels - FirstPacked(b, n)));
-
+        float[] bPack = scratch.Get(0, 0, product.PackLength);
         for (int pc = 0; pc < k; pc += KC)
         {
             int kc = Math.Min(KC, k - pc);
-            if (!byPanels)
-            {
-                PackB(b, pc, kc, n, FirstPacked(b, n), product.Panels, bPack);
-            }
-
-            job.Set(scratch, product, byPanels, pc, kc, bPack, accumulate || pc > 0);
-            pool.Run(job, byPanels ? product.Panels : product.Blocks);
+            product.PackShared(pc, kc, bPack);
+            job.Set(scratch, product, pc, kc, bPack, accumulate || pc > 0);
+            pool.Run(job, product.Parts);
         }
     }
-
-    // Column panels outer when B's block is the larger operand: it is then streamed once, not once per row block.
-    private static bool ByPanels(int m, int n) => n > m && n > NR;
 
     /// <summary>The parallel part of <see cref="Multiply(WorkerPool, Scratch, GemmJob, int, int, int, MatrixView, MatrixView, float[], int, int, bool)"/>; one per workspace, reused.</summary>
     public sealed class GemmJob : IParallelWork
     {
         private Scratch _scratch = null!;
         private Product _product;
-        private bool _byPanels, _accumulate;
+        private bool _accumulate;
         private int _pc, _kc;
         private float[] _bPack = [];
 
-        internal void Set(Scratch scratch, in Product product, bool byPanels, int pc, int kc, float[] bPack, bool accumulate) =>
-            (_scratch, _product, _byPanels, _pc, _kc, _bPack, _accumulate) = (scratch, product, byPanels, pc, kc, bPack, accumulate);
+        internal void Set(Scratch scratch, in Product product, int pc, int kc, float[] bPack, bool accumulate) =>
+            (_scratch, _product, _pc, _kc, _bPack, _accumulate) = (scratch, product, pc, kc, bPack, accumulate);
 
         /// <inheritdoc/>
-        public void Execute(int part, int thread)
-        {
-            float[] aPack = _scratch.Get(thread, 1, KC * MR);
-            if (_byPanels)
-            {
-                _product.PanelColumn(part, _pc, _kc, aPack, _scratch.Get(thread, 0, KC * NR), _accumulate);
-            }
-            else
-            {
-                _product.Tiles(part, _pc, _kc, aPack, _bPack, FirstPacked(_product.B, _product.N), 0, _product.Panels, _accumulate);
-            }
-        }
+        public void Execute(int part, int thread) =>
+            _product.Part(part, _pc, _kc, _scratch.Get(thread, 1, KC * MR), _product.ByPanels ? _scratch.Get(thread, 0, KC * NR) : _bPack, _accumulate);
     }
 
-    /// <summary>The operands of one multiply and how its C splits into 8-row blocks and NR-column panels.</summary>
+    /// <summary>
+    /// The operands of one multiply and how its C splits into parts: 8-row blocks over every
+    /// column panel, or, when B is the larger operand, NR-column panels over every row block.
+    /// </summary>
     internal readonly record struct Product(int M, int N, MatrixView A, MatrixView B, float[] C, int COffset, int Ldc)
     {
         public int Blocks => (M + MR - 1) / MR;
 
         public int Panels => (N + NR - 1) / NR;
 
-        // One column panel of C for this block of K: its B panel packed unless it can be read in place, then every row block.
-        public void PanelColumn(int panel, int pc, int kc, float[] aPack, float[] bPack, bool accumulate)
+        // Column panels outer when B's block is the larger operand: it is then streamed once, not once per row block.
+        public bool ByPanels => N > M && N > NR;
+
+        public int Parts => ByPanels ? Panels : Blocks;
+
+        // The first panel of B that is packed: all of them for a strided B; for a B with unit column
+        // stride only the partial last one (there is none when NR divides N).
+        public int FirstPacked => B.ColStride == 1 ? N / NR : 0;
+
+        // Floats of B's pack buffer: one panel, packed by each part, or every packed panel, shared.
+        public int PackLength => KC * NR * (ByPanels ? 1 : Panels - FirstPacked);
+
+        // By row blocks, every part reads the same packed panels: packed once per block of K, before the parts.
+        public void PackShared(int pc, int kc, float[] bPack)
         {
-            PackB(B, pc, kc, N, panel, InPlace(panel) ? panel : panel + 1, bPack);
+            if (!ByPanels)
+            {
+                PackB(B, pc, kc, N, FirstPacked, Panels, bPack);
+            }
+        }
+
+        // One part for this block of K. By panels it packs its own panel (unless that is read in place) into bPack.
+        public void Part(int part, int pc, int kc, float[] aPack, float[] bPack, bool accumulate)
+        {
+            if (!ByPanels)
+            {
+                Tiles(part, pc, kc, aPack, bPack, FirstPacked, 0, Panels, accumulate);
+                return;
+            }
+
+            PackB(B, pc, kc, N, part, InPlace(part) ? part : part + 1, bPack);
             for (int block = 0; block < Blocks; block++)
             {
-                Tiles(block, pc, kc, aPack, bPack, panel, panel, panel + 1, accumulate);
+                Tiles(block, pc, kc, aPack, bPack, part, part, part + 1, accumulate);
             }
         }
 
@@ -215,7 +214,7 @@ public static unsafe class Gemm
         // the last, partial block is packed, so that its missing rows read as zeros. B likewise: a
         // full panel of a B with unit column stride is read in place; the others lie in bPack,
         // panel q at (q − firstPacked).
-        public void Tiles(int block, int pc, int kc, float[] aPack, float[] bPack, int firstPacked, int panelStart, int panelEnd, bool accumulate)
+        private void Tiles(int block, int pc, int kc, float[] aPack, float[] bPack, int firstPacked, int panelStart, int panelEnd, bool accumulate)
         {
             int i = block * MR;
             int rows = Math.Min(MR, M - i);
@@ -250,10 +249,6 @@ public static unsafe class Gemm
 
         private bool InPlace(int panel) => B.ColStride == 1 && (panel + 1) * NR <= N;
     }
-
-    // The first panel of B that is packed: all of them for a strided B; for a B with unit column
-    // stride only the partial last one (there is none when NR divides n).
-    private static int FirstPacked(MatrixView b, int n) => b.ColStride == 1 ? n / NR : 0;
 
     // aPack[p * MR + r] = A(i + r, pc + p); rows past the end are zero.
     private static void PackA(MatrixView a, int i, int rows, int pc, int kc, float[] aPack)
