@@ -20,6 +20,22 @@ public readonly record struct MatrixView(float[] Data, int Offset, int RowStride
 }
 
 /// <summary>
+/// A matrix gathered from a float array: element (i, p), with p = s·<see cref="SegmentLength"/> + q,
+/// is <c>Data[Rows[i] + Segments[s] + q·Step]</c>. A convolution's receptive fields read this way
+/// straight from the (padded) image, so that no im2col copy is made: rows are output positions
+/// and segments kernel taps, or, for the kernel gradient, rows are taps' channels and segments
+/// output rows.
+/// </summary>
+public readonly record struct GatherView(float[] Data, int[] Rows, int[] Segments, int SegmentLength, int Step)
+{
+    /// <summary>Columns: segments × segment length.</summary>
+    public int Columns => Segments.Length * SegmentLength;
+
+    /// <summary>Element (row, col).</summary>
+    public float this[int row, int col] => Data[Rows[row] + Segments[col / SegmentLength] + (col % SegmentLength * Step)];
+}
+
+/// <summary>
 /// Single-precision matrix multiply <c>C = A·B</c> or <c>C += A·B</c>: panels of A (8 rows) and B
 /// (32 or 16 columns) are packed contiguously, then a register-blocked SIMD micro-kernel keeps an
 /// 8×32 (AVX-512) or 8×16 (AVX2) tile of C in registers across a block of K. <see cref="Reference"/>
@@ -77,7 +93,7 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Single-threaded multiply, using thread <paramref name="thread"/>'s scratch (slots 0 and 1).</summary>
+    /// <summary>Single-threaded multiply, using thread <paramref name="thread"/>'s scratch (slot 0).</summary>
     public static void Multiply(Scratch scratch, int thread, int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
         if (m == 0 || n == 0)
@@ -100,14 +116,13 @@ public static unsafe class Gemm
 
         var product = new Product(m, n, a, b, c, cOffset, ldc);
         float[] bPack = scratch.Get(thread, 0, product.PackLength);
-        float[] aPack = scratch.Get(thread, 1, KC * MR);
         for (int pc = 0; pc < k; pc += KC)
         {
             int kc = Math.Min(KC, k - pc);
             product.PackShared(pc, kc, bPack);
             for (int part = 0; part < product.Parts; part++)
             {
-                product.Part(part, pc, kc, aPack, bPack, accumulate || pc > 0);
+                product.Part(part, pc, kc, bPack, accumulate || pc > 0);
             }
         }
     }
@@ -131,7 +146,6 @@ public static unsafe class Gemm
         for (int t = 0; t < pool.Threads; t++)
         {
             scratch.Get(t, 0, KC * NR);
-            scratch.Get(t, 1, KC * MR);
         }
 
         float[] bPack = scratch.Get(0, 0, product.PackLength);
@@ -158,7 +172,7 @@ public static unsafe class Gemm
 
         /// <inheritdoc/>
         public void Execute(int part, int thread) =>
-            _product.Part(part, _pc, _kc, _scratch.Get(thread, 1, KC * MR), _product.ByPanels ? _scratch.Get(thread, 0, KC * NR) : _bPack, _accumulate);
+            _product.Part(part, _pc, _kc, _product.ByPanels ? _scratch.Get(thread, 0, KC * NR) : _bPack, _accumulate);
     }
 
     /// <summary>
@@ -193,85 +207,53 @@ public static unsafe class Gemm
         }
 
         // One part for this block of K. By panels it packs its own panel (unless that is read in place) into bPack.
-        public void Part(int part, int pc, int kc, float[] aPack, float[] bPack, bool accumulate)
+        public void Part(int part, int pc, int kc, float[] bPack, bool accumulate)
         {
             if (!ByPanels)
             {
-                Tiles(part, pc, kc, aPack, bPack, FirstPacked, 0, Panels, accumulate);
+                Tiles(part, pc, kc, bPack, FirstPacked, 0, Panels, accumulate);
                 return;
             }
 
             PackB(B, pc, kc, N, part, InPlace(part) ? part : part + 1, bPack);
             for (int block = 0; block < Blocks; block++)
             {
-                Tiles(block, pc, kc, aPack, bPack, part, part, part + 1, accumulate);
+                Tiles(block, pc, kc, bPack, part, part, part + 1, accumulate);
             }
         }
 
-        // A full block of MR rows is read where it lies (element (r, p) at r·RowStride + p·ColStride):
-        // for a row-major or a transposed A that is as cache-friendly as a packed copy, and packing
-        // cost as much as the arithmetic when n is only one or two panels wide (convolutions). Only
-        // the last, partial block is packed, so that its missing rows read as zeros. B likewise: a
-        // full panel of a B with unit column stride is read in place; the others lie in bPack,
-        // panel q at (q − firstPacked).
-        private void Tiles(int block, int pc, int kc, float[] aPack, float[] bPack, int firstPacked, int panelStart, int panelEnd, bool accumulate)
+        // A is read where it lies (element (r, p) at r·RowStride + p·ColStride): for a row-major or
+        // a transposed A that is as cache-friendly as a packed copy, and packing cost as much as the
+        // arithmetic when n is only one or two panels wide. The rows missing from a last, partial
+        // block re-read its first row; the kernel does not store them. B likewise: a full panel of
+        // a B with unit column stride is read in place; the others lie in bPack, panel q at (q − firstPacked).
+        private void Tiles(int block, int pc, int kc, float[] bPack, int firstPacked, int panelStart, int panelEnd, bool accumulate)
         {
             int i = block * MR;
             int rows = Math.Min(MR, M - i);
-            if (rows < MR)
+            nint* rowOffsets = stackalloc nint[MR];
+            for (int r = 0; r < MR; r++)
             {
-                PackA(A, i, rows, pc, kc, aPack);
+                rowOffsets[r] = r < rows ? (nint)r * A.RowStride : 0;
             }
 
-            fixed (float* packed = aPack, ad = A.Data, bd = B.Data, bp = bPack, cp = C)
+            int segment = 0;
+            float* edge = stackalloc float[MR * 32];
+            fixed (float* ad = A.Data, bd = B.Data, bp = bPack, cp = C)
             {
-                float* ap = rows < MR ? packed : ad + A.Offset + (i * A.RowStride) + (pc * A.ColStride);
-                int stepP = rows < MR ? MR : A.ColStride, stepR = rows < MR ? 1 : A.RowStride;
+                float* ap = ad + A.Offset + ((nint)i * A.RowStride) + ((nint)pc * A.ColStride);
                 for (int q = panelStart; q < panelEnd; q++)
                 {
                     int j = q * NR;
-                    int cols = Math.Min(NR, N - j);
-                    float* tile = cp + COffset + (i * Ldc) + j;
                     bool inPlace = InPlace(q);
-                    float* panel = inPlace ? bd + B.Offset + (pc * B.RowStride) + j : bp + ((q - firstPacked) * kc * NR);
-                    int stepB = inPlace ? B.RowStride : NR;
-                    if (NR == 32)
-                    {
-                        Kernel512(kc, ap, stepP, stepR, panel, stepB, tile, Ldc, rows, cols, accumulate);
-                    }
-                    else
-                    {
-                        Kernel256(kc, ap, stepP, stepR, panel, stepB, tile, Ldc, rows, cols, accumulate);
-                    }
+                    float* panel = inPlace ? bd + B.Offset + ((nint)pc * B.RowStride) + j : bp + ((q - firstPacked) * kc * NR);
+                    var tile = new Tile(cp + COffset + ((nint)i * Ldc) + j, Ldc, rows, Math.Min(NR, N - j), edge);
+                    Kernel(ap, rowOffsets, &segment, 1, kc, A.ColStride, panel, inPlace ? B.RowStride : NR, tile, accumulate);
                 }
             }
         }
 
         private bool InPlace(int panel) => B.ColStride == 1 && (panel + 1) * NR <= N;
-    }
-
-    // aPack[p * MR + r] = A(i + r, pc + p); rows past the end are zero.
-    private static void PackA(MatrixView a, int i, int rows, int pc, int kc, float[] aPack)
-    {
-        float[] data = a.Data;
-        for (int r = 0; r < MR; r++)
-        {
-            if (r >= rows)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    aPack[(p * MR) + r] = 0;
-                }
-
-                continue;
-            }
-
-            int index = a.Offset + ((i + r) * a.RowStride) + (pc * a.ColStride);
-            for (int p = 0; p < kc; p++, index += a.ColStride)
-            {
-                aPack[(p * MR) + r] = data[index];
-            }
-        }
     }
 
     // Packs panels [first, end) of B's rows pc..pc+kc: bPack[(panel − first) * kc * NR + p * NR + col]
@@ -320,51 +302,91 @@ public static unsafe class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, float* a, int stepP, int stepR, float* b, int stepB, float* c, int ldc, int rows, int cols, bool accumulate)
+    // Where one MR × NR tile of C goes: Rows × Cols of it are real, and a partial tile passes
+    // through Edge, the caller's buffer of MR × 32 floats.
+    private readonly struct Tile(float* c, int ldc, int rows, int cols, float* edge)
     {
-        int r2 = 2 * stepR, r3 = 3 * stepR, r4 = 4 * stepR, r5 = 5 * stepR, r6 = 6 * stepR, r7 = 7 * stepR;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += stepP, b += stepB)
+        public float* C { get; } = c;
+
+        public int Ldc { get; } = ldc;
+
+        public int Rows { get; } = rows;
+
+        public int Cols { get; } = cols;
+
+        public float* Edge { get; } = edge;
+    }
+
+    // C tile (+)= A rows · B panel over every segment: row r's element q of segment s is
+    // a[rows[r] + segments[s] + q·step], and B's rows follow one another stepB apart.
+    private static void Kernel(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+    {
+        if (NR == 32)
         {
-            Vector512<float> b0 = Vector512.Load(b);
-            Vector512<float> b1 = Vector512.Load(b + 16);
-            Vector512<float> x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[stepR]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[r2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[r3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[r4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[r5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[r6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[r7]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            Kernel512(a, rows, segments, segmentCount, length, step, b, stepB, tile, accumulate);
+        }
+        else
+        {
+            Kernel256(a, rows, segments, segmentCount, length, step, b, stepB, tile, accumulate);
+        }
+    }
+
+    // The micro-kernels make no call while the accumulators are live (the edge tile is the
+    // caller's): the JIT keeps no vector register across a call, and had spilled all sixteen
+    // inside the loop when a stackalloc here needed a zeroing call.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+    {
+        // Row offsets relative to row 0's, which moves into a: one register fewer in the loop.
+        a += rows[0];
+        nint o1 = rows[1] - rows[0], o2 = rows[2] - rows[0], o3 = rows[3] - rows[0], o4 = rows[4] - rows[0];
+        nint o5 = rows[5] - rows[0], o6 = rows[6] - rows[0], o7 = rows[7] - rows[0];
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int s = 0; s < segmentCount; s++)
+        {
+            float* p = a + segments[s];
+            for (float* end = p + (length * step); p != end; p += step, b += stepB)
+            {
+                Vector512<float> b0 = Vector512.Load(b);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                Vector512<float> x = Vector512.Create(p[0]);
+                c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                x = Vector512.Create(p[o1]);
+                c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                x = Vector512.Create(p[o2]);
+                c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                x = Vector512.Create(p[o3]);
+                c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                x = Vector512.Create(p[o4]);
+                c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+                x = Vector512.Create(p[o5]);
+                c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+                x = Vector512.Create(p[o6]);
+                c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+                x = Vector512.Create(p[o7]);
+                c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            }
         }
 
-        if (rows == MR && cols == 32)
+        if (tile.Rows == MR && tile.Cols == 32)
         {
-            Store512(c, c00, c01, accumulate); Store512(c + ldc, c10, c11, accumulate);
-            Store512(c + (2 * ldc), c20, c21, accumulate); Store512(c + (3 * ldc), c30, c31, accumulate);
-            Store512(c + (4 * ldc), c40, c41, accumulate); Store512(c + (5 * ldc), c50, c51, accumulate);
-            Store512(c + (6 * ldc), c60, c61, accumulate); Store512(c + (7 * ldc), c70, c71, accumulate);
+            Store512(tile.C + (0 * (nint)tile.Ldc), c00, c01, accumulate);
+            Store512(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate);
+            Store512(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate);
+            Store512(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate);
+            Store512(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate);
+            Store512(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate);
+            Store512(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate);
+            Store512(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate);
             return;
         }
 
-        float* tile = stackalloc float[MR * 32];
-        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208); c70.Store(tile + 224); c71.Store(tile + 240);
-        StoreEdge(tile, 32, c, ldc, rows, cols, accumulate);
+        float* edge = tile.Edge;
+        c00.Store(edge + 0); c01.Store(edge + 16); c10.Store(edge + 32); c11.Store(edge + 48); c20.Store(edge + 64); c21.Store(edge + 80); c30.Store(edge + 96); c31.Store(edge + 112); c40.Store(edge + 128); c41.Store(edge + 144); c50.Store(edge + 160); c51.Store(edge + 176); c60.Store(edge + 192); c61.Store(edge + 208); c70.Store(edge + 224); c71.Store(edge + 240);
+        StoreEdge(edge, 32, tile.C, tile.Ldc, tile.Rows, tile.Cols, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
     {
         if (accumulate)
@@ -378,39 +400,68 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(int kc, float* a, int stepP, int stepR, float* b, int stepB, float* c, int ldc, int rows, int cols, bool accumulate)
+    private static void Kernel256(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
     {
-        int r2 = 2 * stepR, r3 = 3 * stepR, r4 = 4 * stepR, r5 = 5 * stepR, r6 = 6 * stepR, r7 = 7 * stepR;
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += stepP, b += stepB)
+        // Row offsets relative to row 0's, which moves into a: one register fewer in the loop.
+        a += rows[0];
+        nint o1 = rows[1] - rows[0], o2 = rows[2] - rows[0], o3 = rows[3] - rows[0], o4 = rows[4] - rows[0];
+        nint o5 = rows[5] - rows[0], o6 = rows[6] - rows[0], o7 = rows[7] - rows[0];
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int s = 0; s < segmentCount; s++)
         {
-            Vector256<float> b0 = Vector256.Load(b);
-            Vector256<float> b1 = Vector256.Load(b + 8);
-            Vector256<float> x = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[stepR]);
-            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[r2]);
-            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[r3]);
-            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[r4]);
-            c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[r5]);
-            c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            x = Vector256.Create(a[r6]);
-            c60 = Vector256.FusedMultiplyAdd(x, b0, c60); c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
-            x = Vector256.Create(a[r7]);
-            c70 = Vector256.FusedMultiplyAdd(x, b0, c70); c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
+            float* p = a + segments[s];
+            for (float* end = p + (length * step); p != end; p += step, b += stepB)
+            {
+                Vector256<float> b0 = Vector256.Load(b);
+                Vector256<float> b1 = Vector256.Load(b + 8);
+                Vector256<float> x = Vector256.Create(p[0]);
+                c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+                x = Vector256.Create(p[o1]);
+                c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+                x = Vector256.Create(p[o2]);
+                c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+                x = Vector256.Create(p[o3]);
+                c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+                x = Vector256.Create(p[o4]);
+                c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+                x = Vector256.Create(p[o5]);
+                c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+                x = Vector256.Create(p[o6]);
+                c60 = Vector256.FusedMultiplyAdd(x, b0, c60); c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
+                x = Vector256.Create(p[o7]);
+                c70 = Vector256.FusedMultiplyAdd(x, b0, c70); c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
+            }
         }
 
-        float* tile = stackalloc float[MR * 16];
-        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
-        c60.Store(tile + 96); c61.Store(tile + 104); c70.Store(tile + 112); c71.Store(tile + 120);
-        StoreEdge(tile, 16, c, ldc, rows, cols, accumulate);
+        if (tile.Rows == MR && tile.Cols == 16)
+        {
+            Store256(tile.C + (0 * (nint)tile.Ldc), c00, c01, accumulate);
+            Store256(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate);
+            Store256(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate);
+            Store256(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate);
+            Store256(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate);
+            Store256(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate);
+            Store256(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate);
+            Store256(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate);
+            return;
+        }
+
+        float* edge = tile.Edge;
+        c00.Store(edge + 0); c01.Store(edge + 8); c10.Store(edge + 16); c11.Store(edge + 24); c20.Store(edge + 32); c21.Store(edge + 40); c30.Store(edge + 48); c31.Store(edge + 56); c40.Store(edge + 64); c41.Store(edge + 72); c50.Store(edge + 80); c51.Store(edge + 88); c60.Store(edge + 96); c61.Store(edge + 104); c70.Store(edge + 112); c71.Store(edge + 120);
+        StoreEdge(edge, 16, tile.C, tile.Ldc, tile.Rows, tile.Cols, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector256.Load(c);
+            v1 += Vector256.Load(c + 8);
+        }
+
+        v0.Store(c);
+        v1.Store(c + 8);
     }
 
     private static void StoreEdge(float* tile, int tileColumns, float* c, int ldc, int rows, int cols, bool accumulate)
