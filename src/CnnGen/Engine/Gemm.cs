@@ -21,18 +21,18 @@ public readonly record struct MatrixView(float[] Data, int Offset, int RowStride
 
 /// <summary>
 /// A matrix gathered from a float array: element (i, p), with p = s·<see cref="SegmentLength"/> + q,
-/// is <c>Data[Rows[i] + Segments[s] + q·Step]</c>. A convolution's receptive fields read this way
+/// is <c>Data[Offset + Rows[i] + Segments[s] + q·Step]</c>. A convolution's receptive fields read this way
 /// straight from the (padded) image, so that no im2col copy is made: rows are output positions
 /// and segments kernel taps, or, for the kernel gradient, rows are taps' channels and segments
 /// output rows.
 /// </summary>
-public readonly record struct GatherView(float[] Data, int[] Rows, int[] Segments, int SegmentLength, int Step)
+public readonly record struct GatherView(float[] Data, int Offset, int[] Rows, int[] Segments, int SegmentLength, int Step)
 {
     /// <summary>Columns: segments × segment length.</summary>
     public int Columns => Segments.Length * SegmentLength;
 
     /// <summary>Element (row, col).</summary>
-    public float this[int row, int col] => Data[Rows[row] + Segments[col / SegmentLength] + (col % SegmentLength * Step)];
+    public float this[int row, int col] => Data[Offset + Rows[row] + Segments[col / SegmentLength] + (col % SegmentLength * Step)];
 }
 
 /// <summary>
@@ -123,6 +123,56 @@ public static unsafe class Gemm
             for (int part = 0; part < product.Parts; part++)
             {
                 product.Part(part, pc, kc, bPack, accumulate || pc > 0);
+            }
+        }
+    }
+
+    /// <summary>Floats that <see cref="PackPanels"/> writes for a k × n matrix.</summary>
+    public static int PanelsLength(int k, int n) => (n + NR - 1) / NR * k * NR;
+
+    /// <summary>
+    /// Packs B (k × n) into column panels for <see cref="Multiply(int, int, GatherView, float[], float[], int, int, bool)"/>:
+    /// <c>target[q·k·NR + p·NR + col] = B(p, q·NR + col)</c>, zero past column n.
+    /// </summary>
+    public static void PackPanels(MatrixView b, int k, int n, float[] target) => PackB(b, 0, k, n, 0, (n + NR - 1) / NR, target);
+
+    /// <summary>
+    /// Single-threaded <c>C (+)= A·B</c> for a gathered A (m × <see cref="GatherView.Columns"/>) and a
+    /// B packed by <see cref="PackPanels"/>, in blocks of whole segments of about 256 columns.
+    /// </summary>
+    public static void Multiply(int m, int n, GatherView a, float[] bPanels, float[] c, int cOffset, int ldc, bool accumulate)
+    {
+        int k = a.Columns, length = a.SegmentLength;
+        if (k == 0)
+        {
+            throw new ArgumentException("A gathered product needs at least one column.", nameof(a));
+        }
+
+        int perBlock = Math.Max(1, KC / length), panels = (n + NR - 1) / NR;
+        nint* rowOffsets = stackalloc nint[MR];
+        float* edge = stackalloc float[MR * 32];
+        fixed (float* ad = a.Data, bp = bPanels, cp = c)
+        fixed (int* rows = a.Rows, segments = a.Segments)
+        {
+            for (int s0 = 0; s0 < a.Segments.Length; s0 += perBlock)
+            {
+                int count = Math.Min(perBlock, a.Segments.Length - s0);
+                for (int i = 0; i < m; i += MR)
+                {
+                    int blockRows = Math.Min(MR, m - i);
+                    for (int r = 0; r < MR; r++)
+                    {
+                        rowOffsets[r] = rows[i + (r < blockRows ? r : 0)];
+                    }
+
+                    for (int q = 0; q < panels; q++)
+                    {
+                        int j = q * NR;
+                        var tile = new Tile(cp + cOffset + ((nint)i * ldc) + j, ldc, blockRows, Math.Min(NR, n - j), edge);
+                        float* panel = bp + ((nint)q * k * NR) + ((nint)s0 * length * NR);
+                        Kernel(ad + a.Offset, rowOffsets, segments + s0, count, length, a.Step, panel, NR, tile, accumulate || s0 > 0);
+                    }
+                }
             }
         }
     }

@@ -33,7 +33,7 @@ public sealed class Workspace
     /// <summary>The threads kernels run on.</summary>
     public WorkerPool Pool { get; }
 
-    /// <summary>Per-thread scratch (im2col matrices, GEMM panels, partial gradients).</summary>
+    /// <summary>Per-thread scratch (padded images, GEMM panels, partial gradients).</summary>
     public Scratch Scratch { get; }
 
     /// <summary>The batch's inputs, (n, input size).</summary>
@@ -73,6 +73,20 @@ public sealed class Workspace
     public void ProfileLayer(int layer, bool backward) => Profile?.Stamp(layer, backward);
 
     internal Gemm.GemmJob GemmJob { get; } = new();
+
+    private readonly Dictionary<Conv2DGeometry, Conv2DPlan> _conv2DPlans = [];
+
+    // Built on a layer's first step (on the calling thread, before its parallel part), then reused.
+    internal Conv2DPlan Conv2DPlan(in Conv2DGeometry g)
+    {
+        if (!_conv2DPlans.TryGetValue(g, out Conv2DPlan? plan))
+        {
+            plan = new Conv2DPlan(g);
+            _conv2DPlans.Add(g, plan);
+        }
+
+        return plan;
+    }
 
     internal Conv2D.ForwardJob Conv2DForward { get; } = new();
 

@@ -18,10 +18,10 @@ public readonly record struct Conv2DGeometry(
     /// <summary>Values per output sample.</summary>
     public int OutSize => OutHeight * OutWidth * Filters;
 
-    /// <summary>Output positions per sample (rows of the im2col matrix).</summary>
+    /// <summary>Output positions per sample (rows of the forward GEMM).</summary>
     public int Positions => OutHeight * OutWidth;
 
-    /// <summary>Values in one receptive field (columns of the im2col matrix, rows of the HWIO kernel).</summary>
+    /// <summary>Values in one receptive field (columns of the forward GEMM, rows of the HWIO kernel).</summary>
     public int PatchSize => KernelHeight * KernelWidth * InChannels;
 
     /// <summary>Splits a flat output index (NHWC) into sample, row, column and filter.</summary>
@@ -57,29 +57,28 @@ public readonly record struct Conv2DGeometry(
         return ty >= 0 && tx >= 0 && ty % StrideHeight == 0 && tx % StrideWidth == 0 && ty / StrideHeight < OutHeight && tx / StrideWidth < OutWidth;
     }
 
-    /// <summary>A 1×1, stride-1 convolution: the input already is the im2col matrix.</summary>
-    public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PadTop == 0 && PadLeft == 0;
 }
 
 /// <summary>
-/// Conv2D forward and backward, NHWC with an HWIO kernel: per sample, the receptive fields are
-/// laid out as rows (im2col, <c>(positions, kh·kw·C)</c>) so that the convolution is one matrix
-/// product with the kernel viewed as <c>(kh·kw·C, filters)</c>. Samples run in parallel.
-/// <see cref="ForwardReference"/> is the direct loop nest the tests hold it to.
+/// Conv2D forward and backward, NHWC with an HWIO kernel, as matrix products whose A operand is
+/// gathered straight from the (zero-padded) image: row = output position, columns = its receptive
+/// field (kh·kw·C), times the kernel viewed as <c>(kh·kw·C, filters)</c>; see <see cref="Conv2DPlan"/>
+/// for the kernel and input gradients. Samples run in parallel. <see cref="ForwardReference"/> is
+/// the direct loop nest the tests hold it to.
 /// </summary>
 public static partial class Conv2D
 {
-    // Scratch slots (0 and 1 are the GEMM's).
-    private const int PatchSlot = 2, PatchGradientSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5;
-
-    // Below this many channels, im2col moves elements one by one rather than calling a span copy per tap.
-    private const int SpanCopyChannels = 8;
+    // Scratch slots (0 is the GEMM's).
+    private const int ImageSlot = 2, GradientImageSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5, GradientPanelsSlot = 6;
 
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
     {
+        // The kernel in the GEMM's column panels, once per batch.
+        float[] kernel = ws.Scratch.Shared(Gemm.PanelsLength(g.PatchSize, g.Filters));
+        Gemm.PackPanels(MatrixView.RowMajor(parameters, kernelOffset, g.Filters), g.PatchSize, g.Filters, kernel);
         ForwardJob job = ws.Conv2DForward;
-        job.Set(ws, g, activation, x, y, parameters, kernelOffset, biasOffset);
+        job.Set(ws, g, ws.Conv2DPlan(g), activation, x, y, parameters, kernel, biasOffset);
         ws.Pool.Run(job, n);
     }
 
@@ -91,6 +90,7 @@ public static partial class Conv2D
         float[] parameters, float[] gradients, int kernelOffset, int biasOffset, int n)
     {
         BackwardJob job = ws.Conv2DBackward;
+        Conv2DPlan plan = ws.Conv2DPlan(g);
         int threads = Math.Min(ws.Pool.Threads, n);
         for (int t = 0; t < threads; t++)
         {
@@ -98,15 +98,21 @@ public static partial class Conv2D
             Array.Clear(ws.Scratch.Get(t, BiasGradientSlot, g.Filters), 0, g.Filters);
         }
 
-        // kernelᵀ (filters × patch) for the input gradient, once per batch rather than packed per sample.
-        float[] kernelT = [];
-        if (dx is not null)
+        // Once per batch, for the input gradient: the flipped kernel in column panels (stride 1),
+        // or kernelᵀ (filters × patch) for the patch gradients that col2im scatters.
+        float[] kernel = [];
+        if (dx is not null && plan.GathersInputGradient)
         {
-            kernelT = ws.Scratch.Shared(g.PatchSize * g.Filters);
-            Gemm.Transpose(parameters, kernelOffset, g.PatchSize, g.Filters, kernelT);
+            kernel = ws.Scratch.Shared(Gemm.PanelsLength(g.KernelHeight * g.KernelWidth * g.Filters, g.InChannels));
+            PackFlipped(g, parameters, kernelOffset, kernel);
+        }
+        else if (dx is not null)
+        {
+            kernel = ws.Scratch.Shared(g.PatchSize * g.Filters);
+            Gemm.Transpose(parameters, kernelOffset, g.PatchSize, g.Filters, kernel);
         }
 
-        job.Set(ws, g, activation, x, y, dy, dx, kernelT);
+        job.Set(ws, g, plan, activation, x, y, dy, dx, kernel);
         ws.Pool.Run(job, n);
 
         // Threads' partial sums, added in thread order so the result does not depend on timing.
@@ -123,47 +129,26 @@ public static partial class Conv2D
     private static void Add(ReadOnlySpan<float> source, Span<float> target) =>
         System.Numerics.Tensors.TensorPrimitives.Add(target[..source.Length], source, target);
 
-    /// <summary>Builds the im2col matrix of one sample: row = output position, column = (ky, kx, c) as in HWIO.</summary>
-    public static void Im2Col(in Conv2DGeometry g, ReadOnlySpan<float> x, Span<float> patches)
+    // Panels of the input gradient's kernel: row (tap t, filter f), column c holds the forward
+    // kernel's tap T − 1 − t (both axes flipped), channel c, filter f.
+    private static void PackFlipped(in Conv2DGeometry g, float[] parameters, int kernelOffset, float[] panels)
     {
-        int c = g.InChannels;
-        int row = 0;
-        for (int oy = 0; oy < g.OutHeight; oy++)
+        int taps = g.KernelHeight * g.KernelWidth, k = taps * g.Filters, nr = Gemm.NR;
+        int width = (g.InChannels + nr - 1) / nr * nr;
+        for (int t = 0; t < taps; t++)
         {
-            for (int ox = 0; ox < g.OutWidth; ox++, row += g.PatchSize)
+            for (int f = 0; f < g.Filters; f++)
             {
-                int column = row;
-                for (int ky = 0; ky < g.KernelHeight; ky++)
+                int row = (t * g.Filters) + f, source = kernelOffset + ((taps - 1 - t) * g.InChannels * g.Filters) + f;
+                for (int c = 0; c < width; c++)
                 {
-                    int iy = (oy * g.StrideHeight) + ky - g.PadTop;
-                    for (int kx = 0; kx < g.KernelWidth; kx++, column += c)
-                    {
-                        int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
-                        bool inside = iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth;
-                        if (c < SpanCopyChannels)
-                        {
-                            // A first layer's 1 or 3 channels: element moves beat a span copy's call.
-                            int source = ((iy * g.InWidth) + ix) * c;
-                            for (int i = 0; i < c; i++)
-                            {
-                                patches[column + i] = inside ? x[source + i] : 0;
-                            }
-                        }
-                        else if (inside)
-                        {
-                            CopyRow(x.Slice(((iy * g.InWidth) + ix) * c, c), patches.Slice(column, c));
-                        }
-                        else
-                        {
-                            patches.Slice(column, c).Clear();
-                        }
-                    }
+                    panels[((c / nr) * k * nr) + (row * nr) + (c % nr)] = c < g.InChannels ? parameters[source + (c * g.Filters)] : 0;
                 }
             }
         }
     }
 
-    /// <summary>The adjoint of <see cref="Im2Col"/>: adds each patch gradient back to the input position it came from.</summary>
+    /// <summary>Adds each patch gradient (row = output position, column = (ky, kx, c)) back onto the input position it came from: the adjoint of im2col, for strided input gradients.</summary>
     public static void Col2Im(in Conv2DGeometry g, ReadOnlySpan<float> patches, Span<float> dx)
     {
         dx.Clear();
@@ -203,21 +188,6 @@ public static partial class Conv2D
         for (; i < target.Length; i++)
         {
             Unsafe.Add(ref t, i) += Unsafe.Add(ref s, i);
-        }
-    }
-
-    private static void CopyRow(ReadOnlySpan<float> source, Span<float> target)
-    {
-        ref float t = ref MemoryMarshal.GetReference(target), s = ref MemoryMarshal.GetReference(source);
-        int i = 0;
-        for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            Vector.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref t, (nuint)i);
-        }
-
-        for (; i < target.Length; i++)
-        {
-            Unsafe.Add(ref t, i) = Unsafe.Add(ref s, i);
         }
     }
 
@@ -266,20 +236,20 @@ public static partial class Conv2D
     {
         private Workspace _ws = null!;
         private Conv2DGeometry _g;
+        private Conv2DPlan _plan = null!;
         private Activation _activation;
-        private float[] _x = [], _y = [], _parameters = [];
-        private int _kernelOffset, _biasOffset;
+        private float[] _x = [], _y = [], _parameters = [], _kernel = [];
+        private int _biasOffset;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset) =>
-            (_ws, _g, _activation, _x, _y, _parameters, _kernelOffset, _biasOffset) = (ws, g, activation, x, y, parameters, kernelOffset, biasOffset);
+        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, float[] kernel, int biasOffset) =>
+            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _biasOffset) = (ws, g, plan, activation, x, y, parameters, kernel, biasOffset);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
         {
             Conv2DGeometry g = _g;
-            MatrixView patches = Patches(_ws, g, _x, part, thread);
-            MatrixView kernel = MatrixView.RowMajor(_parameters, _kernelOffset, g.Filters);
-            Gemm.Multiply(_ws.Scratch, thread, g.Positions, g.Filters, g.PatchSize, patches, kernel, _y, part * g.OutSize, g.Filters, accumulate: false);
+            var fields = new GatherView(Image(_ws, g, _plan, _x, part, thread, out int offset), offset, _plan.OutputRows, _plan.Taps, g.InChannels, 1);
+            Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, _y, part * g.OutSize, g.Filters, accumulate: false);
             Span<float> output = _y.AsSpan(part * g.OutSize, g.OutSize);
             if (_biasOffset >= 0)
             {
@@ -295,55 +265,69 @@ public static partial class Conv2D
     {
         private Workspace _ws = null!;
         private Conv2DGeometry _g;
+        private Conv2DPlan _plan = null!;
         private Activation _activation;
-        private float[] _x = [], _y = [], _dy = [], _kernelT = [];
+        private float[] _x = [], _y = [], _dy = [], _kernel = [];
         private float[]? _dx;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] dy, float[]? dx, float[] kernelT) =>
-            (_ws, _g, _activation, _x, _y, _dy, _dx, _kernelT) = (ws, g, activation, x, y, dy, dx, kernelT);
+        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] dy, float[]? dx, float[] kernel) =>
+            (_ws, _g, _plan, _activation, _x, _y, _dy, _dx, _kernel) = (ws, g, plan, activation, x, y, dy, dx, kernel);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
         {
             Conv2DGeometry g = _g;
+            Conv2DPlan plan = _plan;
             Span<float> dz = _dy.AsSpan(part * g.OutSize, g.OutSize);
             Activations.Backward(_activation, _y.AsSpan(part * g.OutSize, g.OutSize), dz, g.Filters);
-
-            // dKernel (patch, filter) += patchesᵀ · dz ; dBias += Σ_positions dz
-            MatrixView patches = Patches(_ws, g, _x, part, thread);
-            MatrixView dzView = MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters);
-            float[] kernelGradient = _ws.Scratch.Get(thread, KernelGradientSlot, g.PatchSize * g.Filters);
-            Gemm.Multiply(_ws.Scratch, thread, g.PatchSize, g.Filters, g.Positions, patches.T, dzView, kernelGradient, 0, g.Filters, accumulate: true);
             Activations.AccumulateColumnSums(dz, _ws.Scratch.Get(thread, BiasGradientSlot, g.Filters).AsSpan(0, g.Filters));
+
+            // dKernel (tap·channel, filter) += Σ_positions x(position + tap, channel) · dz(position, filter),
+            // gathered from the image a line of output positions at a time.
+            float[] dzPanels = _ws.Scratch.Get(thread, GradientPanelsSlot, Gemm.PanelsLength(g.Positions, g.Filters));
+            Gemm.PackPanels(MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters), g.Positions, g.Filters, dzPanels);
+            var fields = new GatherView(Image(_ws, g, plan, _x, part, thread, out int offset), offset, plan.PatchRows, plan.OutputLines, g.OutWidth, g.StrideWidth * g.InChannels);
+            float[] kernelGradient = _ws.Scratch.Get(thread, KernelGradientSlot, g.PatchSize * g.Filters);
+            Gemm.Multiply(g.PatchSize, g.Filters, fields, dzPanels, kernelGradient, 0, g.Filters, accumulate: true);
 
             if (_dx is null)
             {
                 return;
             }
 
-            // dPatches = dz · kernelᵀ, then scattered back onto the input positions.
-            var kernelT = MatrixView.RowMajor(_kernelT, 0, g.PatchSize);
-            if (g.IsPointwise)
+            if (plan.GathersInputGradient)
             {
-                Gemm.Multiply(_ws.Scratch, thread, g.Positions, g.InChannels, g.Filters, dzView, kernelT, _dx, part * g.InSize, g.InChannels, accumulate: false);
+                // dx = the padded dz convolved with the flipped kernel.
+                int length = plan.GradientHeight * plan.GradientWidth * g.Filters;
+                float[] padded = _ws.Scratch.Get(thread, GradientImageSlot, length);
+                Conv2DPlan.Embed(dz, g.OutHeight, g.OutWidth, g.Filters, padded.AsSpan(0, length), plan.GradientWidth, plan.GradientTop, plan.GradientLeft);
+                var windows = new GatherView(padded, 0, plan.InputRows, plan.GradientTaps, g.Filters, 1);
+                Gemm.Multiply(g.InHeight * g.InWidth, g.InChannels, windows, _kernel, _dx, part * g.InSize, g.InChannels, accumulate: false);
                 return;
             }
 
-            float[] patchGradient = _ws.Scratch.Get(thread, PatchGradientSlot, g.Positions * g.PatchSize);
-            Gemm.Multiply(_ws.Scratch, thread, g.Positions, g.PatchSize, g.Filters, dzView, kernelT, patchGradient, 0, g.PatchSize, accumulate: false);
+            // Strided: dPatches = dz · kernelᵀ, scattered back onto the input positions.
+            float[] patchGradient = _ws.Scratch.Get(thread, GradientImageSlot, g.Positions * g.PatchSize);
+            Gemm.Multiply(_ws.Scratch, thread, g.Positions, g.PatchSize, g.Filters, MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters),
+                MatrixView.RowMajor(_kernel, 0, g.PatchSize), patchGradient, 0, g.PatchSize, accumulate: false);
             Col2Im(g, patchGradient.AsSpan(0, g.Positions * g.PatchSize), _dx.AsSpan(part * g.InSize, g.InSize));
         }
     }
 
-    private static MatrixView Patches(Workspace ws, in Conv2DGeometry g, float[] x, int sample, int thread)
+    // The sample's image as the plan reads it: a zero-padded copy in this thread's scratch, or,
+    // without padding, the input itself at the sample's offset.
+    private static float[] Image(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, float[] x, int sample, int thread, out int offset)
     {
-        if (g.IsPointwise)
+        if (!plan.Pads)
         {
-            return MatrixView.RowMajor(x, sample * g.InSize, g.InChannels);
+            offset = sample * g.InSize;
+            return x;
         }
 
-        float[] patches = ws.Scratch.Get(thread, PatchSlot, g.Positions * g.PatchSize);
-        Im2Col(g, x.AsSpan(sample * g.InSize, g.InSize), patches.AsSpan(0, g.Positions * g.PatchSize));
-        return MatrixView.RowMajor(patches, 0, g.PatchSize);
+        int length = plan.Height * plan.Width * g.InChannels;
+        float[] image = ws.Scratch.Get(thread, ImageSlot, length);
+        Conv2DPlan.Embed(x.AsSpan(sample * g.InSize, g.InSize), g.InHeight, g.InWidth, g.InChannels, image.AsSpan(0, length), plan.Width, g.PadTop, g.PadLeft);
+        offset = 0;
+        return image;
     }
 }

@@ -3,7 +3,7 @@ using CnnGen.Kernels;
 
 namespace CnnGen.Tests.Kernels;
 
-/// <summary>The im2col + GEMM convolution against the direct loop nest, and a case worked by hand.</summary>
+/// <summary>The gathered-GEMM convolution and its gradients against direct loop nests, and a case worked by hand.</summary>
 public class Conv2DTests
 {
     [Theory]
@@ -12,9 +12,10 @@ public class Conv2DTests
     [InlineData(6, 6, 1, 3, 3, 2, 2, 0, 0, 3, 3)]   // same, stride 2, even size: the extra pad goes bottom/right
     [InlineData(7, 4, 3, 2, 3, 5, 2, 0, 1, 4, 2)]   // rectangular kernel, strided, same
     [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]   // pointwise
-    [InlineData(6, 5, 4, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 36: im2col moves channels by span copies
-    [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // patch of 9 (a first layer): element moves, a GEMM with K = 9 and a partial panel
-    public void Im2col_convolution_matches_the_direct_loop(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
+    [InlineData(6, 5, 4, 3, 3, 19, 1, 1, 1, 6, 5)]  // 30 positions: a partial row block; 19 filters: a partial panel
+    [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // a first layer: nine one-channel segments
+    [InlineData(9, 9, 3, 5, 5, 40, 1, 2, 2, 9, 9)]  // 75 columns in 25 segments: two blocks of whole segments
+    public void Gathered_convolution_matches_the_direct_loop(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
         var random = new Random(1);
@@ -35,32 +36,53 @@ public class Conv2DTests
     }
 
     [Theory]
-    [InlineData(1)] // patch 9: a GEMM with M = 9 (a partial, packed row block)
-    [InlineData(4)] // patch 36: full row blocks read in place
-    public void Kernel_and_bias_gradients_match_a_direct_sum(int channels)
+    [InlineData(6, 5, 1, 3, 3, 13, 1, 1, 1, 6, 5)]   // a first layer: 9 gathered rows, a partial row block
+    [InlineData(6, 5, 4, 3, 3, 13, 1, 1, 1, 6, 5)]   // same: the input gradient is the padded dz convolved with the flipped kernel
+    [InlineData(7, 6, 5, 3, 2, 34, 1, 0, 0, 5, 5)]   // valid, rectangular kernel, three column panels: read in place, no padding
+    [InlineData(7, 4, 3, 2, 3, 5, 2, 0, 1, 4, 2)]    // strided: the input gradient goes through col2im
+    [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]    // pointwise
+    public void Gradients_match_direct_sums(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
-        var g = new Conv2DGeometry(6, 5, channels, 3, 3, 13, 1, 1, 1, 1, 6, 5);
+        var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
         const int n = 3;
-        var random = new Random(channels);
+        var random = new Random(c + kh);
         float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] dy = Enumerable.Range(0, n * g.OutSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
-        float[] parameters = Enumerable.Range(0, (g.PatchSize * 13) + 13).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] parameters = Enumerable.Range(0, (g.PatchSize * f) + f).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
 
-        // dKernel[k, f] = Σ_samples Σ_positions patch[k] · dy[f]; dBias[f] = Σ dy[f].
+        // Every (output, tap, channel) term of the convolution, summed directly:
+        // dKernel[tap, c, f] += x · dy, dBias[f] += dy, dx[input] += kernel[tap, c, f] · dy.
         double[] expected = new double[parameters.Length];
-        float[] patches = new float[g.Positions * g.PatchSize];
-        for (int s = 0; s < n; s++)
+        double[] expectedDx = new double[n * g.InSize];
+        for (int sample = 0; sample < n; sample++)
         {
-            Conv2D.Im2Col(g, x.AsSpan(s * g.InSize, g.InSize), patches);
-            for (int p = 0; p < g.Positions; p++)
+            for (int oy = 0; oy < oh; oy++)
             {
-                for (int f = 0; f < 13; f++)
+                for (int ox = 0; ox < ow; ox++)
                 {
-                    float d = dy[(s * g.OutSize) + (p * 13) + f];
-                    expected[(g.PatchSize * 13) + f] += d;
-                    for (int k = 0; k < g.PatchSize; k++)
+                    for (int filter = 0; filter < f; filter++)
                     {
-                        expected[(k * 13) + f] += patches[(p * g.PatchSize) + k] * d;
+                        float d = dy[(sample * g.OutSize) + (((oy * ow) + ox) * f) + filter];
+                        expected[(g.PatchSize * f) + filter] += d;
+                        for (int ky = 0; ky < kh; ky++)
+                        {
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                int iy = (oy * s) + ky - padTop, ix = (ox * s) + kx - padLeft;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                {
+                                    continue;
+                                }
+
+                                for (int channel = 0; channel < c; channel++)
+                                {
+                                    int input = (sample * g.InSize) + (((iy * w) + ix) * c) + channel;
+                                    int weight = (((((ky * kw) + kx) * c) + channel) * f) + filter;
+                                    expected[weight] += x[input] * d;
+                                    expectedDx[input] += parameters[weight] * d;
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -69,10 +91,16 @@ public class Conv2DTests
         using var pool = new WorkerPool(2);
         var ws = new Workspace(n, pool, g.InSize, [g.OutSize], [0], [0]);
         float[] gradients = new float[parameters.Length];
-        Conv2D.Backward(ws, g, Activation.Linear, x, new float[n * g.OutSize], (float[])dy.Clone(), null, parameters, gradients, 0, g.PatchSize * 13, n);
+        float[] dx = Enumerable.Repeat(float.NaN, n * g.InSize).ToArray(); // every element must be written
+        Conv2D.Backward(ws, g, Activation.Linear, x, new float[n * g.OutSize], (float[])dy.Clone(), dx, parameters, gradients, 0, g.PatchSize * f, n);
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i], gradients[i], 1e-4);
+        }
+
+        for (int i = 0; i < expectedDx.Length; i++)
+        {
+            Assert.Equal(expectedDx[i], dx[i], 1e-4);
         }
     }
 

@@ -40,8 +40,49 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(13, 50, 3, 7, 2, false)]   // a partial row block, a partial panel, strided segments
+    [InlineData(8, 32, 40, 9, 1, true)]    // K = 360: blocks of 28 whole segments, accumulated
+    [InlineData(3, 70, 1, 300, 1, false)]  // one segment longer than a block: it is not split
+    [InlineData(17, 5, 9, 1, 3, true)]     // one-element segments (a one-channel convolution's taps)
+    public void Gathered_multiply_matches_the_reference(int m, int n, int segments, int length, int step, bool accumulate)
+    {
+        var random = new Random(m + n + segments + length);
+        float[] data = Enumerable.Range(0, 5000).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        int span = (length - 1) * step;
+        int[] rows = Enumerable.Range(0, m).Select(_ => random.Next(0, 1000)).ToArray();
+        int[] starts = Enumerable.Range(0, segments).Select(_ => random.Next(0, 3999 - 1000 - span)).ToArray();
+        var a = new GatherView(data, 7, rows, starts, length, step);
+        int k = a.Columns;
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] c = Enumerable.Range(0, m * n).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] expected = (float[])c.Clone();
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += data[7 + rows[i] + starts[p / length] + (p % length * step)] * b[(p * n) + j];
+                }
+
+                expected[(i * n) + j] = (float)((accumulate ? expected[(i * n) + j] : 0) + sum);
+            }
+        }
+
+        float[] panels = new float[Gemm.PanelsLength(k, n)];
+        Gemm.PackPanels(MatrixView.RowMajor(b, 0, n), k, n, panels);
+        Gemm.Multiply(m, n, a, panels, c, 0, n, accumulate);
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], c[i], 1e-3f * Math.Max(1, Math.Abs(expected[i])));
+        }
+    }
+
+    [Theory]
     [InlineData(16, 64, 600)]  // full row blocks read in place, K split in blocks
-    [InlineData(13, 50, 9)]    // a partial last block (packed), a partial panel
+    [InlineData(13, 50, 9)]    // a partial last block (its missing rows re-read the first), a partial panel
     public void Transposed_a_read_in_place_matches_the_reference(int m, int n, int k)
     {
         // A given as its transpose (k×m row-major): the convolutions' kernel-gradient product.

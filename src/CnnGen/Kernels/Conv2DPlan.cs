@@ -1,0 +1,116 @@
+namespace CnnGen.Kernels;
+
+/// <summary>
+/// Where the CPU backend's convolution reads, for one <see cref="Conv2DGeometry"/>: offsets into
+/// a zero-padded copy of a sample's image (or of its output gradient) that let the GEMM gather
+/// each receptive field in place, so that no im2col matrix is built (for the deep CNN's main
+/// layer that matrix was 1.4 MB per sample, written and read twice per step).
+/// </summary>
+/// <remarks>
+/// Forward, the GEMM's rows are output positions and its segments kernel taps of C channels. The
+/// kernel gradient's rows are (tap, channel) pairs and its segments output rows. The input
+/// gradient, for stride 1, is the forward convolution of the output gradient, padded by the
+/// kernel's extent less the forward padding, with the kernel flipped and its channel axes swapped.
+/// </remarks>
+internal sealed class Conv2DPlan
+{
+    public Conv2DPlan(in Conv2DGeometry g)
+    {
+        int c = g.InChannels, f = g.Filters, kh = g.KernelHeight, kw = g.KernelWidth;
+        int padBottom = Math.Max(0, ((g.OutHeight - 1) * g.StrideHeight) + kh - g.InHeight - g.PadTop);
+        int padRight = Math.Max(0, ((g.OutWidth - 1) * g.StrideWidth) + kw - g.InWidth - g.PadLeft);
+        Height = g.InHeight + g.PadTop + padBottom;
+        Width = g.InWidth + g.PadLeft + padRight;
+        Pads = Height != g.InHeight || Width != g.InWidth;
+        int width = Width, strideH = g.StrideHeight, strideW = g.StrideWidth;
+        OutputRows = Table(g.OutHeight, g.OutWidth, (oy, ox) => ((oy * strideH * width) + (ox * strideW)) * c);
+        Taps = Table(kh, kw, (ky, kx) => ((ky * width) + kx) * c);
+        PatchRows = Table(Taps.Length, c, (tap, channel) => Taps[tap] + channel);
+        OutputLines = Table(g.OutHeight, 1, (oy, _) => oy * strideH * width * c);
+
+        GradientTop = kh - 1 - g.PadTop;
+        GradientLeft = kw - 1 - g.PadLeft;
+        GradientHeight = g.InHeight + kh - 1;
+        GradientWidth = g.InWidth + kw - 1;
+        GathersInputGradient = g.StrideHeight == 1 && g.StrideWidth == 1 && GradientTop >= 0 && GradientLeft >= 0
+            && GradientTop + g.OutHeight <= GradientHeight && GradientLeft + g.OutWidth <= GradientWidth;
+        int gradientWidth = GradientWidth;
+        InputRows = GathersInputGradient ? Table(g.InHeight, g.InWidth, (iy, ix) => ((iy * gradientWidth) + ix) * f) : [];
+        GradientTaps = GathersInputGradient ? Table(kh, kw, (ky, kx) => ((ky * gradientWidth) + kx) * f) : [];
+    }
+
+    /// <summary>Rows of the padded image.</summary>
+    public int Height { get; }
+
+    /// <summary>Columns of the padded image.</summary>
+    public int Width { get; }
+
+    /// <summary>False for 'valid' padding: the image is then read where it lies.</summary>
+    public bool Pads { get; }
+
+    /// <summary>Forward GEMM rows: each output position's first input, (oy·sh·W + ox·sw)·C.</summary>
+    public int[] OutputRows { get; }
+
+    /// <summary>Forward GEMM segments: each kernel tap's offset, (ky·W + kx)·C.</summary>
+    public int[] Taps { get; }
+
+    /// <summary>Kernel-gradient GEMM rows: tap offset + channel, in HWIO order.</summary>
+    public int[] PatchRows { get; }
+
+    /// <summary>Kernel-gradient GEMM segments: each output row's first input, oy·sh·W·C.</summary>
+    public int[] OutputLines { get; }
+
+    /// <summary>Whether the input gradient is gathered too (stride 1); otherwise it goes through col2im.</summary>
+    public bool GathersInputGradient { get; }
+
+    /// <summary>Rows of zeros above the output gradient in its padded copy.</summary>
+    public int GradientTop { get; }
+
+    /// <summary>Columns of zeros left of the output gradient in its padded copy.</summary>
+    public int GradientLeft { get; }
+
+    /// <summary>Rows of the padded output gradient.</summary>
+    public int GradientHeight { get; }
+
+    /// <summary>Columns of the padded output gradient.</summary>
+    public int GradientWidth { get; }
+
+    /// <summary>Input-gradient GEMM rows: each input position's first output gradient, (iy·W' + ix)·F.</summary>
+    public int[] InputRows { get; }
+
+    /// <summary>Input-gradient GEMM segments: each (flipped) tap's offset, (ky·W' + kx)·F.</summary>
+    public int[] GradientTaps { get; }
+
+    /// <summary>
+    /// Writes a whole <paramref name="canvas"/> of <paramref name="canvasWidth"/> columns: zeros, with the
+    /// h × w × c <paramref name="image"/> placed at (<paramref name="top"/>, <paramref name="left"/>).
+    /// </summary>
+    public static void Embed(ReadOnlySpan<float> image, int h, int w, int c, Span<float> canvas, int canvasWidth, int top, int left)
+    {
+        int row = canvasWidth * c, canvasRows = canvas.Length / row;
+        canvas[..(top * row)].Clear();
+        for (int y = 0; y < h; y++)
+        {
+            Span<float> line = canvas.Slice((top + y) * row, row);
+            line[..(left * c)].Clear();
+            image.Slice(y * w * c, w * c).CopyTo(line[(left * c)..]);
+            line[((left + w) * c)..].Clear();
+        }
+
+        canvas[((top + h) * row)..(canvasRows * row)].Clear();
+    }
+
+    private static int[] Table(int rows, int cols, Func<int, int, int> offset)
+    {
+        int[] table = new int[rows * cols];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int col = 0; col < cols; col++)
+            {
+                table[(r * cols) + col] = offset(r, col);
+            }
+        }
+
+        return table;
+    }
+}
