@@ -36,6 +36,12 @@ public readonly record struct GatherView(float[] Data, int Offset, int[] Rows, i
 }
 
 /// <summary>
+/// B as the gathered multiply reads it, in column panels of <see cref="Gemm.NR"/>: element (p, q·NR + col)
+/// is <c>Data[Offset + q·PanelStride + p·RowStride + col]</c>. <see cref="Gemm.Panels"/> makes one.
+/// </summary>
+public readonly record struct PanelView(float[] Data, int Offset, int PanelStride, int RowStride);
+
+/// <summary>
 /// Single-precision matrix multiply <c>C = A·B</c> or <c>C += A·B</c>: panels of A (8 rows) and B
 /// (32 or 16 columns) are packed contiguously, then a register-blocked SIMD micro-kernel keeps an
 /// 8×32 (AVX-512) or 8×16 (AVX2) tile of C in registers across a block of K. <see cref="Reference"/>
@@ -127,20 +133,34 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Floats that <see cref="PackPanels"/> writes for a k × n matrix.</summary>
+    /// <summary>Floats that <see cref="Panels"/> may pack a k × n matrix into.</summary>
     public static int PanelsLength(int k, int n) => (n + NR - 1) / NR * k * NR;
 
     /// <summary>
-    /// Packs B (k × n) into column panels for <see cref="Multiply(int, int, GatherView, float[], float[], int, int, bool)"/>:
-    /// <c>target[q·k·NR + p·NR + col] = B(p, q·NR + col)</c>, zero past column n.
+    /// B (k × n) in column panels for <see cref="Multiply(int, int, GatherView, PanelView, float[], int, int, bool, float[], int, bool)"/>:
+    /// a row-major B whose width is a multiple of NR is read where it lies; any other is packed into
+    /// <paramref name="scratch"/> (<see cref="PanelsLength"/> floats), zero past column n.
     /// </summary>
-    public static void PackPanels(MatrixView b, int k, int n, float[] target) => PackB(b, 0, k, n, 0, (n + NR - 1) / NR, target);
+    public static PanelView Panels(MatrixView b, int k, int n, float[] scratch)
+    {
+        if (b.ColStride == 1 && n % NR == 0)
+        {
+            return new PanelView(b.Data, b.Offset, NR, b.RowStride);
+        }
+
+        PackB(b, 0, k, n, 0, (n + NR - 1) / NR, scratch);
+        return new PanelView(scratch, 0, k * NR, NR);
+    }
 
     /// <summary>
     /// Single-threaded <c>C (+)= A·B</c> for a gathered A (m × <see cref="GatherView.Columns"/>) and a
-    /// B packed by <see cref="PackPanels"/>, in blocks of whole segments of about 256 columns.
+    /// B in column panels (<see cref="Panels"/>), in blocks of whole segments of about 256 columns.
+    /// The optional epilogue is applied to the final values as they are stored: + bias[j]
+    /// (n values from <paramref name="biasOffset"/>), then max(0, ·) if <paramref name="relu"/>,
+    /// which saves a layer two passes over its output.
     /// </summary>
-    public static void Multiply(int m, int n, GatherView a, float[] bPanels, float[] c, int cOffset, int ldc, bool accumulate)
+    public static void Multiply(int m, int n, GatherView a, PanelView b, float[] c, int cOffset, int ldc, bool accumulate,
+        float[]? bias = null, int biasOffset = 0, bool relu = false)
     {
         int k = a.Columns, length = a.SegmentLength;
         if (k == 0)
@@ -151,12 +171,13 @@ public static unsafe class Gemm
         int perBlock = Math.Max(1, KC / length), panels = (n + NR - 1) / NR;
         nint* rowOffsets = stackalloc nint[MR];
         float* edge = stackalloc float[MR * 32];
-        fixed (float* ad = a.Data, bp = bPanels, cp = c)
+        fixed (float* ad = a.Data, bp = b.Data, cp = c, bs = bias)
         fixed (int* rows = a.Rows, segments = a.Segments)
         {
             for (int s0 = 0; s0 < a.Segments.Length; s0 += perBlock)
             {
                 int count = Math.Min(perBlock, a.Segments.Length - s0);
+                bool last = s0 + count == a.Segments.Length;
                 for (int i = 0; i < m; i += MR)
                 {
                     int blockRows = Math.Min(MR, m - i);
@@ -168,9 +189,10 @@ public static unsafe class Gemm
                     for (int q = 0; q < panels; q++)
                     {
                         int j = q * NR;
-                        var tile = new Tile(cp + cOffset + ((nint)i * ldc) + j, ldc, blockRows, Math.Min(NR, n - j), edge);
-                        float* panel = bp + ((nint)q * k * NR) + ((nint)s0 * length * NR);
-                        Kernel(ad + a.Offset, rowOffsets, segments + s0, count, length, a.Step, panel, NR, tile, accumulate || s0 > 0);
+                        var tile = new Tile(cp + cOffset + ((nint)i * ldc) + j, ldc, blockRows, Math.Min(NR, n - j), edge,
+                            last && bs != null ? bs + biasOffset + j : null, last && relu);
+                        float* panel = bp + b.Offset + ((nint)q * b.PanelStride) + ((nint)s0 * length * b.RowStride);
+                        Kernel(ad + a.Offset, rowOffsets, segments + s0, count, length, a.Step, panel, b.RowStride, tile, accumulate || s0 > 0);
                     }
                 }
             }
@@ -353,9 +375,14 @@ public static unsafe class Gemm
     }
 
     // Where one MR × NR tile of C goes: Rows × Cols of it are real, and a partial tile passes
-    // through Edge, the caller's buffer of MR × 32 floats.
-    private readonly struct Tile(float* c, int ldc, int rows, int cols, float* edge)
+    // through Edge, the caller's buffer of MR × 32 floats. The epilogue, applied to the final
+    // values as they are stored: + Bias[col] (unless null), then max(0, ·) if Relu.
+    private readonly struct Tile(float* c, int ldc, int rows, int cols, float* edge, float* bias = null, bool relu = false)
     {
+        public float* Bias { get; } = bias;
+
+        public bool Relu { get; } = relu;
+
         public float* C { get; } = c;
 
         public int Ldc { get; } = ldc;
@@ -420,29 +447,39 @@ public static unsafe class Gemm
 
         if (tile.Rows == MR && tile.Cols == 32)
         {
-            Store512(tile.C + (0 * (nint)tile.Ldc), c00, c01, accumulate);
-            Store512(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate);
-            Store512(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate);
-            Store512(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate);
-            Store512(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate);
-            Store512(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate);
-            Store512(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate);
-            Store512(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate);
+            Vector512<float> bias0 = tile.Bias == null ? default : Vector512.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector512.Load(tile.Bias + 16);
+            bool relu = tile.Relu;
+            Store512(tile.C + (0 * (nint)tile.Ldc), c00, c01, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate, bias0, bias1, relu);
+            Store512(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate, bias0, bias1, relu);
             return;
         }
 
         float* edge = tile.Edge;
         c00.Store(edge + 0); c01.Store(edge + 16); c10.Store(edge + 32); c11.Store(edge + 48); c20.Store(edge + 64); c21.Store(edge + 80); c30.Store(edge + 96); c31.Store(edge + 112); c40.Store(edge + 128); c41.Store(edge + 144); c50.Store(edge + 160); c51.Store(edge + 176); c60.Store(edge + 192); c61.Store(edge + 208); c70.Store(edge + 224); c71.Store(edge + 240);
-        StoreEdge(edge, 32, tile.C, tile.Ldc, tile.Rows, tile.Cols, accumulate);
+        StoreEdge(edge, 32, tile, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+    private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate, Vector512<float> bias0, Vector512<float> bias1, bool relu)
     {
         if (accumulate)
         {
             v0 += Vector512.Load(c);
             v1 += Vector512.Load(c + 16);
+        }
+
+        v0 += bias0;
+        v1 += bias1;
+        if (relu)
+        {
+            v0 = Vector512.Max(v0, Vector512<float>.Zero);
+            v1 = Vector512.Max(v1, Vector512<float>.Zero);
         }
 
         v0.Store(c);
@@ -485,24 +522,26 @@ public static unsafe class Gemm
 
         if (tile.Rows == MR && tile.Cols == 16)
         {
-            Store256(tile.C + (0 * (nint)tile.Ldc), c00, c01, accumulate);
-            Store256(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate);
-            Store256(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate);
-            Store256(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate);
-            Store256(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate);
-            Store256(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate);
-            Store256(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate);
-            Store256(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate);
+            Vector256<float> bias0 = tile.Bias == null ? default : Vector256.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector256.Load(tile.Bias + 8);
+            bool relu = tile.Relu;
+            Store256(tile.C + (0 * (nint)tile.Ldc), c00, c01, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate, bias0, bias1, relu);
+            Store256(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate, bias0, bias1, relu);
             return;
         }
 
         float* edge = tile.Edge;
         c00.Store(edge + 0); c01.Store(edge + 8); c10.Store(edge + 16); c11.Store(edge + 24); c20.Store(edge + 32); c21.Store(edge + 40); c30.Store(edge + 48); c31.Store(edge + 56); c40.Store(edge + 64); c41.Store(edge + 72); c50.Store(edge + 80); c51.Store(edge + 88); c60.Store(edge + 96); c61.Store(edge + 104); c70.Store(edge + 112); c71.Store(edge + 120);
-        StoreEdge(edge, 16, tile.C, tile.Ldc, tile.Rows, tile.Cols, accumulate);
+        StoreEdge(edge, 16, tile, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+    private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate, Vector256<float> bias0, Vector256<float> bias1, bool relu)
     {
         if (accumulate)
         {
@@ -510,19 +549,28 @@ public static unsafe class Gemm
             v1 += Vector256.Load(c + 8);
         }
 
+        v0 += bias0;
+        v1 += bias1;
+        if (relu)
+        {
+            v0 = Vector256.Max(v0, Vector256<float>.Zero);
+            v1 = Vector256.Max(v1, Vector256<float>.Zero);
+        }
+
         v0.Store(c);
         v1.Store(c + 8);
     }
 
-    private static void StoreEdge(float* tile, int tileColumns, float* c, int ldc, int rows, int cols, bool accumulate)
+    private static void StoreEdge(float* edge, int edgeColumns, in Tile tile, bool accumulate)
     {
-        for (int r = 0; r < rows; r++)
+        for (int r = 0; r < tile.Rows; r++)
         {
-            float* row = c + (r * ldc);
-            float* source = tile + (r * tileColumns);
-            for (int col = 0; col < cols; col++)
+            float* row = tile.C + (r * (nint)tile.Ldc);
+            float* source = edge + (r * edgeColumns);
+            for (int col = 0; col < tile.Cols; col++)
             {
-                row[col] = accumulate ? row[col] + source[col] : source[col];
+                float value = (accumulate ? row[col] + source[col] : source[col]) + (tile.Bias == null ? 0 : tile.Bias[col]);
+                row[col] = tile.Relu ? MathF.Max(value, 0) : value;
             }
         }
     }

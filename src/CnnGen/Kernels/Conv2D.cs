@@ -74,9 +74,9 @@ public static partial class Conv2D
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
     {
-        // The kernel in the GEMM's column panels, once per batch.
-        float[] kernel = ws.Scratch.Shared(Gemm.PanelsLength(g.PatchSize, g.Filters));
-        Gemm.PackPanels(MatrixView.RowMajor(parameters, kernelOffset, g.Filters), g.PatchSize, g.Filters, kernel);
+        // The kernel in the GEMM's column panels, packed once per batch unless read in place.
+        PanelView kernel = Gemm.Panels(MatrixView.RowMajor(parameters, kernelOffset, g.Filters), g.PatchSize, g.Filters,
+            ws.Scratch.Shared(Gemm.PanelsLength(g.PatchSize, g.Filters)));
         ForwardJob job = ws.Conv2DForward;
         job.Set(ws, g, ws.Conv2DPlan(g), activation, x, y, parameters, kernel, biasOffset);
         ws.Pool.Run(job, n);
@@ -238,10 +238,11 @@ public static partial class Conv2D
         private Conv2DGeometry _g;
         private Conv2DPlan _plan = null!;
         private Activation _activation;
-        private float[] _x = [], _y = [], _parameters = [], _kernel = [];
+        private float[] _x = [], _y = [], _parameters = [];
+        private PanelView _kernel;
         private int _biasOffset;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, float[] kernel, int biasOffset) =>
+        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, int biasOffset) =>
             (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _biasOffset) = (ws, g, plan, activation, x, y, parameters, kernel, biasOffset);
 
         /// <inheritdoc/>
@@ -249,14 +250,14 @@ public static partial class Conv2D
         {
             Conv2DGeometry g = _g;
             var fields = new GatherView(Image(_ws, g, _plan, _x, part, thread, out int offset), offset, _plan.OutputRows, _plan.Taps, g.InChannels, 1);
-            Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, _y, part * g.OutSize, g.Filters, accumulate: false);
-            Span<float> output = _y.AsSpan(part * g.OutSize, g.OutSize);
-            if (_biasOffset >= 0)
+            // Bias and ReLU ride on the GEMM's stores; other activations take a pass of their own.
+            bool fused = _activation is Activation.Relu or Activation.Linear;
+            Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, _y, part * g.OutSize, g.Filters, accumulate: false,
+                _biasOffset >= 0 ? _parameters : null, _biasOffset, relu: _activation == Activation.Relu);
+            if (!fused)
             {
-                Activations.AddBias(output, _parameters.AsSpan(_biasOffset, g.Filters));
+                Activations.Forward(_activation, _y.AsSpan(part * g.OutSize, g.OutSize), g.Filters);
             }
-
-            Activations.Forward(_activation, output, g.Filters);
         }
     }
 
@@ -284,8 +285,8 @@ public static partial class Conv2D
 
             // dKernel (tap·channel, filter) += Σ_positions x(position + tap, channel) · dz(position, filter),
             // gathered from the image a line of output positions at a time.
-            float[] dzPanels = _ws.Scratch.Get(thread, GradientPanelsSlot, Gemm.PanelsLength(g.Positions, g.Filters));
-            Gemm.PackPanels(MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters), g.Positions, g.Filters, dzPanels);
+            PanelView dzPanels = Gemm.Panels(MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters), g.Positions, g.Filters,
+                _ws.Scratch.Get(thread, GradientPanelsSlot, Gemm.PanelsLength(g.Positions, g.Filters)));
             var fields = new GatherView(Image(_ws, g, plan, _x, part, thread, out int offset), offset, plan.PatchRows, plan.OutputLines, g.OutWidth, g.StrideWidth * g.InChannels);
             float[] kernelGradient = _ws.Scratch.Get(thread, KernelGradientSlot, g.PatchSize * g.Filters);
             Gemm.Multiply(g.PatchSize, g.Filters, fields, dzPanels, kernelGradient, 0, g.Filters, accumulate: true);
@@ -302,7 +303,8 @@ public static partial class Conv2D
                 float[] padded = _ws.Scratch.Get(thread, GradientImageSlot, length);
                 Conv2DPlan.Embed(dz, g.OutHeight, g.OutWidth, g.Filters, padded.AsSpan(0, length), plan.GradientWidth, plan.GradientTop, plan.GradientLeft);
                 var windows = new GatherView(padded, 0, plan.InputRows, plan.GradientTaps, g.Filters, 1);
-                Gemm.Multiply(g.InHeight * g.InWidth, g.InChannels, windows, _kernel, _dx, part * g.InSize, g.InChannels, accumulate: false);
+                var flipped = new PanelView(_kernel, 0, g.KernelHeight * g.KernelWidth * g.Filters * Gemm.NR, Gemm.NR);
+                Gemm.Multiply(g.InHeight * g.InWidth, g.InChannels, windows, flipped, _dx, part * g.InSize, g.InChannels, accumulate: false);
                 return;
             }
 

@@ -15,6 +15,7 @@ public class Conv2DTests
     [InlineData(6, 5, 4, 3, 3, 19, 1, 1, 1, 6, 5)]  // 30 positions: a partial row block; 19 filters: a partial panel
     [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // a first layer: nine one-channel segments
     [InlineData(9, 9, 3, 5, 5, 40, 1, 2, 2, 9, 9)]  // 75 columns in 25 segments: two blocks of whole segments
+    [InlineData(6, 5, 3, 3, 3, 32, 1, 1, 1, 6, 5)]  // 32 filters: the kernel is read in place, not packed
     public void Gathered_convolution_matches_the_direct_loop(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
@@ -22,16 +23,19 @@ public class Conv2DTests
         const int n = 3;
         float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] parameters = Enumerable.Range(0, (g.PatchSize * f) + f).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
-        float[] expected = new float[n * g.OutSize], actual = new float[n * g.OutSize];
-        Conv2D.ForwardReference(g, Activation.Tanh, x, expected, parameters.AsSpan(0, g.PatchSize * f), parameters.AsSpan(g.PatchSize * f), n);
-
         using var pool = new WorkerPool(2);
         var ws = new Workspace(n, pool, g.InSize, [g.OutSize], [0], [0]);
-        Conv2D.Forward(ws, g, Activation.Tanh, x, actual, parameters, 0, g.PatchSize * f, n);
 
-        for (int i = 0; i < expected.Length; i++)
+        // ReLU and bias are applied as the GEMM stores (with and without a bias), tanh in a pass of its own.
+        foreach ((Activation activation, bool bias) in new[] { (Activation.Tanh, true), (Activation.Relu, true), (Activation.Relu, false), (Activation.Linear, true) })
         {
-            Assert.Equal(expected[i], actual[i], 1e-5f);
+            float[] expected = new float[n * g.OutSize], actual = new float[n * g.OutSize];
+            Conv2D.ForwardReference(g, activation, x, expected, parameters.AsSpan(0, g.PatchSize * f), bias ? parameters.AsSpan(g.PatchSize * f) : default, n);
+            Conv2D.Forward(ws, g, activation, x, actual, parameters, 0, bias ? g.PatchSize * f : -1, n);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.Equal(expected[i], actual[i], 1e-5f);
+            }
         }
     }
 
@@ -41,6 +45,7 @@ public class Conv2DTests
     [InlineData(7, 6, 5, 3, 2, 34, 1, 0, 0, 5, 5)]   // valid, rectangular kernel, three column panels: read in place, no padding
     [InlineData(7, 4, 3, 2, 3, 5, 2, 0, 1, 4, 2)]    // strided: the input gradient goes through col2im
     [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]    // pointwise
+    [InlineData(6, 5, 3, 3, 3, 64, 1, 0, 0, 4, 3)]   // 64 filters: dz is read in place as two panels
     public void Gradients_match_direct_sums(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);

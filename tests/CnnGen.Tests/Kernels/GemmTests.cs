@@ -41,7 +41,8 @@ public class GemmTests
 
     [Theory]
     [InlineData(13, 50, 3, 7, 2, false)]   // a partial row block, a partial panel, strided segments
-    [InlineData(8, 32, 40, 9, 1, true)]    // K = 360: blocks of 28 whole segments, accumulated
+    [InlineData(8, 32, 40, 9, 1, true)]    // K = 360: blocks of 28 whole segments, accumulated; B read in place
+    [InlineData(11, 64, 5, 20, 1, false)]  // two whole panels read in place from a row stride of 64
     [InlineData(3, 70, 1, 300, 1, false)]  // one segment longer than a block: it is not split
     [InlineData(17, 5, 9, 1, 3, true)]     // one-element segments (a one-channel convolution's taps)
     public void Gathered_multiply_matches_the_reference(int m, int n, int segments, int length, int step, bool accumulate)
@@ -70,8 +71,8 @@ public class GemmTests
             }
         }
 
-        float[] panels = new float[Gemm.PanelsLength(k, n)];
-        Gemm.PackPanels(MatrixView.RowMajor(b, 0, n), k, n, panels);
+        PanelView panels = Gemm.Panels(MatrixView.RowMajor(b, 0, n), k, n, new float[Gemm.PanelsLength(k, n)]);
+        Assert.Equal(n % Gemm.NR == 0, panels.Data == b); // read in place when whole panels
         Gemm.Multiply(m, n, a, panels, c, 0, n, accumulate);
 
         for (int i = 0; i < expected.Length; i++)
