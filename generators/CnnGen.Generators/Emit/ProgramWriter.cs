@@ -35,13 +35,28 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     /// <summary>
     /// Whether <paramref name="layer"/> writes into its input's buffer instead of its own: a Flatten
-    /// does, since NHWC already is the flat order, unless its input is the model input, it is the
-    /// last layer, or an Add also reads its input or output (the residual gradient would then be
-    /// summed into a shared buffer). That saves two copies per step and two buffers.
+    /// does, since NHWC already is the flat order, and so does an activation that its BatchNorm
+    /// applies (<see cref="IsAppliedByBatchNorm"/>); neither when its input is the model input, it
+    /// is the last layer, or an Add also reads its input or output (the residual gradient would
+    /// then be summed into a shared buffer). That saves copies or passes, and buffers.
     /// </summary>
     public static bool SharesInputBuffer(ModelSpec model, LayerSpec layer) =>
-        layer.Args.Kind == LayerKind.Flatten && layer.Index > 0 && layer.Index < model.Layers.Count - 1
+        (layer.Args.Kind == LayerKind.Flatten || IsActivationAfterBatchNorm(model, layer)) && layer.Index > 0 && layer.Index < model.Layers.Count - 1
         && !model.Layers.Any(other => other.Args.Kind == LayerKind.Add && Layers.AddRule.FromIndex(model, other) is int from && (from == layer.Index - 1 || from == layer.Index));
+
+    /// <summary>
+    /// Whether <paramref name="layer"/> is a stand-alone ReLU, sigmoid or tanh that the BatchNorm
+    /// before it applies as it writes its output (and whose derivative it applies first in its
+    /// backward pass): no pass of its own over the batch, in either direction.
+    /// </summary>
+    public static bool IsAppliedByBatchNorm(ModelSpec model, LayerSpec layer) => IsActivationAfterBatchNorm(model, layer) && SharesInputBuffer(model, layer);
+
+    /// <summary>The activation BatchNorm layer <paramref name="layer"/> applies for the layer after it, if any.</summary>
+    public static Activation? ActivationAppliedBy(ModelSpec model, LayerSpec layer) =>
+        layer.Index + 1 < model.Layers.Count && IsAppliedByBatchNorm(model, model.Layers[layer.Index + 1]) ? model.Layers[layer.Index + 1].Args.EffectiveActivation : null;
+
+    private static bool IsActivationAfterBatchNorm(ModelSpec model, LayerSpec layer) =>
+        layer.Args.Kind is LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh && layer.Index > 0 && model.Layers[layer.Index - 1].Args.Kind == LayerKind.BatchNorm;
 
     private static int[] Buffers(ModelSpec model)
     {

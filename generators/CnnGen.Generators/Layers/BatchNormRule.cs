@@ -45,15 +45,19 @@ internal static class BatchNormRule
 
     private static string Positions(LayerSpec l) => "n * " + ProgramWriter.Num(l.OutputShape.Height * l.OutputShape.Width);
 
+    // With the stand-alone activation after it applied here (ProgramWriter.IsAppliedByBatchNorm),
+    // forward passes it and backward also its output, from which the derivative is taken.
     public static void EmitForward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + w.Input(l) + ", "
             + w.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
-            + w.StateOffset(l, "moving_variance") + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l) + ");");
+            + w.StateOffset(l, "moving_variance") + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
+            + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) : "") + ");");
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + w.Input(l) + ", "
             + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta")
-            + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l) + ");");
+            + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
+            + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) + ", " + w.Output(l) : "") + ");");
 
     private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 }

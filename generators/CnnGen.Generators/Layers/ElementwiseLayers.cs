@@ -5,7 +5,8 @@ namespace CnnGen.Generators.Layers;
 
 /// <summary>
 /// Emitters of the layers that touch each value on its own: Flatten (nothing, or a copy: NHWC is
-/// already row-major), Dropout (inverted, training only) and the stand-alone activations. Their shape
+/// already row-major), Dropout (inverted, training only) and the stand-alone activations (nothing
+/// when the BatchNorm before them applies them). Their shape
 /// rules are trivial (shape kept, or flattened by <see cref="FlattenRule"/>).
 /// </summary>
 internal static class ElementwiseLayers
@@ -29,6 +30,9 @@ internal static class ElementwiseLayers
                 break;
             case LayerKind.Flatten:
                 w.Line(Elementwise + "Copy(" + from + ", " + to + ", " + length + ");");
+                break;
+            case var _ when ProgramWriter.IsAppliedByBatchNorm(w.Model, l):
+                w.Line("// (applied by " + w.Model.Layers[l.Index - 1].Name + " as it writes its output, which is this layer's buffer)");
                 break;
             default:
                 w.Line(Elementwise + "ActivationForward(ws, " + ProgramWriter.Act(l.Args.EffectiveActivation) + ", " + from + ", " + to + ", " + length + ", "
@@ -54,6 +58,9 @@ internal static class ElementwiseLayers
                 break;
             case LayerKind.Flatten:
                 w.Line(Elementwise + "Copy(" + dy + ", " + dx + ", " + length + ");");
+                break;
+            case var _ when ProgramWriter.IsAppliedByBatchNorm(w.Model, l):
+                w.Line("// (" + w.Model.Layers[l.Index - 1].Name + " applies its derivative to this gradient buffer, which it shares)");
                 break;
             default:
                 w.Line(Elementwise + "ActivationBackward(ws, " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + w.Output(l) + ", " + dy + ", " + dx + ", "

@@ -8,9 +8,9 @@ namespace CnnGen.Kernels;
 /// <summary>BatchNorm on ILGPU: chunked sums per channel (<see cref="DeviceReduction"/>), one thread per element for the rest.</summary>
 public static partial class BatchNorm
 {
-    /// <summary>Forward on the device.</summary>
+    /// <summary>Forward on the device; an <paramref name="activation"/> after it is applied in place (see the CPU overload).</summary>
     public static void Forward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int gammaOffset, int betaOffset,
-        ArrayView<float> state, int meanOffset, int varianceOffset, ArrayView<float> aux, int positions)
+        ArrayView<float> state, int meanOffset, int varianceOffset, ArrayView<float> aux, int positions, Activation activation = Activation.Linear)
     {
         ArrayView<float> partials = DeviceReduction.Partials(ws, positions, 2 * b.Channels, out int chunks);
         if (training)
@@ -20,12 +20,21 @@ public static partial class BatchNorm
 
         ws.Kernels.BatchNormStatistics(b.Channels, b, new BatchNormRun(positions, training ? 1 : 0, meanOffset, varianceOffset), chunks, partials, state, aux);
         ws.Kernels.BatchNormNormalize(positions * b.Channels, b, gammaOffset, betaOffset, x, y, p, aux);
+        if (activation != Activation.Linear)
+        {
+            Elementwise.ActivationForward(ws, activation, y, y, positions * b.Channels, b.Channels);
+        }
     }
 
-    /// <summary>Backward on the device.</summary>
+    /// <summary>Backward on the device; with an <paramref name="activation"/>, dy first becomes dz in place from its output <paramref name="y"/>.</summary>
     public static void Backward(DeviceWorkspace ws, in BatchNormShape b, bool training, ArrayView<float> x, ArrayView<float> dy, ArrayView<float>? dx, ArrayView<float> p, ArrayView<float> g,
-        int gammaOffset, int betaOffset, ArrayView<float> aux, int positions)
+        int gammaOffset, int betaOffset, ArrayView<float> aux, int positions, Activation activation = Activation.Linear, ArrayView<float> y = default)
     {
+        if (activation != Activation.Linear)
+        {
+            Elementwise.ActivationBackward(ws, activation, y, dy, positions * b.Channels, b.Channels);
+        }
+
         var run = new BatchNormRun(positions, training ? 1 : 0, gammaOffset, betaOffset);
         ArrayView<float> partials = DeviceReduction.Partials(ws, positions, 2 * b.Channels, out int chunks);
         ws.Kernels.BatchNormGradientSums(chunks * b.Channels, b, positions, x, dy, aux, partials);

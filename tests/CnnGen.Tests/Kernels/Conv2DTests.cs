@@ -46,6 +46,7 @@ public class Conv2DTests
     [InlineData(7, 4, 3, 2, 3, 5, 2, 0, 1, 4, 2)]    // strided: the input gradient goes through col2im
     [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]    // pointwise
     [InlineData(6, 5, 3, 3, 3, 64, 1, 0, 0, 4, 3)]   // 64 filters: dz is read in place as two panels
+    [InlineData(5, 4, 3, 3, 3, 4, 1, 1, 1, 5, 4)]    // a first layer of GradBatchNormReluModel
     public void Gradients_match_direct_sums(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);

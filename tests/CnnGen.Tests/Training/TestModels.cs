@@ -17,6 +17,8 @@ public static class NumericalModels
         { nameof(GradInputResidualModel), false },
         { nameof(GradDepthwiseModel), false },
         { nameof(GradFlattenResidualModel), false },
+        { nameof(GradBatchNormTanhModel), false },
+        { nameof(GradBatchNormTanhModel), true },
     };
 
     /// <summary>A fresh model with fixed weights.</summary>
@@ -32,6 +34,7 @@ public static class NumericalModels
         nameof(GradInputResidualModel) => new GradInputResidualModel(seed: 3),
         nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
         nameof(GradFlattenResidualModel) => new GradFlattenResidualModel(seed: 3),
+        nameof(GradBatchNormTanhModel) => new GradBatchNormTanhModel(seed: 3),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -150,3 +153,16 @@ public partial class TinyMnistNewHead;
 [Dropout(0.2)]
 [Dense(10, Activation = Activation.Softmax)]
 public partial class TinyMnistNarrow;
+
+// A stand-alone activation that the BatchNorm before it applies: no layer pass of its own, its
+// derivative taken inside BatchNorm's backward from the shared buffer. Tanh, not ReLU: after a
+// BatchNorm, ReLU's inputs crowd around its kink, where no central difference agrees (the
+// fused ReLU is held to BatchNorm followed by the activation in BatchNormTests instead).
+[Input(5, 4, 3)]
+[Conv2D(4, 3, Padding = Padding.Same)]
+[BatchNorm(Momentum = 0.9)]
+[Tanh]
+[Conv2D(3, 2)]
+[Flatten]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradBatchNormTanhModel;
