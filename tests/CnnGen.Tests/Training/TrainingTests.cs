@@ -136,15 +136,24 @@ public class AllocationTests
         }
 
         // Counted per thread (the caller and the pool's workers): the test host's own threads
-        // allocate now and then, so a process-wide count would not measure the step.
-        long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = ws.Pool.WorkerAllocatedBytes;
-        for (int step = 0; step < 10; step++)
+        // allocate now and then, so a process-wide count would not measure the step. The runtime
+        // allocates a little, once, the first time a thread really blocks in a wait (the pool's
+        // handshake spins first), which on a loaded machine can fall into any window: so up to
+        // three windows of 10 steps, one of which must allocate nothing. A step that allocates
+        // fails all three.
+        var windows = new List<(long Caller, long Workers)>();
+        for (int window = 0; window < 3 && (windows.Count == 0 || windows[^1] != (0, 0)); window++)
         {
-            model.TrainBatch(ws, loss, 32);
+            long before = GC.GetAllocatedBytesForCurrentThread(), workersBefore = ws.Pool.WorkerAllocatedBytes;
+            for (int step = 0; step < 10; step++)
+            {
+                model.TrainBatch(ws, loss, 32);
+            }
+
+            windows.Add((GC.GetAllocatedBytesForCurrentThread() - before, ws.Pool.WorkerAllocatedBytes - workersBefore));
+            Assert.True(workersBefore > 0, "the pool's worker ran and reported");
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(0, ws.Pool.WorkerAllocatedBytes - workersBefore);
-        Assert.True(workersBefore > 0, "the pool's worker ran and reported");
+        Assert.True(windows[^1] == (0, 0), "bytes allocated per window of 10 steps (caller, workers): " + string.Join(", ", windows));
     }
 }
