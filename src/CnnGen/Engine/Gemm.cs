@@ -42,10 +42,12 @@ public readonly record struct GatherView(float[] Data, int Offset, int[] Rows, i
 public readonly record struct PanelView(float[] Data, int Offset, int PanelStride, int RowStride);
 
 /// <summary>
-/// Single-precision matrix multiply <c>C = A·B</c> or <c>C += A·B</c>: panels of A (8 rows) and B
-/// (32 or 16 columns) are packed contiguously, then a register-blocked SIMD micro-kernel keeps an
-/// 8×32 (AVX-512) or 8×16 (AVX2) tile of C in registers across a block of K. <see cref="Reference"/>
-/// is the plain triple loop the tests hold it to.
+/// Single-precision matrix multiply <c>C = A·B</c> or <c>C += A·B</c>: A is read where it lies (a
+/// strided <see cref="MatrixView"/> or a <see cref="GatherView"/>), B in column panels of 32 or 16
+/// (read in place when whole, packed otherwise), and one register-blocked SIMD micro-kernel keeps an
+/// 8×32 (AVX-512) or 8×16 (AVX2) tile of C in registers across a block of K, with an optional
+/// bias-and-ReLU epilogue as it stores. <see cref="Reference"/> is the plain triple loop the tests
+/// hold it to.
 /// </summary>
 public static unsafe class Gemm
 {
