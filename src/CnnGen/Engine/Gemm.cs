@@ -39,7 +39,11 @@ public readonly record struct GatherView(float[] Data, int Offset, int[] Rows, i
 /// B as the gathered multiply reads it, in column panels of <see cref="Gemm.NR"/>: element (p, q·NR + col)
 /// is <c>Data[Offset + q·PanelStride + p·RowStride + col]</c>. <see cref="Gemm.Panels"/> makes one.
 /// </summary>
-public readonly record struct PanelView(float[] Data, int Offset, int PanelStride, int RowStride);
+public readonly record struct PanelView(float[] Data, int Offset, int PanelStride, int RowStride)
+{
+    /// <summary>Panels packed one after another from the start of <paramref name="data"/>, each k rows of NR floats.</summary>
+    public static PanelView Packed(float[] data, int k) => new(data, 0, k * Gemm.NR, Gemm.NR);
+}
 
 /// <summary>
 /// Single-precision matrix multiply <c>C = A·B</c> or <c>C += A·B</c>: A is read where it lies (a
@@ -151,7 +155,7 @@ public static unsafe class Gemm
         }
 
         PackB(b, 0, k, n, 0, (n + NR - 1) / NR, scratch);
-        return new PanelView(scratch, 0, k * NR, NR);
+        return PanelView.Packed(scratch, k);
     }
 
     /// <summary>
@@ -381,10 +385,6 @@ public static unsafe class Gemm
     // values as they are stored: + Bias[col] (unless null), then max(0, ·) if Relu.
     private readonly struct Tile(float* c, int ldc, int rows, int cols, float* edge, float* bias = null, bool relu = false)
     {
-        public float* Bias { get; } = bias;
-
-        public bool Relu { get; } = relu;
-
         public float* C { get; } = c;
 
         public int Ldc { get; } = ldc;
@@ -394,6 +394,10 @@ public static unsafe class Gemm
         public int Cols { get; } = cols;
 
         public float* Edge { get; } = edge;
+
+        public float* Bias { get; } = bias;
+
+        public bool Relu { get; } = relu;
     }
 
     // C tile (+)= A rows · B panel over every segment: row r's element q of segment s is

@@ -303,7 +303,7 @@ public static partial class Conv2D
                 float[] padded = _ws.Scratch.Get(thread, GradientImageSlot, length);
                 Conv2DPlan.Embed(dz, g.OutHeight, g.OutWidth, g.Filters, padded.AsSpan(0, length), plan.GradientWidth, plan.GradientTop, plan.GradientLeft);
                 var windows = new GatherView(padded, 0, plan.InputRows, plan.GradientTaps, g.Filters, 1);
-                var flipped = new PanelView(_kernel, 0, g.KernelHeight * g.KernelWidth * g.Filters * Gemm.NR, Gemm.NR);
+                PanelView flipped = PanelView.Packed(_kernel, g.KernelHeight * g.KernelWidth * g.Filters);
                 Gemm.Multiply(g.InHeight * g.InWidth, g.InChannels, windows, flipped, _dx, part * g.InSize, g.InChannels, accumulate: false);
                 return;
             }

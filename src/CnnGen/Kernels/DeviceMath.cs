@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU.Algorithms;
 
 namespace CnnGen.Kernels;
@@ -40,9 +42,26 @@ public static class DeviceMath
     /// <summary>The 24 random bits behind <see cref="Uniform"/>: Uniform = bits / 2²⁴ exactly.</summary>
     public static int UniformBits(uint seed, int index)
     {
-        uint state = (uint)index * 747796405u + seed * 2891336453u + 1442695041u;
-        uint word = ((state >> (int)((state >> 28) + 4u)) ^ state) * 277803737u;
+        uint state = ((uint)index * IndexMultiplier) + SeedOffset(seed);
+        uint word = ((state >> (int)((state >> 28) + 4u)) ^ state) * WordMultiplier;
         word = (word >> 22) ^ word;
         return (int)(word >> 8);
     }
+
+    /// <summary>
+    /// <see cref="UniformBits(uint, int)"/> for 16 indices at once, with AVX-512's per-lane shift (the CPU
+    /// backend's dropout mask); the same bits, lane by lane.
+    /// </summary>
+    public static Vector512<int> UniformBits(uint seed, Vector512<uint> indices)
+    {
+        Vector512<uint> state = (indices * IndexMultiplier) + Vector512.Create(SeedOffset(seed));
+        Vector512<uint> word = Avx512F.ShiftRightLogicalVariable(state, Vector512.ShiftRightLogical(state, 28) + Vector512.Create(4u)) ^ state;
+        word *= WordMultiplier;
+        word = Vector512.ShiftRightLogical(word, 22) ^ word;
+        return Vector512.ShiftRightLogical(word, 8).AsInt32();
+    }
+
+    private const uint IndexMultiplier = 747796405u, WordMultiplier = 277803737u;
+
+    private static uint SeedOffset(uint seed) => (seed * 2891336453u) + 1442695041u;
 }

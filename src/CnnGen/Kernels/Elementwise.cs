@@ -51,22 +51,16 @@ public static partial class Elementwise
             TensorPrimitives.Multiply(_x.AsSpan(start, end - start), _mask.AsSpan(start, end - start), _y.AsSpan(start, end - start));
         }
 
-        // DeviceMath.UniformBits for 16 indices at a time (its per-lane shift needs AVX-512's
-        // vpsrlvd); returns where the scalar loop takes over.
+        // The mask 16 values at a time (DeviceMath's AVX-512 hash); returns where the scalar loop takes over.
         private int Mask512(int start, int end)
         {
             var step = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            Vector512<uint> offset = Vector512.Create((_seed * 2891336453u) + 1442695041u);
             Vector512<int> threshold = Vector512.Create(_threshold);
             Vector512<float> scale = Vector512.Create(_scale);
             int i = start;
             for (; i <= end - 16; i += 16)
             {
-                Vector512<uint> state = ((Vector512.Create((uint)i) + step) * 747796405u) + offset;
-                Vector512<uint> word = Avx512F.ShiftRightLogicalVariable(state, Vector512.ShiftRightLogical(state, 28) + Vector512.Create(4u)) ^ state;
-                word *= 277803737u;
-                word = Vector512.ShiftRightLogical(word, 22) ^ word;
-                Vector512<int> bits = Vector512.ShiftRightLogical(word, 8).AsInt32();
+                Vector512<int> bits = DeviceMath.UniformBits(_seed, Vector512.Create((uint)i) + step);
                 Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(bits, threshold).AsSingle(), scale, Vector512<float>.Zero).StoreUnsafe(ref _mask[0], (nuint)i);
             }
 

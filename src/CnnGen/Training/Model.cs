@@ -11,7 +11,7 @@ namespace CnnGen;
 /// <param name="StateCount">Length of the state buffer.</param>
 /// <param name="Layers">The layers in order.</param>
 /// <param name="Weights">The parameter layout.</param>
-/// <param name="OutputSizes">Values per sample of each layer's output buffer; 0 for a layer that writes into its input's buffer (a Flatten, usually).</param>
+/// <param name="OutputSizes">Values per sample of each layer's output buffer; 0 for a layer that writes into its input's buffer (a Flatten, or a stand-alone activation that the BatchNorm before it applies).</param>
 /// <param name="MaskSizes">Per layer, values per sample of its dropout mask (0 if none).</param>
 /// <param name="IndexSizes">Per layer, values per sample of its pooling indices (0 if none).</param>
 /// <param name="ExtraSizes">Per layer, values per sample of a second buffer (SeparableConv2D's intermediate gradient).</param>
