@@ -15,7 +15,7 @@ public sealed class Workspace
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
         Pool = pool;
-        Scratch = new Scratch(pool.Threads, slots: 8);
+        Scratch = new Scratch(pool.Threads, slots: 11);
         Input = new float[capacity * inputSize];
         Outputs = outputSizes.Select(size => new float[capacity * size]).ToArray();
         Gradients = outputSizes.Select(size => new float[capacity * size]).ToArray();

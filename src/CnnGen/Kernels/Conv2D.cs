@@ -70,16 +70,30 @@ public static partial class Conv2D
 {
     // Scratch slots (0 is the GEMM's).
     private const int ImageSlot = 2, GradientImageSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5, GradientPanelsSlot = 6;
+    private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10;
 
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
     {
-        // The kernel in the GEMM's column panels, packed once per batch unless read in place.
-        PanelView kernel = Gemm.Panels(MatrixView.RowMajor(parameters, kernelOffset, g.Filters), g.PatchSize, g.Filters,
-            ws.Scratch.Shared(Gemm.PanelsLength(g.PatchSize, g.Filters)));
+        // The kernel, once per batch: Winograd-transformed, or in the GEMM's column panels (packed unless read in place).
+        Conv2DPlan plan = ws.Conv2DPlan(g);
+        PanelView kernel = default;
+        float[] transformed = [];
+        if (plan.Winograd is { } winograd)
+        {
+            transformed = ws.Scratch.Shared(winograd.KernelLength);
+            winograd.TransformKernel(parameters, kernelOffset, flipped: false, transformed, []);
+        }
+        else
+        {
+            kernel = Gemm.Panels(MatrixView.RowMajor(parameters, kernelOffset, g.Filters), g.PatchSize, g.Filters,
+                ws.Scratch.Shared(Gemm.PanelsLength(g.PatchSize, g.Filters)));
+        }
+
         ForwardJob job = ws.Conv2DForward;
-        job.Set(ws, g, ws.Conv2DPlan(g), activation, x, y, parameters, kernel, biasOffset);
-        ws.Pool.Run(job, n);
+        int parts = plan.Winograd?.Parts(n, ws.Pool.Threads) ?? n;
+        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts);
+        ws.Pool.Run(job, parts);
     }
 
     /// <summary>
@@ -92,16 +106,24 @@ public static partial class Conv2D
         BackwardJob job = ws.Conv2DBackward;
         Conv2DPlan plan = ws.Conv2DPlan(g);
         int threads = Math.Min(ws.Pool.Threads, n);
+        int kernelGradientLength = plan.Winograd?.KernelGradientLength ?? g.PatchSize * g.Filters;
+        int kernelGradientSlot = plan.Winograd is null ? KernelGradientSlot : WinogradKernelGradientSlot;
         for (int t = 0; t < threads; t++)
         {
-            Array.Clear(ws.Scratch.Get(t, KernelGradientSlot, g.PatchSize * g.Filters), 0, g.PatchSize * g.Filters);
+            Array.Clear(ws.Scratch.Get(t, kernelGradientSlot, kernelGradientLength), 0, kernelGradientLength);
             Array.Clear(ws.Scratch.Get(t, BiasGradientSlot, g.Filters), 0, g.Filters);
         }
 
         // Once per batch, for the input gradient: the flipped kernel in column panels (stride 1),
         // or kernelᵀ (filters × patch) for the patch gradients that col2im scatters.
         float[] kernel = [];
-        if (dx is not null && plan.GathersInputGradient)
+        if (dx is not null && plan.WinogradGradient is { } winograd)
+        {
+            // The flipped kernel passes through thread 0's product scratch, which the job overwrites afterwards.
+            kernel = ws.Scratch.Shared(winograd.KernelLength);
+            winograd.TransformKernel(parameters, kernelOffset, flipped: true, kernel, ws.Scratch.Get(0, WinogradProductSlot, winograd.KernelTempLength));
+        }
+        else if (dx is not null && plan.GathersInputGradient)
         {
             kernel = ws.Scratch.Shared(Gemm.PanelsLength(g.KernelHeight * g.KernelWidth * g.Filters, g.InChannels));
             PackFlipped(g, parameters, kernelOffset, kernel);
@@ -112,13 +134,32 @@ public static partial class Conv2D
             Gemm.Transpose(parameters, kernelOffset, g.PatchSize, g.Filters, kernel);
         }
 
-        job.Set(ws, g, plan, activation, x, y, dy, dx, kernel);
-        ws.Pool.Run(job, n);
+        int parts = plan.Winograd?.Parts(n, ws.Pool.Threads) ?? n;
+        job.Set(ws, g, plan, activation, x, y, dy, dx, kernel, n, parts);
+        ws.Pool.Run(job, parts);
 
         // Threads' partial sums, added in thread order so the result does not depend on timing.
+        if (plan.Winograd is { } forward)
+        {
+            // The transformed sums first, then one transform back to the kernel's taps.
+            float[] sum = ws.Scratch.Get(0, WinogradKernelGradientSlot, 0);
+            for (int t = 1; t < threads; t++)
+            {
+                Add(ws.Scratch.Get(t, WinogradKernelGradientSlot, 0).AsSpan(0, kernelGradientLength), sum);
+            }
+
+            float[] kernelGradient = ws.Scratch.Get(0, KernelGradientSlot, g.PatchSize * g.Filters);
+            forward.FinishKernelGradient(sum, kernelGradient);
+            Add(kernelGradient.AsSpan(0, g.PatchSize * g.Filters), gradients.AsSpan(kernelOffset));
+        }
+
         for (int t = 0; t < threads; t++)
         {
-            Add(ws.Scratch.Get(t, KernelGradientSlot, 0).AsSpan(0, g.PatchSize * g.Filters), gradients.AsSpan(kernelOffset));
+            if (plan.Winograd is null)
+            {
+                Add(ws.Scratch.Get(t, KernelGradientSlot, 0).AsSpan(0, g.PatchSize * g.Filters), gradients.AsSpan(kernelOffset));
+            }
+
             if (biasOffset >= 0)
             {
                 Add(ws.Scratch.Get(t, BiasGradientSlot, 0).AsSpan(0, g.Filters), gradients.AsSpan(biasOffset));
@@ -240,23 +281,39 @@ public static partial class Conv2D
         private Activation _activation;
         private float[] _x = [], _y = [], _parameters = [];
         private PanelView _kernel;
-        private int _biasOffset;
+        private float[] _transformed = [];
+        private int _biasOffset, _n, _parts;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, int biasOffset) =>
-            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _biasOffset) = (ws, g, plan, activation, x, y, parameters, kernel, biasOffset);
+        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, float[] transformed, int biasOffset, int n, int parts) =>
+            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts) = (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
         {
             Conv2DGeometry g = _g;
-            var fields = new GatherView(Image(_ws, g, _plan, _x, part, thread, out int offset), offset, _plan.OutputRows, _plan.Taps, g.InChannels, 1);
-            // Bias and ReLU ride on the GEMM's stores; other activations take a pass of their own.
+            (int first, int end) = WorkerPool.Range(_n, part, _parts);
+            // Bias and ReLU ride on the stores; other activations take a pass of their own.
             bool fused = _activation is Activation.Relu or Activation.Linear;
-            Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, _y, part * g.OutSize, g.Filters, accumulate: false,
-                _biasOffset >= 0 ? _parameters : null, _biasOffset, relu: _activation == Activation.Relu);
+            float[]? bias = _biasOffset >= 0 ? _parameters : null;
+            if (_plan.Winograd is { } winograd)
+            {
+                winograd.Convolve(_x, _y, first, end - first, _transformed, bias, _biasOffset, _activation == Activation.Relu,
+                    _ws.Scratch.Get(thread, ImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
+                    _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength));
+            }
+            else
+            {
+                for (int sample = first; sample < end; sample++)
+                {
+                    var fields = new GatherView(Image(_ws, g, _plan, _x, sample, thread, out int offset), offset, _plan.OutputRows, _plan.Taps, g.InChannels, 1);
+                    Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, _y, sample * g.OutSize, g.Filters, accumulate: false,
+                        bias, _biasOffset, relu: _activation == Activation.Relu);
+                }
+            }
+
             if (!fused)
             {
-                Activations.Forward(_activation, _y.AsSpan(part * g.OutSize, g.OutSize), g.Filters);
+                Activations.Forward(_activation, _y.AsSpan(first * g.OutSize, (end - first) * g.OutSize), g.Filters);
             }
         }
     }
@@ -270,28 +327,56 @@ public static partial class Conv2D
         private Activation _activation;
         private float[] _x = [], _y = [], _dy = [], _kernel = [];
         private float[]? _dx;
+        private int _n, _parts;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] dy, float[]? dx, float[] kernel) =>
-            (_ws, _g, _plan, _activation, _x, _y, _dy, _dx, _kernel) = (ws, g, plan, activation, x, y, dy, dx, kernel);
+        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] dy, float[]? dx, float[] kernel, int n, int parts) =>
+            (_ws, _g, _plan, _activation, _x, _y, _dy, _dx, _kernel, _n, _parts) = (ws, g, plan, activation, x, y, dy, dx, kernel, n, parts);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
+        {
+            (int first, int end) = WorkerPool.Range(_n, part, _parts);
+            for (int sample = first; sample < end; sample++)
+            {
+                SampleGradients(sample, thread);
+            }
+
+            if (_plan.Winograd is { } forward)
+            {
+                forward.AccumulateKernelGradient(_x, _dy, first, end - first, _ws.Scratch.Get(thread, WinogradKernelGradientSlot, 0),
+                    _ws.Scratch.Get(thread, ImageSlot, forward.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, forward.InputLength),
+                    _ws.Scratch.Get(thread, WinogradProductSlot, forward.ProductLength));
+            }
+
+            if (_dx is not null && _plan.WinogradGradient is { } winograd)
+            {
+                // dx = the padded dz convolved with the flipped kernel, by Winograd's algorithm.
+                winograd.Convolve(_dy, _dx, first, end - first, _kernel, null, 0, relu: false,
+                    _ws.Scratch.Get(thread, GradientImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
+                    _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength));
+            }
+        }
+
+        // dz and the bias gradient, and the kernel gradient and dx unless Winograd's algorithm computes them for the whole part.
+        private void SampleGradients(int part, int thread)
         {
             Conv2DGeometry g = _g;
             Conv2DPlan plan = _plan;
             Span<float> dz = _dy.AsSpan(part * g.OutSize, g.OutSize);
             Activations.Backward(_activation, _y.AsSpan(part * g.OutSize, g.OutSize), dz, g.Filters);
             Activations.AccumulateColumnSums(dz, _ws.Scratch.Get(thread, BiasGradientSlot, g.Filters).AsSpan(0, g.Filters));
+            if (plan.Winograd is null)
+            {
+                // dKernel (tap·channel, filter) += Σ_positions x(position + tap, channel) · dz(position, filter),
+                // gathered from the image a line of output positions at a time.
+                PanelView dzPanels = Gemm.Panels(MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters), g.Positions, g.Filters,
+                    _ws.Scratch.Get(thread, GradientPanelsSlot, Gemm.PanelsLength(g.Positions, g.Filters)));
+                var fields = new GatherView(Image(_ws, g, plan, _x, part, thread, out int offset), offset, plan.PatchRows, plan.OutputLines, g.OutWidth, g.StrideWidth * g.InChannels);
+                float[] kernelGradient = _ws.Scratch.Get(thread, KernelGradientSlot, g.PatchSize * g.Filters);
+                Gemm.Multiply(g.PatchSize, g.Filters, fields, dzPanels, kernelGradient, 0, g.Filters, accumulate: true);
+            }
 
-            // dKernel (tap·channel, filter) += Σ_positions x(position + tap, channel) · dz(position, filter),
-            // gathered from the image a line of output positions at a time.
-            PanelView dzPanels = Gemm.Panels(MatrixView.RowMajor(_dy, part * g.OutSize, g.Filters), g.Positions, g.Filters,
-                _ws.Scratch.Get(thread, GradientPanelsSlot, Gemm.PanelsLength(g.Positions, g.Filters)));
-            var fields = new GatherView(Image(_ws, g, plan, _x, part, thread, out int offset), offset, plan.PatchRows, plan.OutputLines, g.OutWidth, g.StrideWidth * g.InChannels);
-            float[] kernelGradient = _ws.Scratch.Get(thread, KernelGradientSlot, g.PatchSize * g.Filters);
-            Gemm.Multiply(g.PatchSize, g.Filters, fields, dzPanels, kernelGradient, 0, g.Filters, accumulate: true);
-
-            if (_dx is null)
+            if (_dx is null || plan.WinogradGradient is not null)
             {
                 return;
             }

@@ -37,7 +37,19 @@ internal sealed class Conv2DPlan
         int gradientWidth = GradientWidth;
         InputRows = GathersInputGradient ? Table(g.InHeight, g.InWidth, (iy, ix) => ((iy * gradientWidth) + ix) * f) : [];
         GradientTaps = GathersInputGradient ? Table(kh, kw, (ky, kx) => ((ky * gradientWidth) + kx) * f) : [];
+
+        if (WinogradPlan.Applies(g))
+        {
+            Winograd = new WinogradPlan(g.InHeight, g.InWidth, c, g.OutHeight, g.OutWidth, f, g.PadTop, g.PadLeft);
+            WinogradGradient = GathersInputGradient ? new WinogradPlan(g.OutHeight, g.OutWidth, f, g.InHeight, g.InWidth, c, GradientTop, GradientLeft) : null;
+        }
     }
+
+    /// <summary>The forward convolution by Winograd's algorithm, for 3×3 kernels at stride 1; null otherwise.</summary>
+    public WinogradPlan? Winograd { get; }
+
+    /// <summary>The input gradient by Winograd's algorithm (the padded output gradient convolved with the flipped kernel); null otherwise.</summary>
+    public WinogradPlan? WinogradGradient { get; }
 
     /// <summary>Rows of the padded image.</summary>
     public int Height { get; }

@@ -16,6 +16,10 @@ public class Conv2DTests
     [InlineData(6, 5, 1, 3, 3, 19, 1, 1, 1, 6, 5)]  // a first layer: nine one-channel segments
     [InlineData(9, 9, 3, 5, 5, 40, 1, 2, 2, 9, 9)]  // 75 columns in 25 segments: two blocks of whole segments
     [InlineData(6, 5, 3, 3, 3, 32, 1, 1, 1, 6, 5)]  // 32 filters: the kernel is read in place, not packed
+    [InlineData(9, 9, 8, 3, 3, 8, 1, 1, 1, 9, 9)]     // Winograd: one vector of channels; tiles overhang the edge (12 × 12 computed)
+    [InlineData(10, 7, 20, 3, 3, 19, 1, 0, 0, 8, 5)]  // Winograd, valid: channels in partial vectors (the last one overlaps)
+    [InlineData(14, 14, 50, 3, 3, 50, 1, 1, 1, 14, 14)] // Winograd: the deep CNN's third layer
+    [InlineData(36, 34, 8, 3, 3, 16, 1, 1, 1, 36, 34)] // Winograd: 81 tiles in two blocks
     public void Gathered_convolution_matches_the_direct_loop(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
@@ -26,6 +30,13 @@ public class Conv2DTests
         using var pool = new WorkerPool(2);
         var ws = new Workspace(n, pool, g.InSize, [g.OutSize], [0], [0]);
 
+        // The error allowed grows with each output's sum of |terms|: Winograd's transforms round
+        // sums of up to 36 terms scaled by as much as 8, and its products sum the channels of
+        // transformed values up to 10 times larger. 1e-5 plus 4e-6 of that sum: a wrong coefficient
+        // errs by a whole term, some 1e-2 of it.
+        float[] magnitude = new float[n * g.OutSize];
+        Conv2D.ForwardReference(g, Activation.Linear, x.Select(Math.Abs).ToArray(), magnitude, parameters.Select(Math.Abs).ToArray().AsSpan(0, g.PatchSize * f), parameters.Select(Math.Abs).ToArray().AsSpan(g.PatchSize * f), n);
+
         // ReLU and bias are applied as the GEMM stores (with and without a bias), tanh in a pass of its own.
         foreach ((Activation activation, bool bias) in new[] { (Activation.Tanh, true), (Activation.Relu, true), (Activation.Relu, false), (Activation.Linear, true) })
         {
@@ -34,7 +45,7 @@ public class Conv2DTests
             Conv2D.Forward(ws, g, activation, x, actual, parameters, 0, bias ? g.PatchSize * f : -1, n);
             for (int i = 0; i < expected.Length; i++)
             {
-                Assert.Equal(expected[i], actual[i], 1e-5f);
+                Assert.Equal(expected[i], actual[i], 1e-5f + (4e-6f * magnitude[i]));
             }
         }
     }
@@ -47,6 +58,10 @@ public class Conv2DTests
     [InlineData(4, 4, 6, 1, 1, 3, 1, 0, 0, 4, 4)]    // pointwise
     [InlineData(6, 5, 3, 3, 3, 64, 1, 0, 0, 4, 3)]   // 64 filters: dz is read in place as two panels
     [InlineData(5, 4, 3, 3, 3, 4, 1, 1, 1, 5, 4)]    // a first layer of GradBatchNormReluModel
+    [InlineData(9, 9, 8, 3, 3, 8, 1, 1, 1, 9, 9)]    // Winograd for dkernel and dx (flipped kernel): tiles overhanging the edge
+    [InlineData(10, 7, 20, 3, 3, 19, 1, 0, 0, 8, 5)] // Winograd, valid (dz padded by two for dx): partial vectors
+    [InlineData(14, 14, 50, 3, 3, 50, 1, 1, 1, 14, 14)] // Winograd for dkernel and dx: the deep CNN's third layer, blocks of several samples
+    [InlineData(36, 34, 8, 3, 3, 16, 1, 1, 1, 36, 34)] // Winograd: 81 tiles a sample, in two blocks
     public void Gradients_match_direct_sums(int h, int w, int c, int kh, int kw, int f, int s, int padTop, int padLeft, int oh, int ow)
     {
         var g = new Conv2DGeometry(h, w, c, kh, kw, f, s, s, padTop, padLeft, oh, ow);
