@@ -125,6 +125,23 @@ public class Conv2DTests
         }
     }
 
+    [Theory]
+    [InlineData(28, 28, 50, 3, 50, 1, true)]   // the deep CNN's layers after the first
+    [InlineData(28, 28, 32, 3, 64, 1, true)]   // the MNIST CNN's second layer
+    [InlineData(6, 5, 8, 3, 9, 1, true)]       // the smallest: a vector of channels on each side
+    [InlineData(28, 28, 1, 3, 50, 1, false)]   // a first layer: one channel is too few for the transforms' vectors
+    [InlineData(14, 14, 50, 3, 4, 1, false)]   // four filters
+    [InlineData(14, 14, 50, 3, 50, 2, false)]  // strided
+    [InlineData(14, 14, 50, 5, 50, 1, false)]  // 5×5: F(4×4, 3×3) is for 3×3 kernels only
+    public void Winograd_takes_3x3_stride_1_convolutions_with_a_vector_of_channels(int h, int w, int c, int k, int f, int s, bool expected)
+    {
+        int pad = k / 2, oh = ((h + s - 1) / s), ow = ((w + s - 1) / s);
+        var g = new Conv2DGeometry(h, w, c, k, k, f, s, s, pad, pad, oh, ow);
+
+        Assert.Equal(expected, WinogradPlan.Applies(g));
+        Assert.Equal(expected, new Conv2DPlan(g).Winograd is not null);
+    }
+
     [Fact]
     public void Two_by_two_kernel_of_ones_sums_each_window()
     {

@@ -19,6 +19,7 @@ public static class NumericalModels
         { nameof(GradFlattenResidualModel), false },
         { nameof(GradBatchNormTanhModel), false },
         { nameof(GradBatchNormTanhModel), true },
+        { nameof(GradWinogradModel), false },
     };
 
     /// <summary>A fresh model with fixed weights.</summary>
@@ -35,6 +36,7 @@ public static class NumericalModels
         nameof(GradDepthwiseModel) => new GradDepthwiseModel(seed: 3),
         nameof(GradFlattenResidualModel) => new GradFlattenResidualModel(seed: 3),
         nameof(GradBatchNormTanhModel) => new GradBatchNormTanhModel(seed: 3),
+        nameof(GradWinogradModel) => new GradWinogradModel(seed: 3),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -166,3 +168,13 @@ public partial class TinyMnistNarrow;
 [Flatten]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradBatchNormTanhModel;
+
+// Convolutions that the CPU backend runs by Winograd's F(4×4, 3×3) (3×3, stride 1, eight or more
+// channels in and out): 'same' with tiles overhanging the 6 × 5 image, then 'valid' with nine
+// filters (a partial vector), whose input gradient is Winograd's too.
+[Input(6, 5, 8)]
+[Conv2D(8, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Conv2D(9, 3, Activation = Activation.Tanh)]
+[Flatten]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradWinogradModel;
