@@ -19,7 +19,7 @@ namespace CnnGen.Kernels;
 /// first placed on a zero canvas whose size is a whole number of tiles plus the kernel's overlap,
 /// so that no tile reads past it; outputs past the real edge are computed and not stored.
 /// </remarks>
-internal sealed unsafe class WinogradPlan
+internal sealed unsafe partial class WinogradPlan
 {
     /// <summary>Outputs per tile side.</summary>
     public const int TileSize = 4;
@@ -149,7 +149,7 @@ internal sealed unsafe class WinogradPlan
     /// </summary>
     public void TransformKernel(float[] kernel, int offset, bool flipped, float[] target, float[] temp)
     {
-        int cin = InChannels, cout = OutChannels, width = KernelWidth, lanes = Vector256<float>.Count;
+        int cin = InChannels, cout = OutChannels;
         float[] source = kernel;
         if (flipped)
         {
@@ -171,39 +171,13 @@ internal sealed unsafe class WinogradPlan
 
         fixed (float* g = source, u = target)
         {
-            nint tapStride = (nint)cin * cout, pointStride = PointKernelLength;
-            Vector256<float>* t = stackalloc Vector256<float>[Alpha * 3];
-            for (int i = 0; i < cin; i++)
+            if (Wide(cout))
             {
-                for (int o0 = 0; o0 >= 0; o0 = NextChunk(o0, lanes, cout))
-                {
-                    // Columns: t[·, kx] = G·g[·, kx], then rows: U[a, ·] = t[a, ·]·Gᵀ.
-                    float* p = g + offset + ((nint)i * cout) + o0;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        KernelTransform(Vector256.Load(p + (kx * tapStride)), Vector256.Load(p + ((3 + kx) * tapStride)), Vector256.Load(p + ((6 + kx) * tapStride)),
-                            out t[kx], out t[3 + kx], out t[6 + kx], out t[9 + kx], out t[12 + kx], out t[15 + kx]);
-                    }
-
-                    for (int a = 0; a < Alpha; a++)
-                    {
-                        KernelTransform(t[a * 3], t[(a * 3) + 1], t[(a * 3) + 2], out Vector256<float> u0, out Vector256<float> u1, out Vector256<float> u2,
-                            out Vector256<float> u3, out Vector256<float> u4, out Vector256<float> u5);
-                        float* q = u + (a * Alpha * pointStride) + ((nint)i * width) + o0;
-                        u0.Store(q);
-                        u1.Store(q + pointStride);
-                        u2.Store(q + (2 * pointStride));
-                        u3.Store(q + (3 * pointStride));
-                        u4.Store(q + (4 * pointStride));
-                        u5.Store(q + (5 * pointStride));
-                    }
-                }
-
-                // Zero past the last output channel, so that the products' padding columns are zero too.
-                for (int point = 0; point < Points; point++)
-                {
-                    new Span<float>(u + (point * pointStride) + ((nint)i * width) + cout, width - cout).Clear();
-                }
+                TransformKernel<Lanes512>(g + offset, u);
+            }
+            else
+            {
+                TransformKernel<Lanes256>(g + offset, u);
             }
         }
     }
@@ -296,94 +270,34 @@ internal sealed unsafe class WinogradPlan
     /// </summary>
     public void FinishKernelGradient(float[] gradient, float[] target)
     {
-        int cin = InChannels, cout = OutChannels, width = KernelWidth, lanes = Vector256<float>.Count;
         fixed (float* u = gradient, g = target)
         {
-            nint pointStride = PointKernelLength, tapStride = (nint)cin * cout;
-            Vector256<float>* t = stackalloc Vector256<float>[3 * Alpha];
-            for (int i = 0; i < cin; i++)
+            if (Wide(OutChannels))
             {
-                for (int o0 = 0; o0 >= 0; o0 = NextChunk(o0, lanes, cout))
-                {
-                    // Columns: t[·, b] = Gᵀ·dU[·, b], then rows: dg[ky, ·] = t[ky, ·]·G.
-                    float* p = u + ((nint)i * width) + o0;
-                    for (int b = 0; b < Alpha; b++)
-                    {
-                        float* column = p + (b * pointStride);
-                        nint down = Alpha * pointStride;
-                        KernelGradientTransform(Vector256.Load(column), Vector256.Load(column + down), Vector256.Load(column + (2 * down)),
-                            Vector256.Load(column + (3 * down)), Vector256.Load(column + (4 * down)), Vector256.Load(column + (5 * down)),
-                            out t[b], out t[Alpha + b], out t[(2 * Alpha) + b]);
-                    }
-
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        Vector256<float>* r = t + (ky * Alpha);
-                        KernelGradientTransform(r[0], r[1], r[2], r[3], r[4], r[5], out Vector256<float> g0, out Vector256<float> g1, out Vector256<float> g2);
-                        float* q = g + (ky * 3 * tapStride) + ((nint)i * cout) + o0;
-                        g0.Store(q);
-                        g1.Store(q + tapStride);
-                        g2.Store(q + (2 * tapStride));
-                    }
-                }
+                FinishKernelGradient<Lanes512>(u, g);
+            }
+            else
+            {
+                FinishKernelGradient<Lanes256>(u, g);
             }
         }
     }
 
-    // dM = A·dz·Aᵀ for the block's tiles [first, first + count), dz at the block's first sample
-    // (zero past the output's edge): products[(point·BlockTiles + tile − first)·width + f].
-    private void TransformGradients(float[] dz, int dzOffset, int first, int count, float[] products)
-    {
-        int f = OutChannels, width = KernelWidth, lanes = Vector256<float>.Count;
-        nint plane = (nint)BlockTiles * width, line = (nint)OutWidth * f;
-        fixed (float* source = dz, target = products)
-        {
-            Vector256<float>* t = stackalloc Vector256<float>[Alpha * TileSize];
-            Vector256<float>* d = stackalloc Vector256<float>[TileSize];
-            for (int tile = 0; tile < count; tile++)
-            {
-                (int sample, int ty, int tx) = TileAt(first + tile);
-                int rows = Math.Min(TileSize, OutHeight - (ty * TileSize)), cols = Math.Min(TileSize, OutWidth - (tx * TileSize));
-                float* origin = source + dzOffset + ((nint)sample * OutHeight * OutWidth * f) + (ty * TileSize * line) + ((nint)tx * TileSize * f);
-                float* output = target + ((nint)tile * width);
-                for (int c0 = 0; c0 >= 0; c0 = NextChunk(c0, lanes, f))
-                {
-                    // Columns: t[·, j] = A·dz[·, j] for the tile's four columns (zero past the edge).
-                    for (int j = 0; j < TileSize; j++)
-                    {
-                        for (int i = 0; i < TileSize; i++)
-                        {
-                            d[i] = i < rows && j < cols ? Vector256.Load(origin + (i * line) + ((nint)j * f) + c0) : Vector256<float>.Zero;
-                        }
-
-                        GradientTransform(d[0], d[1], d[2], d[3], out t[j], out t[TileSize + j], out t[(2 * TileSize) + j], out t[(3 * TileSize) + j],
-                            out t[(4 * TileSize) + j], out t[(5 * TileSize) + j]);
-                    }
-
-                    // Rows: dM[i, ·] = t[i, ·]·Aᵀ, point (i, j) in plane i·6 + j.
-                    for (int i = 0; i < Alpha; i++)
-                    {
-                        Vector256<float>* r = t + (i * TileSize);
-                        GradientTransform(r[0], r[1], r[2], r[3], out Vector256<float> m0, out Vector256<float> m1, out Vector256<float> m2,
-                            out Vector256<float> m3, out Vector256<float> m4, out Vector256<float> m5);
-                        float* q = output + (i * Alpha * plane) + c0;
-                        m0.Store(q);
-                        m1.Store(q + plane);
-                        m2.Store(q + (2 * plane));
-                        m3.Store(q + (3 * plane));
-                        m4.Store(q + (4 * plane));
-                        m5.Store(q + (5 * plane));
-                    }
-                }
-            }
-        }
-    }
+    // The transforms run on vectors of 16 where there are 16 channels or more and AVX-512 is there.
+    private static bool Wide(int channels) => Vector512.IsHardwareAccelerated && channels >= Vector512<float>.Count;
 
     private void TransformInputs(float[] canvases, int first, int count, float[] inputs)
     {
         fixed (float* source = canvases, target = inputs)
         {
-            TransformInputs(source, first, count, target);
+            if (Wide(InChannels))
+            {
+                TransformInputs<Lanes512>(source, first, count, target);
+            }
+            else
+            {
+                TransformInputs<Lanes256>(source, first, count, target);
+            }
         }
     }
 
@@ -391,170 +305,30 @@ internal sealed unsafe class WinogradPlan
     {
         fixed (float* source = products, target = y, b = bias)
         {
-            TransformOutputs(source, first, count, target + yOffset, b == null ? null : b + biasOffset, relu);
-        }
-    }
-
-    // Tile `index` of a block's samples: its sample and its place in the tile grid.
-    private (int Sample, int Row, int Column) TileAt(int index)
-    {
-        int tiles = TilesHigh * TilesWide, local = index % tiles;
-        return (index / tiles, local / TilesWide, local % TilesWide);
-    }
-
-    // The vector loops below walk the channels a vector at a time; a last partial vector is
-    // shifted back to end at the last channel and recomputes a few channels, which is harmless:
-    // every output is a function of its own channel alone, written to a buffer it does not read.
-    private static int NextChunk(int c, int lanes, int channels) => c + lanes >= channels ? -1 : Math.Min(c + lanes, channels - lanes);
-
-    // V = Bᵀ·d·B for the block's tiles [first, first + count) (on the canvases of its samples): inputs[(point·BlockTiles + tile − first)·C + c].
-    private void TransformInputs(float* canvas, int first, int count, float* inputs)
-    {
-        int c = InChannels, lanes = Vector256<float>.Count;
-        nint line = (nint)CanvasWidth * c, plane = (nint)BlockTiles * c;
-        Vector256<float>* t = stackalloc Vector256<float>[Points];
-        for (int tile = 0; tile < count; tile++)
-        {
-            (int sample, int ty, int tx) = TileAt(first + tile);
-            float* origin = canvas + ((nint)sample * CanvasLength) + (ty * TileSize * line) + ((nint)tx * TileSize * c);
-            float* output = inputs + ((nint)tile * c);
-            for (int c0 = 0; c0 >= 0; c0 = NextChunk(c0, lanes, c))
+            float* biasStart = b == null ? null : b + biasOffset;
+            if (Wide(OutChannels))
             {
-                // Columns: t[·, j] = Bᵀ·d[·, j].
-                for (int j = 0; j < Alpha; j++)
-                {
-                    float* p = origin + ((nint)j * c) + c0;
-                    InputTransform(Vector256.Load(p), Vector256.Load(p + line), Vector256.Load(p + (2 * line)), Vector256.Load(p + (3 * line)), Vector256.Load(p + (4 * line)), Vector256.Load(p + (5 * line)),
-                        out t[j], out t[Alpha + j], out t[(2 * Alpha) + j], out t[(3 * Alpha) + j], out t[(4 * Alpha) + j], out t[(5 * Alpha) + j]);
-                }
-
-                // Rows: V[i, ·] = t[i, ·]·B, point (i, j) in plane i·6 + j.
-                for (int i = 0; i < Alpha; i++)
-                {
-                    Vector256<float>* r = t + (i * Alpha);
-                    InputTransform(r[0], r[1], r[2], r[3], r[4], r[5], out Vector256<float> v0, out Vector256<float> v1, out Vector256<float> v2, out Vector256<float> v3, out Vector256<float> v4, out Vector256<float> v5);
-                    float* q = output + (i * Alpha * plane) + c0;
-                    v0.Store(q);
-                    v1.Store(q + plane);
-                    v2.Store(q + (2 * plane));
-                    v3.Store(q + (3 * plane));
-                    v4.Store(q + (4 * plane));
-                    v5.Store(q + (5 * plane));
-                }
+                TransformOutputs<Lanes512>(source, first, count, target + yOffset, biasStart, relu);
+            }
+            else
+            {
+                TransformOutputs<Lanes256>(source, first, count, target + yOffset, biasStart, relu);
             }
         }
     }
 
-    // Y = Aᵀ·M·A (+ bias, ReLU) for the block's tiles [first, first + count), stored where they fall inside the output (y at the block's first sample).
-    private void TransformOutputs(float* products, int first, int count, float* y, float* bias, bool relu)
+    private void TransformGradients(float[] dz, int dzOffset, int first, int count, float[] products)
     {
-        int f = OutChannels, width = KernelWidth, lanes = Vector256<float>.Count;
-        nint plane = (nint)BlockTiles * width;
-        Vector256<float>* t = stackalloc Vector256<float>[TileSize * Alpha];
-        for (int tile = 0; tile < count; tile++)
+        fixed (float* source = dz, target = products)
         {
-            (int sample, int ty, int tx) = TileAt(first + tile);
-            int rows = Math.Min(TileSize, OutHeight - (ty * TileSize)), cols = Math.Min(TileSize, OutWidth - (tx * TileSize));
-            float* input = products + ((nint)tile * width);
-            float* origin = y + ((((nint)sample * OutHeight * OutWidth) + ((nint)ty * TileSize * OutWidth) + (tx * TileSize)) * f);
-            for (int c0 = 0; c0 >= 0; c0 = NextChunk(c0, lanes, f))
+            if (Wide(OutChannels))
             {
-                // Columns: t[·, j] = Aᵀ·M[·, j].
-                for (int j = 0; j < Alpha; j++)
-                {
-                    float* p = input + (j * plane) + c0;
-                    nint down = Alpha * plane;
-                    OutputTransform(Vector256.Load(p), Vector256.Load(p + down), Vector256.Load(p + (2 * down)), Vector256.Load(p + (3 * down)), Vector256.Load(p + (4 * down)), Vector256.Load(p + (5 * down)),
-                        out t[j], out t[Alpha + j], out t[(2 * Alpha) + j], out t[(3 * Alpha) + j]);
-                }
-
-                Vector256<float> b = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + c0);
-                for (int i = 0; i < rows; i++)
-                {
-                    Vector256<float>* r = t + (i * Alpha);
-                    OutputTransform(r[0], r[1], r[2], r[3], r[4], r[5], out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3);
-                    float* q = origin + ((nint)i * OutWidth * f) + c0;
-                    Store(y0 + b, q, relu);
-                    if (cols > 1)
-                    {
-                        Store(y1 + b, q + f, relu);
-                    }
-
-                    if (cols > 2)
-                    {
-                        Store(y2 + b, q + (2 * f), relu);
-                    }
-
-                    if (cols > 3)
-                    {
-                        Store(y3 + b, q + (3 * f), relu);
-                    }
-                }
+                TransformGradients<Lanes512>(source + dzOffset, first, count, target);
+            }
+            else
+            {
+                TransformGradients<Lanes256>(source + dzOffset, first, count, target);
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> value, float* target, bool relu) =>
-        (relu ? Vector256.Max(value, Vector256<float>.Zero) : value).Store(target);
-
-    // Bᵀ·d for one column (or row) of six.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputTransform(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5, out Vector256<float> v0, out Vector256<float> v1, out Vector256<float> v2, out Vector256<float> v3, out Vector256<float> v4, out Vector256<float> v5)
-    {
-        v0 = (d0 * 4) - (d2 * 5) + d4;
-        v1 = (d3 + d4) - ((d1 + d2) * 4);
-        v2 = (d4 - d3) + ((d1 - d2) * 4);
-        v3 = (d4 - d2) + ((d3 - d1) * 2);
-        v4 = (d4 - d2) - ((d3 - d1) * 2);
-        v5 = (d1 * 4) - (d3 * 5) + d5;
-    }
-
-    // G·g for one column (or row) of three (Lavin and Gray, section 4.2).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KernelTransform(Vector256<float> g0, Vector256<float> g1, Vector256<float> g2, out Vector256<float> u0, out Vector256<float> u1, out Vector256<float> u2, out Vector256<float> u3, out Vector256<float> u4, out Vector256<float> u5)
-    {
-        Vector256<float> outer = g0 + g2;
-        u0 = g0 * (1f / 4);
-        u1 = (outer + g1) * (-1f / 6);
-        u2 = (outer - g1) * (-1f / 6);
-        Vector256<float> even = (g0 * (1f / 24)) + (g2 * (1f / 6)), odd = g1 * (1f / 12);
-        u3 = even + odd;
-        u4 = even - odd;
-        u5 = g2;
-    }
-
-    // Gᵀ·u for one column (or row) of six: the adjoint of KernelTransform.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KernelGradientTransform(Vector256<float> u0, Vector256<float> u1, Vector256<float> u2, Vector256<float> u3, Vector256<float> u4, Vector256<float> u5, out Vector256<float> g0, out Vector256<float> g1, out Vector256<float> g2)
-    {
-        Vector256<float> sum12 = u1 + u2, diff12 = u2 - u1, sum34 = u3 + u4, diff34 = u3 - u4;
-        g0 = (u0 * (1f / 4)) - (sum12 * (1f / 6)) + (sum34 * (1f / 24));
-        g1 = (diff12 * (1f / 6)) + (diff34 * (1f / 12));
-        g2 = (sum34 * (1f / 6)) - (sum12 * (1f / 6)) + u5;
-    }
-
-    // A·y for one column (or row) of four: the adjoint of OutputTransform.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GradientTransform(Vector256<float> y0, Vector256<float> y1, Vector256<float> y2, Vector256<float> y3, out Vector256<float> m0, out Vector256<float> m1, out Vector256<float> m2, out Vector256<float> m3, out Vector256<float> m4, out Vector256<float> m5)
-    {
-        Vector256<float> even = y0 + y2, odd = y1 + y3, even4 = y0 + (y2 * 4), odd8 = (y1 * 2) + (y3 * 8);
-        m0 = y0;
-        m1 = even + odd;
-        m2 = even - odd;
-        m3 = even4 + odd8;
-        m4 = even4 - odd8;
-        m5 = y3;
-    }
-
-    // Aᵀ·m for one column (or row) of six.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputTransform(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5, out Vector256<float> y0, out Vector256<float> y1, out Vector256<float> y2, out Vector256<float> y3)
-    {
-        Vector256<float> sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4;
-        y0 = m0 + sum12 + sum34;
-        y1 = diff12 + (diff34 * 2);
-        y2 = sum12 + (sum34 * 4);
-        y3 = diff12 + (diff34 * 8) + m5;
     }
 }
