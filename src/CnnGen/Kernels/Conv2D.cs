@@ -63,8 +63,10 @@ public readonly record struct Conv2DGeometry(
 /// Conv2D forward and backward, NHWC with an HWIO kernel, as matrix products whose A operand is
 /// gathered straight from the (zero-padded) image: row = output position, columns = its receptive
 /// field (kh·kw·C), times the kernel viewed as <c>(kh·kw·C, filters)</c>; see <see cref="Conv2DPlan"/>
-/// for the kernel and input gradients. Samples run in parallel. <see cref="ForwardReference"/> is
-/// the direct loop nest the tests hold it to.
+/// for the kernel and input gradients. 3×3 layers at stride 1 with 8 or more channels on both sides
+/// run by Winograd's F(4×4, 3×3) instead (<see cref="WinogradPlan"/>), forward and both gradients,
+/// with a quarter of the multiplications. Samples run in parallel. <see cref="ForwardReference"/> is
+/// the direct loop nest the tests hold both to.
 /// </summary>
 public static partial class Conv2D
 {

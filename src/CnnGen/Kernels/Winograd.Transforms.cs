@@ -31,12 +31,7 @@ internal sealed unsafe partial class WinogradPlan
                     KernelTransform(t[a * 3], t[(a * 3) + 1], t[(a * 3) + 2], out TV u0, out TV u1, out TV u2,
                         out TV u3, out TV u4, out TV u5);
                     float* q = u + (a * Alpha * pointStride) + ((nint)i * width) + o0;
-                    TV.Store(u0, q);
-                    TV.Store(u1, q + pointStride);
-                    TV.Store(u2, q + (2 * pointStride));
-                    TV.Store(u3, q + (3 * pointStride));
-                    TV.Store(u4, q + (4 * pointStride));
-                    TV.Store(u5, q + (5 * pointStride));
+                    StoreSix(q, pointStride, u0, u1, u2, u3, u4, u5);
                 }
             }
 
@@ -119,12 +114,7 @@ internal sealed unsafe partial class WinogradPlan
                     GradientTransform(r[0], r[1], r[2], r[3], out TV m0, out TV m1, out TV m2,
                         out TV m3, out TV m4, out TV m5);
                     float* q = output + (i * Alpha * plane) + c0;
-                    TV.Store(m0, q);
-                    TV.Store(m1, q + plane);
-                    TV.Store(m2, q + (2 * plane));
-                    TV.Store(m3, q + (3 * plane));
-                    TV.Store(m4, q + (4 * plane));
-                    TV.Store(m5, q + (5 * plane));
+                    StoreSix(q, plane, m0, m1, m2, m3, m4, m5);
                 }
             }
         }
@@ -170,12 +160,7 @@ internal sealed unsafe partial class WinogradPlan
                     TV* r = t + (i * Alpha);
                     InputTransform(r[0], r[1], r[2], r[3], r[4], r[5], out TV v0, out TV v1, out TV v2, out TV v3, out TV v4, out TV v5);
                     float* q = output + (i * Alpha * plane) + c0;
-                    TV.Store(v0, q);
-                    TV.Store(v1, q + plane);
-                    TV.Store(v2, q + (2 * plane));
-                    TV.Store(v3, q + (3 * plane));
-                    TV.Store(v4, q + (4 * plane));
-                    TV.Store(v5, q + (5 * plane));
+                    StoreSix(q, plane, v0, v1, v2, v3, v4, v5);
                 }
             }
         }
@@ -229,6 +214,19 @@ internal sealed unsafe partial class WinogradPlan
                 }
             }
         }
+    }
+
+    // Six vectors `stride` floats apart: one row of points, each into its own plane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSix<TV>(float* q, nint stride, TV v0, TV v1, TV v2, TV v3, TV v4, TV v5)
+        where TV : unmanaged, ILanes<TV>
+    {
+        TV.Store(v0, q);
+        TV.Store(v1, q + stride);
+        TV.Store(v2, q + (2 * stride));
+        TV.Store(v3, q + (3 * stride));
+        TV.Store(v4, q + (4 * stride));
+        TV.Store(v5, q + (5 * stride));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
