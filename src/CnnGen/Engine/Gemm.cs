@@ -81,11 +81,11 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// <paramref name="target"/> (cols × rows, row-major) = the transpose of the row-major
-    /// rows × cols matrix at <paramref name="offset"/> in <paramref name="source"/>, in 16×16 tiles
-    /// so that reads and writes both stay in cache.
+    /// <paramref name="target"/> (cols × rows, row-major, from <paramref name="targetOffset"/>) = the
+    /// transpose of the row-major rows × cols matrix at <paramref name="offset"/> in
+    /// <paramref name="source"/>, in 16×16 tiles so that reads and writes both stay in cache.
     /// </summary>
-    public static void Transpose(float[] source, int offset, int rows, int cols, float[] target)
+    public static void Transpose(float[] source, int offset, int rows, int cols, float[] target, int targetOffset = 0)
     {
         const int Tile = 16;
         for (int r0 = 0; r0 < rows; r0 += Tile)
@@ -98,7 +98,7 @@ public static unsafe class Gemm
                 {
                     for (int col = c0, index = offset + (r * cols) + c0; col < c1; col++, index++)
                     {
-                        target[(col * rows) + r] = source[index];
+                        target[targetOffset + (col * rows) + r] = source[index];
                     }
                 }
             }

@@ -16,6 +16,16 @@ internal sealed unsafe partial class WinogradPlan
         TV* t = stackalloc TV[Alpha * 3];
         for (int i = 0; i < cin; i++)
         {
+            // Zero past the last output channel, so that the products' padding columns are zero
+            // too: whole vectors from the last one the channels reach into, overwritten below where real.
+            for (int point = 0; point < Points; point++)
+            {
+                for (int o = cout / lanes * lanes; o < width; o += lanes)
+                {
+                    TV.Store(TV.Zero, u + (point * pointStride) + ((nint)i * width) + o);
+                }
+            }
+
             for (int o0 = 0; o0 >= 0; o0 = NextChunk(o0, lanes, cout))
             {
                 // Columns: t[·, kx] = G·g[·, kx], then rows: U[a, ·] = t[a, ·]·Gᵀ.
@@ -33,12 +43,6 @@ internal sealed unsafe partial class WinogradPlan
                     float* q = u + (a * Alpha * pointStride) + ((nint)i * width) + o0;
                     StoreSix(q, pointStride, u0, u1, u2, u3, u4, u5);
                 }
-            }
-
-            // Zero past the last output channel, so that the products' padding columns are zero too.
-            for (int point = 0; point < Points; point++)
-            {
-                new Span<float>(u + (point * pointStride) + ((nint)i * width) + cout, width - cout).Clear();
             }
         }
     }

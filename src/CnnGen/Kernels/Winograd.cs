@@ -160,14 +160,7 @@ internal sealed unsafe partial class WinogradPlan
             // Tap t of the flipped kernel is tap 8 − t transposed: (cin × cout) from (cout × cin).
             for (int tap = 0; tap < 9; tap++)
             {
-                int from = offset + ((8 - tap) * cout * cin), to = tap * cin * cout;
-                for (int o = 0; o < cout; o++)
-                {
-                    for (int i = 0; i < cin; i++)
-                    {
-                        temp[to + (i * cout) + o] = kernel[from + (o * cin) + i];
-                    }
-                }
+                Gemm.Transpose(kernel, offset + ((8 - tap) * cout * cin), cout, cin, temp, tap * cin * cout);
             }
 
             (source, offset) = (temp, 0);
