@@ -49,13 +49,19 @@ public readonly record struct PanelView(float[] Data, int Offset, int PanelStrid
 /// Single-precision matrix multiply <c>C = A·B</c> or <c>C += A·B</c>: A is read where it lies (a
 /// strided <see cref="MatrixView"/> or a <see cref="GatherView"/>), B in column panels of 32 or 16
 /// (read in place when whole, packed otherwise), and one register-blocked SIMD micro-kernel keeps an
-/// 8×32 (AVX-512) or 8×16 (AVX2) tile of C in registers across a block of K, with an optional
+/// 8×32 (AVX-512) or 6×16 (AVX2) tile of C in registers across a block of K, with an optional
 /// bias-and-ReLU epilogue as it stores. <see cref="Reference"/> is the plain triple loop the tests
 /// hold it to.
 /// </summary>
 public static unsafe class Gemm
 {
-    private const int MR = 8;
+    // Rows per micro-tile: 8 with AVX-512's 32 vector registers (16 accumulators of 8×32); 6 with
+    // AVX2's 16, where 8×16 would need 16 accumulators plus two B vectors and a broadcast and the
+    // JIT spilled four accumulators to the stack every iteration (12 + 3 registers fit).
+    private static readonly int MR = Vector512.IsHardwareAccelerated ? 8 : 6;
+
+    // The largest MR, for the callers' fixed-size row-offset and edge buffers.
+    private const int MaxMR = 8;
     private const int KC = 256;
 
     /// <summary>Columns per B panel: two vectors.</summary>
@@ -175,8 +181,8 @@ public static unsafe class Gemm
         }
 
         int perBlock = Math.Max(1, KC / length), panels = (n + NR - 1) / NR;
-        nint* rowOffsets = stackalloc nint[MR];
-        float* edge = stackalloc float[MR * 32];
+        nint* rowOffsets = stackalloc nint[MaxMR];
+        float* edge = stackalloc float[MaxMR * 32];
         fixed (float* ad = a.Data, bp = b.Data, cp = c, bs = bias)
         fixed (int* rows = a.Rows, segments = a.Segments)
         {
@@ -207,7 +213,7 @@ public static unsafe class Gemm
 
     /// <summary>
     /// Multi-threaded multiply for large products. Usually B's panels are packed once per block of
-    /// K and the threads take 8-row blocks of C; when B is the larger operand (a dense layer's
+    /// K and the threads take blocks of MR rows (8 or 6) of C; when B is the larger operand (a dense layer's
     /// input gradient, 9,216 columns), each thread takes whole column panels instead, packing
     /// its own, so that a panel of B stays in L1 while every row block passes over it.
     /// </summary>
@@ -254,7 +260,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// The operands of one multiply and how its C splits into parts: 8-row blocks over every
+    /// The operands of one multiply and how its C splits into parts: blocks of MR rows over every
     /// column panel, or, when B is the larger operand, NR-column panels over every row block.
     /// </summary>
     internal readonly record struct Product(int M, int N, MatrixView A, MatrixView B, float[] C, int COffset, int Ldc)
@@ -309,14 +315,14 @@ public static unsafe class Gemm
         {
             int i = block * MR;
             int rows = Math.Min(MR, M - i);
-            nint* rowOffsets = stackalloc nint[MR];
+            nint* rowOffsets = stackalloc nint[MaxMR];
             for (int r = 0; r < MR; r++)
             {
                 rowOffsets[r] = r < rows ? (nint)r * A.RowStride : 0;
             }
 
             int segment = 0;
-            float* edge = stackalloc float[MR * 32];
+            float* edge = stackalloc float[MaxMR * 32];
             fixed (float* ad = A.Data, bd = B.Data, bp = bPack, cp = C)
             {
                 float* ap = ad + A.Offset + ((nint)i * A.RowStride) + ((nint)pc * A.ColStride);
@@ -451,7 +457,7 @@ public static unsafe class Gemm
             }
         }
 
-        if (tile.Rows == MR && tile.Cols == 32)
+        if (tile.Rows == 8 && tile.Cols == 32)
         {
             Vector512<float> bias0 = tile.Bias == null ? default : Vector512.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector512.Load(tile.Bias + 16);
             bool relu = tile.Relu;
@@ -495,11 +501,10 @@ public static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
     {
-        // Row offsets relative to row 0's, which moves into a: one register fewer in the loop.
+        // Six rows (see MR). Row offsets relative to row 0's, which moves into a: one register fewer in the loop.
         a += rows[0];
-        nint o1 = rows[1] - rows[0], o2 = rows[2] - rows[0], o3 = rows[3] - rows[0], o4 = rows[4] - rows[0];
-        nint o5 = rows[5] - rows[0], o6 = rows[6] - rows[0], o7 = rows[7] - rows[0];
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        nint o1 = rows[1] - rows[0], o2 = rows[2] - rows[0], o3 = rows[3] - rows[0], o4 = rows[4] - rows[0], o5 = rows[5] - rows[0];
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int s = 0; s < segmentCount; s++)
         {
             float* p = a + segments[s];
@@ -519,14 +524,10 @@ public static unsafe class Gemm
                 c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
                 x = Vector256.Create(p[o5]);
                 c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-                x = Vector256.Create(p[o6]);
-                c60 = Vector256.FusedMultiplyAdd(x, b0, c60); c61 = Vector256.FusedMultiplyAdd(x, b1, c61);
-                x = Vector256.Create(p[o7]);
-                c70 = Vector256.FusedMultiplyAdd(x, b0, c70); c71 = Vector256.FusedMultiplyAdd(x, b1, c71);
             }
         }
 
-        if (tile.Rows == MR && tile.Cols == 16)
+        if (tile.Rows == 6 && tile.Cols == 16)
         {
             Vector256<float> bias0 = tile.Bias == null ? default : Vector256.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector256.Load(tile.Bias + 8);
             bool relu = tile.Relu;
@@ -536,13 +537,11 @@ public static unsafe class Gemm
             Store256(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate, bias0, bias1, relu);
             Store256(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate, bias0, bias1, relu);
             Store256(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate, bias0, bias1, relu);
-            Store256(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate, bias0, bias1, relu);
-            Store256(tile.C + (7 * (nint)tile.Ldc), c70, c71, accumulate, bias0, bias1, relu);
             return;
         }
 
         float* edge = tile.Edge;
-        c00.Store(edge + 0); c01.Store(edge + 8); c10.Store(edge + 16); c11.Store(edge + 24); c20.Store(edge + 32); c21.Store(edge + 40); c30.Store(edge + 48); c31.Store(edge + 56); c40.Store(edge + 64); c41.Store(edge + 72); c50.Store(edge + 80); c51.Store(edge + 88); c60.Store(edge + 96); c61.Store(edge + 104); c70.Store(edge + 112); c71.Store(edge + 120);
+        c00.Store(edge + 0); c01.Store(edge + 8); c10.Store(edge + 16); c11.Store(edge + 24); c20.Store(edge + 32); c21.Store(edge + 40); c30.Store(edge + 48); c31.Store(edge + 56); c40.Store(edge + 64); c41.Store(edge + 72); c50.Store(edge + 80); c51.Store(edge + 88);
         StoreEdge(edge, 16, tile, accumulate);
     }
 

@@ -36,7 +36,7 @@ internal sealed unsafe partial class WinogradPlan
 
     // Tiles per block: the block's transformed inputs and products (36 × tiles × channels each)
     // stay in L2, and one point's product (tiles × channels) in L1. Small images put several
-    // samples in a block, so that the products have enough rows for the micro-kernel's 8.
+    // samples in a block, so that the products have enough rows for the micro-kernel's 6 or 8.
     private const int MaxBlockTiles = 64;
 
     private static readonly int[] SingleSegment = [0];

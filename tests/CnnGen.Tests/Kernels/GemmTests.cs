@@ -17,6 +17,8 @@ public class GemmTests
     [InlineData(17, 96, 600, false, false)]
     [InlineData(3, 70, 13, true, false)]
     [InlineData(5, 7, 3, false, false)]    // only a partial panel
+    [InlineData(6, 16, 40, false, false)]  // exactly one AVX2 tile (6×16), no edge
+    [InlineData(12, 48, 100, true, true)]  // whole AVX2 row blocks, whole panels; AVX-512: 8 + a partial 4
     public void Fast_multiply_matches_the_reference(int m, int n, int k, bool accumulate, bool bTransposed)
     {
         var random = new Random(m * 1000 + n * 10 + k);
