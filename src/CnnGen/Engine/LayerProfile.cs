@@ -6,7 +6,7 @@ namespace CnnGen.Engine;
 /// <param name="Layer">The layer.</param>
 /// <param name="ForwardSeconds">Time in the forward pass, summed over the recorded batches.</param>
 /// <param name="BackwardSeconds">Time in the backward pass (0 for layers the backward program skips).</param>
-/// <param name="ForwardFlops">Multiply-adds × 2 of the forward pass over the recorded samples (0: not a matrix layer).</param>
+/// <param name="ForwardFlops">Multiply-adds × 2 of the forward pass over the recorded samples, counted as the direct (textbook) computation does them (0: not a matrix layer). A convolution that runs by Winograd's F(4×4, 3×3) does a quarter of those multiplications, so its GFLOP/s are an effective rate, comparable across algorithms but not with the machine's peak.</param>
 /// <param name="BackwardFlops">The same for the backward pass: the weight gradient, plus the input gradient unless this is the first layer.</param>
 public sealed record LayerTiming(LayerInfo Layer, double ForwardSeconds, double BackwardSeconds, double ForwardFlops, double BackwardFlops)
 {
