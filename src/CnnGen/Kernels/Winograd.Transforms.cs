@@ -83,12 +83,12 @@ internal sealed unsafe partial class WinogradPlan
     }
 
     // dM = A·dz·Aᵀ for the block's tiles [first, first + count), dz at the block's first sample
-    // (zero past the output's edge): products[(point·BlockTiles + tile − first)·width + f].
+    // (zero past the output's edge): products[point·ProductPlane + (tile − first)·width + f].
     private void TransformGradients<TV>(float* dz, int first, int count, float* products)
         where TV : unmanaged, ILanes<TV>
     {
         int f = OutChannels, width = KernelWidth, lanes = TV.Count;
-        nint plane = (nint)BlockTiles * width, line = (nint)OutWidth * f;
+        nint plane = ProductPlane, line = (nint)OutWidth * f;
         TV* t = stackalloc TV[Alpha * TileSize];
         TV* d = stackalloc TV[TileSize];
         for (int tile = 0; tile < count; tile++)
@@ -136,12 +136,12 @@ internal sealed unsafe partial class WinogradPlan
     // every output is a function of its own channel alone, written to a buffer it does not read.
     private static int NextChunk(int c, int lanes, int channels) => c + lanes >= channels ? -1 : Math.Min(c + lanes, channels - lanes);
 
-    // V = Bᵀ·d·B for the block's tiles [first, first + count) (on the canvases of its samples): inputs[(point·BlockTiles + tile − first)·C + c].
+    // V = Bᵀ·d·B for the block's tiles [first, first + count) (on the canvases of its samples): inputs[point·InputPlane + (tile − first)·C + c].
     private void TransformInputs<TV>(float* canvas, int first, int count, float* inputs)
         where TV : unmanaged, ILanes<TV>
     {
         int c = InChannels, lanes = TV.Count;
-        nint line = (nint)CanvasWidth * c, plane = (nint)BlockTiles * c;
+        nint line = (nint)CanvasWidth * c, plane = InputPlane;
         TV* t = stackalloc TV[Points];
         for (int tile = 0; tile < count; tile++)
         {
@@ -175,7 +175,7 @@ internal sealed unsafe partial class WinogradPlan
         where TV : unmanaged, ILanes<TV>
     {
         int f = OutChannels, width = KernelWidth, lanes = TV.Count;
-        nint plane = (nint)BlockTiles * width;
+        nint plane = ProductPlane;
         TV* t = stackalloc TV[TileSize * Alpha];
         for (int tile = 0; tile < count; tile++)
         {

@@ -117,10 +117,22 @@ internal sealed unsafe partial class WinogradPlan
     public int CanvasesLength => SamplesPerBlock * CanvasLength;
 
     /// <summary>Floats of a block's transformed inputs (point-major: point, tile, channel).</summary>
-    public int InputLength => Points * BlockTiles * InChannels;
+    public int InputLength => Points * InputPlane;
 
     /// <summary>Floats of a block's products (point, tile, output channel).</summary>
-    public int ProductLength => Points * BlockTiles * KernelWidth;
+    public int ProductLength => Points * ProductPlane;
+
+    /// <summary>Floats from one point's transformed inputs (tiles × channels) to the next point's.</summary>
+    public int InputPlane => PlaneStride(BlockTiles * InChannels);
+
+    /// <summary>Floats from one point's products (tiles × <see cref="KernelWidth"/>) to the next point's.</summary>
+    public int ProductPlane => PlaneStride(BlockTiles * KernelWidth);
+
+    // A plane's floats rounded up to whole cache lines, an odd number of them. A transform touches
+    // the same place in all 36 planes for each tile; a stride of a power of two lines (64 tiles ×
+    // 64 channels is 16 KiB) put those 36 lines in one set of an 8-way L1 (and four sets of L2),
+    // which then evicted each other on every tile. An odd count of lines spreads them over 36 sets.
+    private static int PlaneStride(int floats) => (((floats + 15) / 16) | 1) * 16;
 
     /// <summary>Columns of the transformed kernel's and the products' rows: the output channels rounded up to whole <see cref="Gemm"/> panels, so that every tile of the products is stored whole.</summary>
     public int KernelWidth => (OutChannels + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
@@ -231,8 +243,8 @@ internal sealed unsafe partial class WinogradPlan
                     for (int point = 0; point < Points; point++)
                     {
                         // Vᵀ (channels × tiles) gathered a channel per row, times dM (tiles × width) in place.
-                        var a = new GatherView(inputs, point * BlockTiles * InChannels, _channelRows, SingleSegment, blockTiles, InChannels);
-                        var b = new PanelView(products, point * BlockTiles * KernelWidth, Gemm.NR, KernelWidth);
+                        var a = new GatherView(inputs, point * InputPlane, _channelRows, SingleSegment, blockTiles, InChannels);
+                        var b = new PanelView(products, point * ProductPlane, Gemm.NR, KernelWidth);
                         Gemm.Multiply(InChannels, KernelWidth, a, b, work.Target, point * pointLength, KernelWidth, accumulate: true);
                     }
 
@@ -241,9 +253,9 @@ internal sealed unsafe partial class WinogradPlan
 
                 for (int point = 0; point < Points; point++)
                 {
-                    var a = new GatherView(inputs, point * BlockTiles * InChannels, _rows, SingleSegment, InChannels, 1);
+                    var a = new GatherView(inputs, point * InputPlane, _rows, SingleSegment, InChannels, 1);
                     var b = new PanelView(work.Kernel, point * pointLength, Gemm.NR, KernelWidth);
-                    Gemm.Multiply(blockTiles, KernelWidth, a, b, products, point * BlockTiles * KernelWidth, KernelWidth, accumulate: false);
+                    Gemm.Multiply(blockTiles, KernelWidth, a, b, products, point * ProductPlane, KernelWidth, accumulate: false);
                 }
 
                 TransformOutputs(products, t0, blockTiles, work.Target, (first + s0) * outSize, work.Bias, work.BiasOffset, work.Relu);

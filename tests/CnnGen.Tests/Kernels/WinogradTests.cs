@@ -86,4 +86,22 @@ public class WinogradTests
         Assert.Equal(left, right, 1e-4);
         Assert.NotEqual(0, left, 1e-3);
     }
+
+    [Theory]
+    [InlineData(14, 50, 50)] // four samples a block, 64 tiles × 64 product columns: 16 KiB planes before padding
+    [InlineData(28, 50, 50)] // one sample a block, 49 tiles
+    [InlineData(24, 32, 64)] // the MNIST CNN's second layer (valid): 36 tiles
+    public void Planes_hold_a_block_and_are_an_odd_number_of_cache_lines_apart(int size, int channels, int filters)
+    {
+        var plan = new WinogradPlan(size, size, channels, size, size, filters, 1, 1);
+        foreach ((int plane, int floats) in new[] { (plan.InputPlane, plan.BlockTiles * channels), (plan.ProductPlane, plan.BlockTiles * plan.KernelWidth) })
+        {
+            Assert.InRange(plane, floats, floats + 32);
+            Assert.Equal(0, plane % 16);
+            Assert.Equal(1, plane / 16 % 2);
+        }
+
+        Assert.Equal(WinogradPlan.Points * plan.InputPlane, plan.InputLength);
+        Assert.Equal(WinogradPlan.Points * plan.ProductPlane, plan.ProductLength);
+    }
 }
