@@ -50,7 +50,7 @@ public sealed partial class CnnGenerator
                 foreach (LayerSpec layer in model.Layers)
                 {
                     w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
-                    EmitForward(program, layer);
+                    EmitForward(program, layer, cpu: profiled);
                     if (profiled)
                     {
                         w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: false);");
@@ -108,14 +108,15 @@ public sealed partial class CnnGenerator
         private static string Describe(LayerSpec layer) =>
             "[" + layer.Args.Kind.Names().Attribute + "] '" + layer.Name + "' (layer " + ProgramWriter.Num(layer.Index) + ")";
 
-        private static void EmitForward(ProgramWriter w, LayerSpec layer)
+        // cpu: the managed program, which alone folds a BatchNorm into the convolution before it for inference.
+        private static void EmitForward(ProgramWriter w, LayerSpec layer, bool cpu)
         {
             switch (layer.Args.Kind)
             {
-                case LayerKind.Conv2D: Conv2DRule.EmitForward(w, layer); break;
+                case LayerKind.Conv2D: Conv2DRule.EmitForward(w, layer, cpu); break;
                 case LayerKind.Dense: DenseRule.EmitForward(w, layer); break;
                 case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitForward(w, layer); break;
-                case LayerKind.BatchNorm: BatchNormRule.EmitForward(w, layer); break;
+                case LayerKind.BatchNorm: BatchNormRule.EmitForward(w, layer, cpu); break;
                 case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.EmitForward(w, layer); break;
                 case LayerKind.SeparableConv2D: SeparableConv2DRule.EmitForward(w, layer); break;
                 case LayerKind.Add: AddRule.EmitForward(w, layer); break;

@@ -55,6 +55,21 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
     public static Activation? ActivationAppliedBy(ModelSpec model, LayerSpec layer) =>
         layer.Index + 1 < model.Layers.Count && IsAppliedByBatchNorm(model, model.Layers[layer.Index + 1]) ? model.Layers[layer.Index + 1].Args.EffectiveActivation : null;
 
+    /// <summary>
+    /// The BatchNorm that the managed program folds into convolution <paramref name="layer"/> in
+    /// inference (<c>Conv2D.ForwardWithBatchNorm</c>), if any: the layer is a linear Conv2D, a
+    /// BatchNorm follows it, and no Add reads the convolution's output, which the fold leaves unwritten.
+    /// </summary>
+    public static LayerSpec? FoldedBatchNorm(ModelSpec model, LayerSpec layer) =>
+        layer.Args.Kind == LayerKind.Conv2D && layer.Args.EffectiveActivation == Activation.Linear && layer.Index + 1 < model.Layers.Count
+        && model.Layers[layer.Index + 1].Args.Kind == LayerKind.BatchNorm
+        && !model.Layers.Any(other => other.Args.Kind == LayerKind.Add && Layers.AddRule.FromIndex(model, other) == layer.Index)
+            ? model.Layers[layer.Index + 1] : null;
+
+    /// <summary>Whether BatchNorm <paramref name="layer"/> is folded into the convolution before it in inference (<see cref="FoldedBatchNorm"/>).</summary>
+    public static bool IsFoldedIntoConvolution(ModelSpec model, LayerSpec layer) =>
+        layer.Index > 0 && FoldedBatchNorm(model, model.Layers[layer.Index - 1]) is { } folded && folded.Index == layer.Index;
+
     private static bool IsActivationAfterBatchNorm(ModelSpec model, LayerSpec layer) =>
         layer.Args.Kind is LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh && layer.Index > 0 && model.Layers[layer.Index - 1].Args.Kind == LayerKind.BatchNorm;
 

@@ -47,11 +47,24 @@ internal static class BatchNormRule
 
     // With the stand-alone activation after it applied here (ProgramWriter.IsAppliedByBatchNorm),
     // forward passes it and backward also its output, from which the derivative is taken.
-    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + w.Input(l) + ", "
+    // In inference the managed program folds it into a convolution before it (Conv2DRule), which has then written its output.
+    public static void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
+    {
+        string forward = ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + w.Input(l) + ", "
             + w.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
             + w.StateOffset(l, "moving_variance") + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
-            + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) : "") + ");");
+            + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) : "") + ");";
+        if (!cpu || !ProgramWriter.IsFoldedIntoConvolution(w.Model, l))
+        {
+            w.Line(forward);
+            return;
+        }
+
+        using (w.W.Block("if (!ws.Inference)"))
+        {
+            w.Line(forward);
+        }
+    }
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + w.Input(l) + ", "

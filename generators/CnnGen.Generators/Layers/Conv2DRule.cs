@@ -34,9 +34,32 @@ internal static class Conv2DRule
 
     public static string Geometry(LayerSpec l) => ProgramWriter.WindowGeometry(l, l.Args.Filters);
 
-    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
-        w.Line(ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
-            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+    public static void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
+    {
+        string forward = ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
+            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);";
+        if (!cpu || ProgramWriter.FoldedBatchNorm(w.Model, l) is not { } bn)
+        {
+            w.Line(forward);
+            return;
+        }
+
+        // In inference the BatchNorm after it rides on the convolution: its moving statistics
+        // scale the kernel and shift the bias, and the result goes straight to its output.
+        using (w.W.Block("if (ws.Inference)"))
+        {
+            w.Line("// '" + bn.Name + "' (layer " + ProgramWriter.Num(bn.Index) + ") folded in: no pass of its own, and this layer's output is not written.");
+            w.Line(ProgramWriter.Kernels + "Conv2D.ForwardWithBatchNorm(ws, " + ProgramWriter.Geometry(l) + ", " + w.Input(l) + ", " + w.Output(bn) + ", p, "
+                + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", " + ProgramWriter.Geometry(bn) + ", " + w.Offset(bn, "gamma") + ", "
+                + w.Offset(bn, "beta") + ", s, " + w.StateOffset(bn, "moving_mean") + ", " + w.StateOffset(bn, "moving_variance") + ", "
+                + ProgramWriter.Act(ProgramWriter.ActivationAppliedBy(w.Model, bn) ?? Activation.Linear) + ", n);");
+        }
+
+        using (w.W.Block("else"))
+        {
+            w.Line(forward);
+        }
+    }
 
     public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "

@@ -7,7 +7,9 @@ namespace CnnGen.Engine;
 public sealed class Scratch
 {
     private readonly float[][][] _buffers;
-    private float[] _shared = [];
+    // Shared buffers: 0 for a layer's kernel laid out for its parallel part; 1 for the parameters
+    // that Conv2D.ForwardWithBatchNorm folds, which it then hands to the code that uses 0.
+    private readonly float[][] _shared = [[], []];
 
     /// <summary>Creates scratch for <paramref name="threads"/> threads and <paramref name="slots"/> buffers each.</summary>
     public Scratch(int threads, int slots)
@@ -37,16 +39,18 @@ public sealed class Scratch
     }
 
     /// <summary>
-    /// One buffer for all threads, at least <paramref name="length"/> long: a layer writes it before
+    /// A buffer for all threads, at least <paramref name="length"/> long: a layer writes it before
     /// its parallel part (a transposed kernel, say), and the threads only read it.
     /// </summary>
-    public float[] Shared(int length)
+    /// <param name="length">Floats needed.</param>
+    /// <param name="slot">0 (a kernel's layout) or 1 (folded parameters, read while slot 0 is in use).</param>
+    public float[] Shared(int length, int slot = 0)
     {
-        if (_shared.Length < length)
+        if (_shared[slot].Length < length)
         {
-            _shared = new float[length];
+            _shared[slot] = new float[length];
         }
 
-        return _shared;
+        return _shared[slot];
     }
 }

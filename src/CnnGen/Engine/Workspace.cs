@@ -57,6 +57,14 @@ public sealed class Workspace
     /// <summary>Whether the last forward pass ran in training mode (dropout active); backward follows it.</summary>
     public bool Training { get; set; }
 
+    /// <summary>
+    /// Set by <see cref="Model.Predict"/> and <see cref="Model.Evaluate(float[], int[], int)"/> for their forward passes: no backward
+    /// pass follows, so the generated program may fold a BatchNorm into the convolution before it
+    /// (<see cref="Kernels.Conv2D.ForwardWithBatchNorm"/>), which leaves the convolution's own
+    /// output buffer unwritten. Cleared for passes whose gradients are taken.
+    /// </summary>
+    public bool Inference { get; set; }
+
     /// <summary>The batch's class labels.</summary>
     public int[] Labels { get; }
 

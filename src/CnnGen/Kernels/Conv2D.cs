@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using CnnGen.Engine;
@@ -96,6 +97,35 @@ public static partial class Conv2D
         int parts = plan.Winograd?.Parts(n, ws.Pool.Threads) ?? n;
         job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts);
         ws.Pool.Run(job, parts);
+    }
+
+    /// <summary>
+    /// Inference only: y = f(BatchNorm(conv(x, kernel) + bias)) for a BatchNorm in inference mode
+    /// right after a linear convolution, in one pass. The BatchNorm's moving statistics fold into
+    /// the convolution (kernel·s and bias·s + β − μ·s per filter, with s = γ/√(σ² + ε), as
+    /// <see cref="BatchNorm"/>'s inference pass computes them), so the BatchNorm makes no pass over the
+    /// batch and the convolution's own output is never written; <paramref name="activation"/> is
+    /// the one the BatchNorm applies for the layer after it (linear if none).
+    /// </summary>
+    public static void ForwardWithBatchNorm(Workspace ws, in Conv2DGeometry g, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset,
+        in BatchNormShape b, int gammaOffset, int betaOffset, float[] state, int meanOffset, int varianceOffset, Activation activation, int n)
+    {
+        int filters = g.Filters, kernelLength = g.PatchSize * filters;
+        float[] folded = ws.Scratch.Shared(kernelLength + (2 * filters), slot: 1);
+        Span<float> scales = folded.AsSpan(kernelLength + filters, filters);
+        for (int f = 0; f < filters; f++)
+        {
+            scales[f] = parameters[gammaOffset + f] * (1f / MathF.Sqrt(state[varianceOffset + f] + b.Epsilon));
+            float bias = biasOffset >= 0 ? parameters[biasOffset + f] : 0;
+            folded[kernelLength + f] = (bias * scales[f]) + (parameters[betaOffset + f] - (state[meanOffset + f] * scales[f]));
+        }
+
+        for (int row = 0; row < g.PatchSize; row++)
+        {
+            TensorPrimitives.Multiply(parameters.AsSpan(kernelOffset + (row * filters), filters), scales, folded.AsSpan(row * filters, filters));
+        }
+
+        Forward(ws, g, activation, x, y, folded, 0, kernelLength, n);
     }
 
     /// <summary>

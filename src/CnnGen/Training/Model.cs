@@ -310,6 +310,7 @@ public abstract partial class Model : IDisposable
             Array.Copy(x, start * Info.InputSize, ws.Input, 0, n * Info.InputSize);
             if (_device is null)
             {
+                ws.Inference = true;
                 Forward(ws, n, training: false);
                 Array.Copy(ws.Outputs[^1], 0, result, start * Info.OutputSize, n * Info.OutputSize);
             }
@@ -337,6 +338,7 @@ public abstract partial class Model : IDisposable
     /// <summary>Forward and backward without updating: fills <see cref="Gradients"/> (for gradient checks and custom loops).</summary>
     internal (double LossSum, int Correct) ComputeGradients(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool training, bool oneHot = false)
     {
+        ws.Inference = false;
         Forward(ws, n, training);
         var result = Compute(ws, loss, n, oneHot);
         Array.Clear(Gradients);
@@ -388,6 +390,7 @@ public abstract partial class Model : IDisposable
 
     private (double LossSum, int Correct) EvaluateBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot)
     {
+        ws.Inference = true;
         Forward(ws, n, training: false);
         return Compute(ws, loss, n, oneHot);
     }
