@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace CnnGen.Kernels;
 
@@ -55,7 +57,13 @@ public static class Activations
         switch (activation)
         {
             case Activation.Linear:
-                gradient.CopyTo(result);
+                // In place (the usual call) there is nothing to do; a copy onto itself would still
+                // move the whole buffer (every convolution of the deep CNN, whose BatchNorm follows).
+                if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(gradient), ref MemoryMarshal.GetReference(result)))
+                {
+                    gradient.CopyTo(result);
+                }
+
                 break;
             case Activation.Relu:
                 ReluBackward(output, gradient, result);
