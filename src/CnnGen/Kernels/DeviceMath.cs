@@ -61,6 +61,19 @@ public static class DeviceMath
         return Vector512.ShiftRightLogical(word, 8).AsInt32();
     }
 
+    /// <summary>
+    /// <see cref="UniformBits(uint, int)"/> for 8 indices at once, with AVX2's per-lane shift (the CPU
+    /// backend's dropout mask where there is no AVX-512); the same bits, lane by lane.
+    /// </summary>
+    public static Vector256<int> UniformBits(uint seed, Vector256<uint> indices)
+    {
+        Vector256<uint> state = (indices * IndexMultiplier) + Vector256.Create(SeedOffset(seed));
+        Vector256<uint> word = Avx2.ShiftRightLogicalVariable(state, Vector256.ShiftRightLogical(state, 28) + Vector256.Create(4u)) ^ state;
+        word *= WordMultiplier;
+        word = Vector256.ShiftRightLogical(word, 22) ^ word;
+        return Vector256.ShiftRightLogical(word, 8).AsInt32();
+    }
+
     private const uint IndexMultiplier = 747796405u, WordMultiplier = 277803737u;
 
     private static uint SeedOffset(uint seed) => (seed * 2891336453u) + 1442695041u;

@@ -40,7 +40,7 @@ public static partial class Elementwise
         public void Execute(int part, int thread)
         {
             (int start, int end) = WorkerPool.Range(_length, part, _parts);
-            int i = Avx512F.IsSupported ? Mask512(start, end) : start;
+            int i = Avx512F.IsSupported ? Mask512(start, end) : Avx2.IsSupported ? Mask256(start, end) : start;
             for (; i < end; i++)
             {
                 // 1 when kept: the sign bit of bits − threshold is 0.
@@ -62,6 +62,22 @@ public static partial class Elementwise
             {
                 Vector512<int> bits = DeviceMath.UniformBits(_seed, Vector512.Create((uint)i) + step);
                 Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(bits, threshold).AsSingle(), scale, Vector512<float>.Zero).StoreUnsafe(ref _mask[0], (nuint)i);
+            }
+
+            return i;
+        }
+
+        // The same, 8 values at a time with AVX2's hash.
+        private int Mask256(int start, int end)
+        {
+            var step = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+            Vector256<int> threshold = Vector256.Create(_threshold);
+            Vector256<float> scale = Vector256.Create(_scale);
+            int i = start;
+            for (; i <= end - 8; i += 8)
+            {
+                Vector256<int> bits = DeviceMath.UniformBits(_seed, Vector256.Create((uint)i) + step);
+                Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(bits, threshold).AsSingle(), scale, Vector256<float>.Zero).StoreUnsafe(ref _mask[0], (nuint)i);
             }
 
             return i;

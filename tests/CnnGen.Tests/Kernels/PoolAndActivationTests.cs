@@ -135,7 +135,7 @@ public class PoolAndActivationTests
     [Fact]
     public void Dropout_is_inverted_and_keeps_about_one_minus_rate()
     {
-        const int length = 100_003; // two threads' ranges, each 16 values at a time (AVX-512) and a scalar tail
+        const int length = 100_003; // two threads' ranges, each 16 (AVX-512) or 8 (AVX2) values at a time and a scalar tail
         float[] x = Enumerable.Repeat(1f, length).ToArray(), y = new float[length], mask = new float[length];
         using var pool = new WorkerPool(2);
         Elementwise.DropoutForward(new Workspace(1, pool, 1, [1], [0], [0]), 0.25, 3u, x, y, mask, length);
@@ -145,5 +145,28 @@ public class PoolAndActivationTests
         Assert.All(Enumerable.Range(0, length), i => Assert.Equal(DeviceMath.Uniform(3u, i) >= 0.25f ? 1 / 0.75f : 0f, mask[i]));
         Assert.Equal(0.75, y.Count(v => v != 0) / (double)length, 0.01);
         Assert.Equal(1.0, y.Average(), 0.01); // inverted: the expectation is unchanged
+    }
+
+    [Fact]
+    public void Vector_dropout_hashes_give_the_scalar_bits_lane_by_lane()
+    {
+        var random = new Random(4);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            uint seed = (uint)random.Next();
+            int first = random.Next(int.MaxValue - 16);
+            if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+            {
+                var bits = DeviceMath.UniformBits(seed, System.Runtime.Intrinsics.Vector256.Create((uint)first) + System.Runtime.Intrinsics.Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7));
+                Assert.All(Enumerable.Range(0, 8), lane => Assert.Equal(DeviceMath.UniformBits(seed, first + lane), bits[lane]));
+            }
+
+            if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            {
+                var indices = System.Runtime.Intrinsics.Vector512.Create((uint)first) + System.Runtime.Intrinsics.Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                var bits = DeviceMath.UniformBits(seed, indices);
+                Assert.All(Enumerable.Range(0, 16), lane => Assert.Equal(DeviceMath.UniformBits(seed, first + lane), bits[lane]));
+            }
+        }
     }
 }
