@@ -38,7 +38,7 @@ public static partial class BatchNorm
                 state[meanOffset + c] = (b.Momentum * state[meanOffset + c]) + ((1 - b.Momentum) * mean);
                 state[varianceOffset + c] = (b.Momentum * state[varianceOffset + c]) + ((1 - b.Momentum) * variance);
                 aux[c] = mean;
-                aux[channels + c] = 1f / MathF.Sqrt(variance + b.Epsilon);
+                aux[channels + c] = InverseDeviation(variance, b.Epsilon);
             }
         }
         else
@@ -46,19 +46,29 @@ public static partial class BatchNorm
             for (int c = 0; c < channels; c++)
             {
                 aux[c] = state[meanOffset + c];
-                aux[channels + c] = 1f / MathF.Sqrt(state[varianceOffset + c] + b.Epsilon);
+                aux[channels + c] = InverseDeviation(state[varianceOffset + c], b.Epsilon);
             }
         }
 
-        // y = x·scale + shift with scale = γ/σ and shift = β − μ·scale.
         for (int c = 0; c < channels; c++)
         {
-            float scale = p[gammaOffset + c] * aux[channels + c];
-            job.A[c] = scale;
-            job.B[c] = p[betaOffset + c] - (aux[c] * scale);
+            (job.A[c], job.B[c]) = Affine(p[gammaOffset + c], p[betaOffset + c], aux[c], aux[channels + c]);
         }
 
         job.Run(CpuJob.Phase.Affine, x, null, y);
+    }
+
+    /// <summary>1/√(σ² + ε): the statistic the normalisation multiplies by.</summary>
+    internal static float InverseDeviation(float variance, float epsilon) => 1f / MathF.Sqrt(variance + epsilon);
+
+    /// <summary>
+    /// A channel's normalisation as y = x·Scale + Shift: Scale = γ/σ, Shift = β − μ·Scale (also what
+    /// <see cref="Conv2D.ForwardWithBatchNorm"/> folds into a convolution).
+    /// </summary>
+    internal static (float Scale, float Shift) Affine(float gamma, float beta, float mean, float inverseDeviation)
+    {
+        float scale = gamma * inverseDeviation;
+        return (scale, beta - (mean * scale));
     }
 
     /// <summary>

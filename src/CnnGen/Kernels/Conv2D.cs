@@ -115,9 +115,10 @@ public static partial class Conv2D
         Span<float> scales = folded.AsSpan(kernelLength + filters, filters);
         for (int f = 0; f < filters; f++)
         {
-            scales[f] = parameters[gammaOffset + f] * (1f / MathF.Sqrt(state[varianceOffset + f] + b.Epsilon));
+            (float scale, float shift) = BatchNorm.Affine(parameters[gammaOffset + f], parameters[betaOffset + f], state[meanOffset + f],
+                BatchNorm.InverseDeviation(state[varianceOffset + f], b.Epsilon));
             float bias = biasOffset >= 0 ? parameters[biasOffset + f] : 0;
-            folded[kernelLength + f] = (bias * scales[f]) + (parameters[betaOffset + f] - (state[meanOffset + f] * scales[f]));
+            (scales[f], folded[kernelLength + f]) = (scale, (bias * scale) + shift);
         }
 
         for (int row = 0; row < g.PatchSize; row++)
