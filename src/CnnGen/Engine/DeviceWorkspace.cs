@@ -20,6 +20,7 @@ public sealed class DeviceModelState : IDisposable
         Parameters = Allocate(info.ParameterCount);
         ParameterGradients = Allocate(info.ParameterCount);
         State = Allocate(info.StateCount);
+        StateBeforeStep = Allocate(info.StateCount);
         FirstMoment = Allocate(info.ParameterCount);
         SecondMoment = Allocate(info.ParameterCount);
         Trainable = Allocate(info.ParameterCount);
@@ -41,6 +42,9 @@ public sealed class DeviceModelState : IDisposable
     internal ArrayView<float> ParameterGradients { get; }
 
     internal ArrayView<float> State { get; }
+
+    /// <summary>A copy of <see cref="State"/> taken before a training step, put back if the step is not applied.</summary>
+    internal ArrayView<float> StateBeforeStep { get; }
 
     internal ArrayView<float> FirstMoment { get; }
 

@@ -75,12 +75,16 @@ public sealed class History
 /// <param name="SamplesPerSecond">Training throughput so far in this epoch.</param>
 public readonly record struct TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double SamplesPerSecond);
 
-/// <summary>Thrown when the loss becomes NaN or infinite; names where it happened.</summary>
+/// <summary>Thrown when the loss or a gradient becomes NaN or infinite; names where it happened. The step that failed is not applied.</summary>
 public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public TrainingDivergedException(int epoch, int batch, double loss)
-        : base($"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch}. Lower the learning rate, check the inputs for NaN or huge values, or scale them to [0, 1].")
+        : base(double.IsFinite(loss)
+            ? $"Training diverged: a gradient became NaN or infinite in epoch {epoch}, batch {batch} (the loss was {loss}). "
+                + "That step was not applied: the model keeps its weights from before it. Lower the learning rate, or scale the inputs to [0, 1]."
+            : $"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch}. "
+                + "That step was not applied: the model keeps its weights from before it. Lower the learning rate, check the inputs for huge values, or scale them to [0, 1].")
     {
         (Epoch, Batch) = (epoch, batch);
     }

@@ -22,6 +22,7 @@ public abstract partial class Model
         get => _deviceKind;
         set
         {
+            using CallGate.Scope call = _gate.Write(nameof(Device));
             DeviceInfo resolved = Devices.Resolve(value);
             if (resolved.Kind == _deviceKind)
             {
@@ -49,20 +50,26 @@ public abstract partial class Model
     // training loop copies them back at every epoch's end (so callbacks see the current weights).
     private void UploadToDevice()
     {
-        foreach ((float[] host, ArrayView<float> device) in MirroredBuffers())
+        lock (_deviceLock)
         {
-            device.SubView(0, host.Length).CopyFromCPU(host);
+            foreach ((float[] host, ArrayView<float> device) in MirroredBuffers())
+            {
+                device.SubView(0, host.Length).CopyFromCPU(host);
+            }
         }
     }
 
     private void DownloadFromDevice()
     {
-        foreach ((float[] host, ArrayView<float> device) in MirroredBuffers())
+        lock (_deviceLock)
         {
-            device.SubView(0, host.Length).CopyToCPU(host);
-        }
+            foreach ((float[] host, ArrayView<float> device) in MirroredBuffers())
+            {
+                device.SubView(0, host.Length).CopyToCPU(host);
+            }
 
-        _device?.State.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
+            _device?.State.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
+        }
     }
 
     // Host arrays and their device twins: weights, state and the optimizer's moments (none on the CPU backend).
@@ -82,15 +89,28 @@ public abstract partial class Model
         }
     }
 
-    private (double LossSum, int Correct) TrainBatchOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    // As TrainBatch: a step whose loss is not finite is not applied, and the moving statistics its
+    // forward pass moved are put back. The loss is read before the backward pass for that (the
+    // step's one wait for the device either way); gradients are not scanned on the device.
+    private (double LossSum, int Correct, bool Applied) TrainBatchOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool oneHot)
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
+        DeviceModelState state = ws.Model;
+        state.State.CopyTo(ws.Accelerator.DefaultStream, state.StateBeforeStep);
         Forward(ws, n, training: true);
         LaunchLoss(ws, loss, n, oneHot);
+        (double lossSum, int correct) = DownloadMetrics(ws, n);
+        if (!double.IsFinite(lossSum))
+        {
+            state.StateBeforeStep.CopyTo(ws.Accelerator.DefaultStream, state.State);
+            ws.Accelerator.Synchronize();
+            return (lossSum, correct, false);
+        }
+
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
-        Optimizer!.StepOn(ws.Model, Info.ParameterCount);
-        return DownloadMetrics(ws, n);
+        Optimizer!.StepOn(state, Info.ParameterCount);
+        return (lossSum, correct, true);
     }
 
     /// <summary>Forward, loss and backward on the device, gradients copied back into <see cref="Gradients"/> (for parity tests).</summary>

@@ -1,3 +1,4 @@
+using CnnGen.Engine;
 using CnnGen.IO;
 
 namespace CnnGen;
@@ -22,6 +23,7 @@ public abstract partial class Model
     public void SaveWeights(string path, bool includeOptimizer = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using CallGate.Scope call = _gate.Read(nameof(SaveWeights));
         if (includeOptimizer && Optimizer is null)
         {
             throw new InvalidOperationException($"{Info.Name} has no optimizer to save; call Compile first or save without includeOptimizer.");
@@ -49,6 +51,7 @@ public abstract partial class Model
     public WeightsLoadResult LoadWeights(string path, bool byName = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using CallGate.Scope call = _gate.Write(nameof(LoadWeights));
         WeightsFile.Contents file = WeightsFile.Deserialize(File.ReadAllBytes(path), path);
         if (!byName && !file.Fingerprint.AsSpan().SequenceEqual(Fingerprint()))
         {
@@ -113,6 +116,7 @@ public abstract partial class Model
     /// <param name="trainable">Whether the layer trains.</param>
     public void SetTrainable(string layerName, bool trainable)
     {
+        using CallGate.Scope call = _gate.Write(nameof(SetTrainable));
         _layerTrainable[LayerIndex(layerName)] = trainable;
         _trainable = TrainableRanges();
         _device?.State.SetTrainable(TrainableMask());
@@ -127,6 +131,7 @@ public abstract partial class Model
     /// <summary>A copy of the weights and state, for callbacks that keep the best epoch's weights.</summary>
     internal (float[] Parameters, float[] State) CaptureWeights()
     {
+        using CallGate.Scope call = _gate.Read(nameof(CaptureWeights));
         DownloadFromDevice();
         return ((float[])Parameters.Clone(), (float[])State.Clone());
     }
@@ -134,6 +139,7 @@ public abstract partial class Model
     /// <summary>Puts back weights from <see cref="CaptureWeights"/>.</summary>
     internal void RestoreWeights((float[] Parameters, float[] State) weights)
     {
+        using CallGate.Scope call = _gate.Write(nameof(RestoreWeights));
         weights.Parameters.CopyTo(Parameters, 0);
         weights.State.CopyTo(State, 0);
         UploadToDevice();

@@ -30,11 +30,14 @@ public sealed record ModelInfo(
 public abstract partial class Model : IDisposable
 {
     private readonly bool[] _layerTrainable;
+    private readonly CallGate _gate;
+    private readonly float[] _stateBeforeStep;
     private (int Offset, int Length)[] _trainable;
     private WorkerPool? _pool;
     private Workspace? _workspace;
     private LayerProfile? _profile;
     private int _threads = Environment.ProcessorCount;
+    private volatile bool _stopTraining;
 
     /// <summary>Allocates the buffers; the generated constructor then initialises the weights from <paramref name="seed"/>.</summary>
     protected Model(ModelInfo info, int seed)
@@ -46,6 +49,8 @@ public abstract partial class Model : IDisposable
         Random = new Random(seed);
         _layerTrainable = DefaultTrainability(info);
         _trainable = TrainableRanges();
+        _gate = new CallGate(info.Name);
+        _stateBeforeStep = new float[info.StateCount];
     }
 
     /// <summary>Sizes and layout of this model.</summary>
@@ -72,13 +77,17 @@ public abstract partial class Model : IDisposable
     /// <summary>The seed of the next dropout mask, drawn from <see cref="Random"/> (the generated program calls it once per dropout layer and step).</summary>
     protected uint NextDropoutSeed() => (uint)Random.Next();
 
-    /// <summary>Threads used by the kernels (default: all cores). Set before training.</summary>
+    /// <summary>
+    /// Threads used by the kernels (default: all cores). Set before training. Concurrent
+    /// <see cref="Predict"/> and <c>Evaluate</c> calls beyond the first run on one thread each.
+    /// </summary>
     public int Threads
     {
         get => _threads;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            using CallGate.Scope call = _gate.Write(nameof(Threads));
             if (value != _threads)
             {
                 _threads = value;
@@ -93,6 +102,7 @@ public abstract partial class Model : IDisposable
     public void Compile(Optimizer optimizer, Loss? loss = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        using CallGate.Scope call = _gate.Write(nameof(Compile));
         loss ??= Loss.CategoricalCrossentropy;
         if (loss is CategoricalCrossentropyLoss cce)
         {
@@ -128,7 +138,10 @@ public abstract partial class Model : IDisposable
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
     /// <param name="cancellationToken">Ends training after the batch in progress (e.g. on Ctrl+C); <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; names the epoch and batch.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied: the model keeps the weights from before it.</exception>
+    /// <exception cref="ArgumentException">The data are inconsistent (sizes, a label out of range, a NaN or infinite input), naming the sample; nothing was trained.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(float[] x, int[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
         Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null,
         IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
@@ -151,7 +164,10 @@ public abstract partial class Model : IDisposable
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
     /// <param name="cancellationToken">Ends training after the batch in progress (e.g. on Ctrl+C); <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; names the epoch and batch.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied: the model keeps the weights from before it.</exception>
+    /// <exception cref="ArgumentException">The data are inconsistent (sizes, a NaN or infinite input or target), naming the sample; nothing was trained.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(float[] x, float[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
         Action<TrainingProgress>? progress = null, float[]? validationX = null, float[]? validationY = null,
         IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
@@ -161,6 +177,7 @@ public abstract partial class Model : IDisposable
     private History FitCore(float[] x, Targets y, int epochs, int batchSize, double validationSplit, bool shuffle,
         Action<TrainingProgress>? progress, float[]? validationX, Targets? validationY, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
+        using CallGate.Scope call = _gate.Write("Fit");
         ArgumentNullException.ThrowIfNull(x);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -182,12 +199,29 @@ public abstract partial class Model : IDisposable
             throw new ArgumentException("No training samples are left after the validation split.", nameof(validationSplit));
         }
 
-        Workspace ws = GetWorkspace(batchSize);
+        Workspace ws = GetWorkspace(BatchCapacity(batchSize, Math.Max(trainCount, validationCount)));
         int[] order = Enumerable.Range(0, trainCount).ToArray();
         int batches = (trainCount + batchSize - 1) / batchSize;
         var history = new History();
         var plan = new TrainingPlan(epochs, batchSize, trainCount, validationCount, batches);
         StopTraining = false;
+        try
+        {
+            return FitEpochs(x, y, epochs, batchSize, shuffle, progress, validationX, validationY, callbacks, loss, ws, order, history, plan, cancellationToken);
+        }
+        finally
+        {
+            // Whatever stopped training, the host arrays are the model between calls: bring back the
+            // device's weights (the last applied step's, as a failed step is never applied).
+            DownloadFromDevice();
+        }
+    }
+
+    private History FitEpochs(float[] x, Targets y, int epochs, int batchSize, bool shuffle, Action<TrainingProgress>? progress, float[]? validationX,
+        Targets? validationY, IReadOnlyList<Callback> callbacks, CategoricalCrossentropyLoss loss, Workspace ws, int[] order, History history,
+        TrainingPlan plan, CancellationToken cancellationToken)
+    {
+        (int trainCount, int validationCount, int batches) = (plan.TrainingSamples, plan.ValidationSamples, plan.BatchesPerEpoch);
         foreach (Callback callback in callbacks)
         {
             callback.Attach(this);
@@ -221,8 +255,8 @@ public abstract partial class Model : IDisposable
                 int start = batch * batchSize;
                 int n = Math.Min(batchSize, trainCount - start);
                 Gather(x, y, order.AsSpan(start, n), ws);
-                (double batchLoss, int batchCorrect) = _device is null ? TrainBatch(ws, loss, n, y.IsOneHot) : TrainBatchOnDevice(ws, loss, n, y.IsOneHot);
-                if (!double.IsFinite(batchLoss))
+                (double batchLoss, int batchCorrect, bool applied) = _device is null ? TrainBatch(ws, loss, n, y.IsOneHot) : TrainBatchOnDevice(ws, loss, n, y.IsOneHot);
+                if (!applied)
                 {
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
                 }
@@ -252,8 +286,8 @@ public abstract partial class Model : IDisposable
 
             // Validation runs on the device's current weights; then the host gets them for the callbacks.
             (double Loss, double Accuracy)? validation = validationX is not null
-                ? EvaluateRange(validationX, validationY!.Value, 0, validationCount, batchSize)
-                : validationCount > 0 ? EvaluateRange(x, y, trainCount, validationCount, batchSize) : null;
+                ? EvaluateRange(ws, validationX, validationY!.Value, 0, validationCount)
+                : validationCount > 0 ? EvaluateRange(ws, x, y, trainCount, validationCount) : null;
             var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             DownloadFromDevice();
@@ -282,37 +316,86 @@ public abstract partial class Model : IDisposable
     /// Set by a callback to end <c>Fit</c>: after the batch in progress, the epoch ends (with its
     /// validation and callbacks) and training stops, as Keras' <c>model.stop_training</c>. Reset when <c>Fit</c> starts.
     /// </summary>
-    public bool StopTraining { get; set; }
+    public bool StopTraining { get => _stopTraining; set => _stopTraining = value; }
 
     /// <summary>Mean loss and accuracy on <paramref name="x"/> and <paramref name="y"/>, as Keras' <c>evaluate</c> (inference mode).</summary>
+    /// <param name="x">Inputs, n × input size values (n ≥ 1), all finite.</param>
+    /// <param name="y">Class indices in [0, classes), one per sample.</param>
+    /// <param name="batchSize">Samples per forward pass (Keras' default 32); at most n are allocated for.</param>
+    /// <remarks>Safe to call from several threads at once, also with <see cref="Predict"/>.</remarks>
+    /// <exception cref="ArgumentException">Sizes disagree, x is empty, a label is out of range or an input is NaN or infinite (the message names the sample).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or too large for one buffer.</exception>
+    /// <exception cref="InvalidOperationException">A call that changes the model (Fit, LoadWeights, ...) runs on another thread.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32) => Evaluate(x, Targets.Of(y), batchSize);
 
     /// <summary>Mean loss and accuracy on <paramref name="x"/> and one-hot targets <paramref name="y"/> (inference mode).</summary>
+    /// <param name="x">Inputs, n × input size values (n ≥ 1), all finite.</param>
+    /// <param name="y">Target distributions, n × classes finite values.</param>
+    /// <param name="batchSize">Samples per forward pass (Keras' default 32); at most n are allocated for.</param>
+    /// <remarks>Safe to call from several threads at once, also with <see cref="Predict"/>.</remarks>
+    /// <exception cref="ArgumentException">Sizes disagree, x is empty, or an input or target is NaN or infinite (the message names the sample).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or too large for one buffer.</exception>
+    /// <exception cref="InvalidOperationException">A call that changes the model (Fit, LoadWeights, ...) runs on another thread.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public (double Loss, double Accuracy) Evaluate(float[] x, float[] y, int batchSize = 32) => Evaluate(x, Targets.Of(y), batchSize);
 
     private (double Loss, double Accuracy) Evaluate(float[] x, Targets y, int batchSize)
     {
+        using CallGate.Scope call = _gate.Read(nameof(Evaluate));
         int count = CheckData(x, y, nameof(x), nameof(y));
+        if (count == 0)
+        {
+            throw new ArgumentException($"x holds no samples: Evaluate needs at least one to average over.", nameof(x));
+        }
+
+        int capacity = BatchCapacity(batchSize, count);
+        using InferenceLease lease = RentInference(capacity);
         UploadToDevice();
-        return EvaluateRange(x, y, 0, count, batchSize);
+        return EvaluateRange(lease.Workspace, x, y, 0, count);
     }
 
     /// <summary>The model's outputs for <paramref name="x"/>, n × output size values (probabilities for a softmax classifier).</summary>
+    /// <param name="x">Inputs, n × input size values, all finite; n may be 0.</param>
+    /// <param name="batchSize">Samples per forward pass (Keras' default 32); at most n are allocated for.</param>
+    /// <remarks>
+    /// Safe to call from several threads at once, also with <c>Evaluate</c>: each concurrent call gets
+    /// its own buffers (the first the model's threads, the others one thread each), and the results
+    /// equal a single-threaded call's exactly. On an ILGPU device concurrent calls take turns.
+    /// </remarks>
+    /// <exception cref="ArgumentException">x is not a whole number of samples, or an input is NaN or infinite (the message names the sample).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or too large for one buffer.</exception>
+    /// <exception cref="InvalidOperationException">A call that changes the model (Fit, LoadWeights, ...) runs on another thread.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public float[] Predict(float[] x, int batchSize = 32)
     {
+        using CallGate.Scope call = _gate.Read(nameof(Predict));
         int count = CheckInputs(x, nameof(x));
-        Workspace ws = GetWorkspace(batchSize);
+        int capacity = BatchCapacity(batchSize, count);
+        long resultLength = (long)count * Info.OutputSize;
+        if (resultLength > Array.MaxLength)
+        {
+            throw new ArgumentException($"x holds {count} samples, whose {resultLength:N0} outputs do not fit one array; predict in parts of at most {Array.MaxLength / Info.OutputSize:N0} samples.", nameof(x));
+        }
+
+        var result = new float[resultLength];
+        if (count == 0)
+        {
+            return result;
+        }
+
+        using InferenceLease lease = RentInference(capacity);
+        Workspace ws = lease.Workspace;
         UploadToDevice();
-        var result = new float[count * Info.OutputSize];
         for (int start = 0; start < count; start += ws.Capacity)
         {
             int n = Math.Min(ws.Capacity, count - start);
-            Array.Copy(x, start * Info.InputSize, ws.Input, 0, n * Info.InputSize);
+            Array.Copy(x, (long)start * Info.InputSize, ws.Input, 0, (long)n * Info.InputSize);
             if (_device is null)
             {
                 ws.Inference = true;
                 Forward(ws, n, training: false);
-                Array.Copy(ws.Outputs[^1], 0, result, start * Info.OutputSize, n * Info.OutputSize);
+                Array.Copy(ws.Outputs[^1], 0, result, (long)start * Info.OutputSize, (long)n * Info.OutputSize);
             }
             else
             {
@@ -325,14 +408,23 @@ public abstract partial class Model : IDisposable
 
     /// <summary>
     /// One training step on the first <paramref name="n"/> samples already in <see cref="Workspace.Input"/> and
-    /// <see cref="Workspace.Labels"/>: forward, loss, backward, optimizer update. Returns the loss summed over
-    /// the batch and the correct predictions. Allocates nothing.
+    /// <see cref="Workspace.Labels"/>: forward, loss, backward, and the optimizer update if the loss and every
+    /// gradient are finite. A step that is not finite is not applied, and the BatchNorm moving statistics
+    /// its forward pass moved are put back: the model stays as it was. Returns the loss summed over the
+    /// batch, the correct predictions and whether the update was applied. Allocates nothing.
     /// </summary>
-    internal (double LossSum, int Correct) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot = false)
+    internal (double LossSum, int Correct, bool Applied) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot = false)
     {
+        State.CopyTo(_stateBeforeStep, 0);
         (double lossSum, int correct) = ComputeGradients(ws, loss, n, training: true, oneHot);
+        if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
+        {
+            _stateBeforeStep.CopyTo(State, 0);
+            return (lossSum, correct, false);
+        }
+
         Optimizer!.Step(Parameters, Gradients, _trainable);
-        return (lossSum, correct);
+        return (lossSum, correct, true);
     }
 
     /// <summary>Forward and backward without updating: fills <see cref="Gradients"/> (for gradient checks and custom loops).</summary>
@@ -346,13 +438,20 @@ public abstract partial class Model : IDisposable
         return result;
     }
 
-    /// <summary>The workspace for batches of up to <paramref name="capacity"/> samples (kept while the capacity suffices).</summary>
+    /// <summary>
+    /// The model's own workspace, on its threads, for batches of up to <paramref name="capacity"/> samples
+    /// (kept while the capacity suffices). A low-level hook for custom loops and tests: it is not guarded
+    /// against concurrent calls as <see cref="Predict"/> is.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or a buffer of that many samples would not fit one array.</exception>
     public Workspace GetWorkspace(int capacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        CheckCapacity(capacity, nameof(capacity));
         _pool ??= new WorkerPool(_threads);
         if (_workspace is null || _workspace.Capacity < capacity)
         {
-            _workspace = new Workspace(capacity, _pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes, Info.ExtraSizes);
+            _workspace = NewWorkspace(capacity, _pool);
         }
 
         _workspace.Profile = _profile;
@@ -368,6 +467,7 @@ public abstract partial class Model : IDisposable
         get => _profile;
         set
         {
+            using CallGate.Scope call = _gate.Write(nameof(Profile));
             _profile = value;
             if (_workspace is not null)
             {
@@ -400,16 +500,15 @@ public abstract partial class Model : IDisposable
         loss.Compute(ws.Outputs[^1], oneHot ? default : ws.Labels.AsSpan(0, n), oneHot ? ws.Targets.AsSpan(0, n * Info.OutputSize) : default,
             ws.Gradients[^1], n, Info.OutputSize, 1f / n);
 
-    private (double Loss, double Accuracy) EvaluateRange(float[] x, Targets y, int first, int count, int batchSize)
+    private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count)
     {
         var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)CnnGen.Loss.CategoricalCrossentropy;
-        Workspace ws = GetWorkspace(batchSize);
         double lossSum = 0;
         int correct = 0;
         for (int start = 0; start < count; start += ws.Capacity)
         {
             int n = Math.Min(ws.Capacity, count - start);
-            Array.Copy(x, (first + start) * Info.InputSize, ws.Input, 0, n * Info.InputSize);
+            Array.Copy(x, (long)(first + start) * Info.InputSize, ws.Input, 0, (long)n * Info.InputSize);
             y.CopyTo(ws, first + start, 0, n, Info.OutputSize);
             (double batchLoss, int batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, y.IsOneHot) : EvaluateBatchOnDevice(ws, loss, n, y.IsOneHot);
             lossSum += batchLoss;
@@ -424,7 +523,7 @@ public abstract partial class Model : IDisposable
         int size = Info.InputSize;
         for (int i = 0; i < indices.Length; i++)
         {
-            Array.Copy(x, indices[i] * size, ws.Input, i * size, size);
+            Array.Copy(x, (long)indices[i] * size, ws.Input, (long)i * size, size);
             y.CopyTo(ws, indices[i], i, 1, Info.OutputSize);
         }
     }
@@ -437,7 +536,14 @@ public abstract partial class Model : IDisposable
             throw new ArgumentException($"{name} has {x.Length} values, which is not a whole number of {Info.Name} inputs of {Info.InputSize} values each.", name);
         }
 
-        return x.Length / Info.InputSize;
+        int count = x.Length / Info.InputSize;
+        if (Finite.IndexOfNonFinite(x) is var bad and >= 0)
+        {
+            throw new ArgumentException($"{name}[{bad}] is {x[bad]}: sample {bad / Info.InputSize}, value {bad % Info.InputSize} of its {Info.InputSize}. "
+                + "Inputs must be finite; drop or repair that sample (a NaN input would make every weight NaN).", name);
+        }
+
+        return count;
     }
 
     private int CheckData(float[] x, Targets y, string xName, string yName)
@@ -458,9 +564,13 @@ public abstract partial class Model : IDisposable
                 }
             }
         }
-        else if (y.OneHot!.Length != count * Info.OutputSize)
+        else if (y.OneHot!.Length != (long)count * Info.OutputSize)
         {
-            throw new ArgumentException($"{xName} holds {count} samples, so one-hot {yName} needs {count} × {Info.OutputSize} = {count * Info.OutputSize} values, but has {y.OneHot.Length}.", yName);
+            throw new ArgumentException($"{xName} holds {count} samples, so one-hot {yName} needs {count} × {Info.OutputSize} = {(long)count * Info.OutputSize} values, but has {y.OneHot.Length}.", yName);
+        }
+        else if (Finite.IndexOfNonFinite(y.OneHot) is var bad and >= 0)
+        {
+            throw new ArgumentException($"{yName}[{bad}] is {y.OneHot[bad]}: sample {bad / Info.OutputSize}, class {bad % Info.OutputSize}. Targets must be finite.", yName);
         }
 
         return count;
@@ -485,19 +595,26 @@ public abstract partial class Model : IDisposable
             }
             else
             {
-                Array.Copy(OneHot!, from * classes, ws.Targets, to * classes, count * classes);
+                Array.Copy(OneHot!, (long)from * classes, ws.Targets, (long)to * classes, (long)count * classes);
             }
         }
     }
 
-    /// <summary>Stops the kernel threads.</summary>
+    /// <summary>
+    /// Stops the kernel threads and frees the device. Later calls throw <see cref="ObjectDisposedException"/>;
+    /// a call still running on another thread finishes first, and the release follows it.
+    /// </summary>
     public void Dispose()
     {
-        _pool?.Dispose();
-        _pool = null;
-        _workspace = null;
-        _device?.Dispose();
-        _device = null;
+        _gate.Dispose(() =>
+        {
+            _pool?.Dispose();
+            _pool = null;
+            _workspace = null;
+            DropSpareWorkspaces();
+            _device?.Dispose();
+            _device = null;
+        });
         GC.SuppressFinalize(this);
     }
 }

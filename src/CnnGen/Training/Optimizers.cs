@@ -3,8 +3,15 @@ namespace CnnGen;
 /// <summary>Updates a model's parameters from their gradients. State (moments) is allocated when the model is compiled.</summary>
 public abstract class Optimizer
 {
-    /// <summary>The step size.</summary>
-    public double LearningRate { get; set; }
+    private double _learningRate;
+
+    /// <summary>The step size: finite and above 0 (a schedule may change it between steps).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is 0, negative, NaN or infinite; the learning rate is unchanged.</exception>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = CheckPositive(value, nameof(LearningRate));
+    }
 
     /// <summary>Steps taken so far (Keras' <c>iterations</c>).</summary>
     public long Iterations { get; private set; }
@@ -23,11 +30,17 @@ public abstract class Optimizer
     }
 
     /// <summary>Creates an optimizer.</summary>
-    protected Optimizer(double learningRate)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
-        LearningRate = learningRate;
-    }
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is 0, negative, NaN or infinite.</exception>
+    protected Optimizer(double learningRate) => _learningRate = CheckPositive(learningRate, nameof(learningRate));
+
+    /// <summary><paramref name="value"/> if it is finite and above 0.</summary>
+    private protected static double CheckPositive(double value, string name) =>
+        double.IsFinite(value) && value > 0 ? value : throw new ArgumentOutOfRangeException(name, value, "Must be a finite number above 0.");
+
+    /// <summary><paramref name="value"/> if it lies in [0, <paramref name="end"/>) (or [0, end] when <paramref name="endIncluded"/>).</summary>
+    private protected static double CheckFraction(double value, string name, double end = 1, bool endIncluded = false) =>
+        value >= 0 && (value < end || (endIncluded && value == end)) ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"Must lie in [0, {end}{(endIncluded ? "]" : ")")}.");
 
     internal void Step(float[] parameters, float[] gradients, (int Offset, int Length)[] trainable)
     {
@@ -64,9 +77,11 @@ public sealed class Adam : Optimizer
     private float[] _m = [], _v = [];
 
     /// <summary>Creates Adam (Keras defaults: 0.001, 0.9, 0.999, 1e-7).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The learning rate is not finite and above 0, a β is outside [0, 1), or ε is negative or not finite.</exception>
     public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : base(learningRate)
     {
-        (Beta1, Beta2, Epsilon) = (beta1, beta2, epsilon);
+        (Beta1, Beta2) = (CheckFraction(beta1, nameof(beta1)), CheckFraction(beta2, nameof(beta2)));
+        Epsilon = epsilon == 0 ? 0 : CheckPositive(epsilon, nameof(epsilon));
     }
 
     /// <summary>Decay of the first moment.</summary>
@@ -114,13 +129,11 @@ public sealed class Sgd : Optimizer
     private float[] _velocity = [];
 
     /// <summary>Creates SGD (Keras defaults: learning rate 0.01, no momentum).</summary>
-    public Sgd(double learningRate = 0.01, double momentum = 0) : base(learningRate)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(momentum);
-        Momentum = momentum;
-    }
+    /// <exception cref="ArgumentOutOfRangeException">The learning rate is not finite and above 0, or the momentum is outside [0, 1] (Keras' range).</exception>
+    public Sgd(double learningRate = 0.01, double momentum = 0) : base(learningRate) =>
+        Momentum = CheckFraction(momentum, nameof(momentum), endIncluded: true);
 
-    /// <summary>Momentum μ in [0, 1).</summary>
+    /// <summary>Momentum μ in [0, 1].</summary>
     public double Momentum { get; }
 
     internal override float[][] Moments => [_velocity];
