@@ -10,9 +10,18 @@ namespace CnnGen.Engine;
 public sealed class Workspace
 {
     /// <summary>Allocates the buffers; sizes are per sample, as the generator computed them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or capacity × a size does not fit one array.</exception>
     public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] maskSizes, int[] indexSizes, int[]? extraSizes = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentNullException.ThrowIfNull(pool);
+        int largest = new[] { inputSize }.Concat(outputSizes).Concat(maskSizes).Concat(indexSizes).Concat(extraSizes ?? []).Max();
+        if ((long)capacity * largest > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity,
+                $"{capacity:N0} samples of {largest:N0} values need {(long)capacity * largest:N0} values in one buffer, more than a .NET array holds ({Array.MaxLength:N0}).");
+        }
+
         Capacity = capacity;
         Pool = pool;
         Scratch = new Scratch(pool.Threads, slots: 11);

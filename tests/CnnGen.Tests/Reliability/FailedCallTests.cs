@@ -154,6 +154,15 @@ public class FailedCallTests
     }
 
     [Fact]
+    public void A_workspace_constructed_directly_checks_its_sizes_in_64_bits()
+    {
+        using var pool = new CnnGen.Engine.WorkerPool(1);
+        // 65,536 × 65,536 wraps to 0 in 32 bits: an empty buffer that kernels would then write past.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CnnGen.Engine.Workspace(65_536, pool, 4, [65_536], [0], [0]));
+        Assert.Contains("need 4,294,967,296 values in one buffer", error.Message);
+    }
+
+    [Fact]
     public void Batches_beyond_4096_samples_predict_exactly_as_small_batches()
     {
         using var model = new TinyMnist(seed: 1) { Threads = 2 };
