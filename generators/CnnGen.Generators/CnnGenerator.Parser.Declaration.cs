@@ -51,6 +51,11 @@ public sealed partial class CnnGenerator
                 return new("is named 'var', which the generated code uses to declare its locals", "rename the class");
             }
 
+            if (GeneratedMembers.Fields.Contains(symbol.Name) || GeneratedMembers.Methods.Any(m => m.Name == symbol.Name))
+            {
+                return new("is named '" + symbol.Name + "' like a member the generated half declares, and a member cannot have its class's name", "rename the class");
+            }
+
             if (parts.Any(part => part.ParameterList is not null))
             {
                 return new("has a primary constructor, which every other constructor, the generated '" + symbol.Name + "(int seed = 0)' too, would have to call", "remove the parameter list and keep those values in fields or properties; a constructor of your own can call the generated one with ': this(seed)'");

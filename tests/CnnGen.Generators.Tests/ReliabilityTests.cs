@@ -103,6 +103,7 @@ public class ReliabilityTests
     [InlineData("public partial record class M { }", "is a record")]
     [InlineData("file partial class M { }", "is file-local")]
     [InlineData("public partial class @var { }", "is named 'var'")]
+    [InlineData("public partial class Layers { }", "is named 'Layers' like a member")]
     [InlineData("public partial class M(int size) { public int Size => size; }", "has a primary constructor")]
     public void Declaration_the_generated_half_cannot_join_is_CNN0009(string declaration, string problem)
     {
