@@ -191,4 +191,24 @@ public class ReliabilityTests
         var d = Single(Run(layers + "\npublic partial class M { }\n"), id);
         Assert.DoesNotMatch(@"-\d", d.GetMessage());
     }
+
+    // The messages docs/diagnostics.md shows, word for word.
+    [Theory]
+    [InlineData("[Input(28, 28, 1)]\n[Flatten]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class Classifier\n{\n    public const int InputSize = 784;\n}\n",
+        "Model class 'Classifier' declares 'InputSize', which the generated half also declares. Fix: rename 'InputSize'.")]
+    [InlineData("[Input(28, 28, 1)]\n[Flatten]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial record Classifier { }\n",
+        "Model class 'Classifier' is a record. Fix: declare it as 'partial class Classifier'.")]
+    [InlineData("[Input(28, 28, 1)]\n[Conv2D(32, 3, Activation = Activation.Relu, Name = \"block 1\")]\n[Flatten]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class Classifier { }\n",
+        "[Conv2D] 'block 1' (layer 0): Name \"block 1\" is not a valid layer name: it contains whitespace (\\u0020) at index 5. Names are non-empty, at most 65,518 bytes in UTF-8, "
+        + "and may not contain '/', whitespace, control characters or unpaired surrogates (weights are named '<layer>/<weight>' and saved in UTF-8). Fix: use letters, digits and underscores, e.g. \"block1_conv\".")]
+    [InlineData("[Input(224, 224, 3)]\n[Conv2D(64, 3, Padding = Padding.Same, Activation = Activation.Relu)]\n[Flatten]\n[Dense(1024, Activation = Activation.Relu)]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class Classifier { }\n",
+        "[Dense] 'dense' (layer 2) kernel would hold 3211264 x 1024 = 3288334336 values, more than one buffer can hold (2,147,483,591, the longest float[] .NET allocates). Fix: use fewer units, or reduce the input with pooling before [Flatten].")]
+    [InlineData("[Input(50000, 50000, 3)]\n[Flatten]\npublic partial class Classifier { }\n",
+        "[Input(50000, 50000, 3)] on 'Classifier' describes 50000 x 50000 x 3 = 7500000000 values per sample, more than one buffer can hold (2,147,483,591). Fix: use a smaller input.")]
+    public void Documented_messages(string body, string message)
+    {
+        Diagnostic d = Assert.Single(Run(body).GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(message, d.GetMessage());
+        Assert.StartsWith("docs/diagnostics.md#" + d.Id.ToLowerInvariant() + "-", d.Descriptor.HelpLinkUri, StringComparison.Ordinal);
+    }
 }

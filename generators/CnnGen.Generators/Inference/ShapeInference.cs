@@ -143,7 +143,7 @@ internal static class ShapeInference
         else if (dims.Aggregate(BigInteger.One, (size, d) => size * d) is var size && size > Limits.MaxElements)
         {
             problem = "describes " + string.Join(" x ", dims.Select(d => LayerContext.Format(d))) + " = " + size.ToString(CultureInfo.InvariantCulture)
-                + " values per sample, more than one buffer can hold (" + LayerContext.Format(Limits.MaxElements) + ")";
+                + " values per sample, more than one buffer can hold (2,147,483,591)";
             fix = "use a smaller input";
         }
 
