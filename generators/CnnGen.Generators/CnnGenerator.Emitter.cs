@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.CodeAnalysis.CSharp;
 using CnnGen.Generators.Emit;
 using CnnGen.Generators.Model;
 
@@ -22,11 +23,11 @@ public sealed partial class CnnGenerator
             w.Line();
             if (model.Namespace is not null)
             {
-                w.Line("namespace " + model.Namespace + ";");
+                w.Line("namespace " + string.Join(".", model.Namespace.Split('.').Select(Identifier)) + ";");
                 w.Line();
             }
 
-            using (w.Block("partial class " + model.ClassName + " : global::CnnGen.Model"))
+            using (w.Block("partial class " + Identifier(model.ClassName) + " : global::CnnGen.Model"))
             {
                 WriteShapes(w, model);
                 WriteCounts(w, model);
@@ -166,6 +167,10 @@ public sealed partial class CnnGenerator
             w.Line(declaration);
             w.Line();
         }
+
+        /// <summary>A name as C# code: a keyword (<c>event</c>, <c>class</c>, or a contextual one) takes <c>@</c>.</summary>
+        public static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
         private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -13,18 +13,24 @@ public sealed partial class CnnGenerator
     /// Reads a class marked with [Input] into plain data. This is the only place that touches
     /// symbols and syntax; it never fails: anything odd is recorded for inference to diagnose.
     /// </summary>
-    internal static class Parser
+    internal static partial class Parser
     {
         public const string InputAttributeName = "CnnGen.InputAttribute";
 
         public static ParsedModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not ClassDeclarationSyntax declaration)
+            if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not TypeDeclarationSyntax declaration)
             {
                 return null;
             }
 
             AttributeData input = context.Attributes[0];
+            if (!IsFirstInput(symbol, input))
+            {
+                // [Input] on two partial declarations is the compiler's CS0579; one model, one file.
+                return null;
+            }
+
             LocationInfo inputLocation = LocationInfo.From(input.ApplicationSyntaxReference) ?? LocationInfo.From(declaration);
             ImmutableArray<int> inputShape = ReadInputShape(input);
 
@@ -73,8 +79,9 @@ public sealed partial class CnnGenerator
                 layers.Add(new ParsedLayer(ReadLayer(kind, attribute), new LocationInfo(reference.SyntaxTree, reference.Span)));
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             return new ParsedModel(
-                Namespace: symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                Namespace: NamespaceName(symbol.ContainingNamespace),
                 ClassName: symbol.Name,
                 ClassLocation: new LocationInfo(declaration.SyntaxTree, declaration.Identifier.Span),
                 IsPartial: declaration.Modifiers.Any(SyntaxKind.PartialKeyword),
@@ -84,6 +91,8 @@ public sealed partial class CnnGenerator
                     : symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != "CnnGen.Model"
                         ? "derives from '" + baseType.ToDisplayString() + "'"
                         : null,
+                Unsupported: Unsupported(symbol, declaration),
+                MemberConflicts: MemberConflicts(symbol, new LocationInfo(declaration.SyntaxTree, declaration.Identifier.Span)),
                 InputShape: new EquatableArray<int>(inputShape),
                 InputLocation: inputLocation,
                 LayerBeforeInput: layerBeforeInput,
@@ -99,7 +108,7 @@ public sealed partial class CnnGenerator
             }
 
             TypedConstant shape = input.ConstructorArguments[0];
-            return shape.Kind == TypedConstantKind.Array
+            return shape.Kind == TypedConstantKind.Array && !shape.IsNull
                 ? shape.Values.Select(v => v.Value is int i ? i : 0).ToImmutableArray()
                 : ImmutableArray<int>.Empty;
         }

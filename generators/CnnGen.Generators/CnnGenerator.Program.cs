@@ -144,14 +144,14 @@ public sealed partial class CnnGenerator
             string sizes(Func<LayerSpec, long> size) => string.Join(", ", model.Layers.Select(l => ProgramWriter.Num(size(l))));
             w.Line("/// <summary>Creates the model with freshly initialised weights (Keras' initializers) drawn from <paramref name=\"seed\"/>.</summary>");
             w.Line("/// <param name=\"seed\">Seed of the weights, the shuffling and the dropout masks: the same seed trains the same way.</param>");
-            using (w.Block("public " + model.ClassName + "(int seed = 0) : base(CreateInfo(), seed)"))
+            using (w.Block("public " + Emitter.Identifier(model.ClassName) + "(int seed = 0) : base(CreateInfo(), seed)"))
             {
                 w.Line("InitializeWeights();");
             }
 
             w.Line();
             w.Line("private static global::CnnGen.ModelInfo CreateInfo() => new(");
-            w.Line("    \"" + model.ClassName + "\", InputSize, OutputSize, ParameterCount, StateCount, Layers, Weights,");
+            w.Line("    " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.ClassName, quote: true) + ", InputSize, OutputSize, ParameterCount, StateCount, Layers, Weights,");
             w.Line("    OutputSizes: [" + sizes(l => ProgramWriter.SharesInputBuffer(model, l) ? 0 : l.OutputShape.Size) + "],");
             // Dropout keeps its mask; BatchNorm its statistics and backward sums (4 per channel).
             // SeparableConv2D its depthwise stage's output (and, as extra, that output's gradient).

@@ -32,7 +32,7 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
         IncrementalValuesProvider<InferenceResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.InputAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 Parser.Parse)
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
@@ -72,7 +72,7 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
             IncrementalValuesProvider<DiagnosticInfo> missing = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     LayerKinds.MetadataName(kind),
-                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                     static (ctx, _) => MissingInput(ctx))
                 .Where(static info => info is not null)
                 .Select(static (info, _) => info!)

@@ -5,18 +5,28 @@ namespace CnnGen.Generators.Diagnostics;
 /// <summary>
 /// Every diagnostic CnnGen reports. Messages follow one pattern: which layer (attribute, name,
 /// index), what it receives and from where, the arithmetic or rule that failed, then "Fix:".
-/// docs/diagnostics.md documents each ID with an example. (No help link yet: the project has
-/// no published documentation address.)
+/// docs/diagnostics.md documents each ID with an example; each descriptor's help link is that
+/// page's section for the ID. The project has no published documentation address yet, so the link
+/// is relative to the repository root (<c>docs/diagnostics.md#cnn0001-model-class-must-be-partial</c>);
+/// change <see cref="HelpPage"/> when there is one.
 /// </summary>
 internal static class Descriptors
 {
     private const string Category = "CnnGen";
 
+    /// <summary>The page that documents every diagnostic; each ID's section is its anchor.</summary>
+    public const string HelpPage = "docs/diagnostics.md";
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id, title));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id, title));
+
+    // The section's anchor as GitHub makes it from "## CNN0001: Model class must be partial":
+    // lower case, spaces to '-', other punctuation dropped.
+    private static string HelpLink(string id, string title) =>
+        HelpPage + "#" + new string((id + " " + title).ToLowerInvariant().Where(ch => char.IsLetterOrDigit(ch) || ch is ' ' or '-').Select(ch => ch == ' ' ? '-' : ch).ToArray());
 
     // Model declaration -----------------------------------------------------------------------
 
@@ -31,6 +41,10 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor ModelClassCannotDeriveFromModel = Error(
         "CNN0008", "Model class cannot take CnnGen's base class",
         "Model class '{0}' {1}, but the generated half of a model derives from CnnGen.Model (which gives it Compile, Fit, Evaluate and Predict). Fix: {2}.");
+
+    public static readonly DiagnosticDescriptor UnsupportedDeclaration = Error(
+        "CNN0009", "Model class the generated code cannot extend",
+        "Model class '{0}' {1}. Fix: {2}.");
 
     public static readonly DiagnosticDescriptor InvalidInput = Error(
         "CNN0003", "Invalid [Input] shape",
@@ -68,7 +82,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor InvalidLayerName = Error(
         "CNN0013", "Invalid layer name",
-        "{0}: Name \"{1}\" is not a valid layer name; names are non-empty and may not contain '/' or whitespace (weights are named '<layer>/<weight>'). Fix: use letters, digits and underscores, e.g. \"block1_conv\".");
+        "{0}: Name \"{1}\" is not a valid layer name: {2}. Names are non-empty, at most 65,518 bytes in UTF-8, and may not contain '/', whitespace, control characters or unpaired surrogates (weights are named '<layer>/<weight>' and saved in UTF-8). Fix: use letters, digits and underscores, e.g. \"block1_conv\".");
 
     // Shapes ----------------------------------------------------------------------------------
 
@@ -98,7 +112,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor TooLarge = Error(
         "CNN0026", "Tensor too large",
-        "{0} would hold {1} values, more than one buffer can address (2,147,483,647). Fix: {2}.");
+        "{0} would hold {1} values, more than one buffer can hold (2,147,483,591, the longest float[] .NET allocates). Fix: {2}.");
 
     // Likely mistakes -------------------------------------------------------------------------
 

@@ -121,5 +121,5 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     /// <summary>TensorFlow's 'same' padding before the first row/column: floor(max((out − 1)·s + k − in, 0) / 2).</summary>
     public static int PadBefore(Padding padding, int input, int output, int window, int stride) =>
-        padding == Padding.Same ? Math.Max(((output - 1) * stride) + window - input, 0) / 2 : 0;
+        padding == Padding.Same ? (int)(Math.Max(((output - 1L) * stride) + window - input, 0) / 2) : 0;
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Text;
 using Microsoft.CodeAnalysis;
 using CnnGen.Generators.Diagnostics;
 using CnnGen.Generators.Model;
@@ -22,7 +24,7 @@ internal sealed class LayerContext
         Index = index;
         Name = name;
         _diagnostics = diagnostics;
-        Label = "[" + layer.Args.Kind.Names().Attribute + "] '" + name + "' (layer " + index.ToString(CultureInfo.InvariantCulture) + ")";
+        Label = "[" + layer.Args.Kind.Names().Attribute + "] '" + Display(name) + "' (layer " + index.ToString(CultureInfo.InvariantCulture) + ")";
     }
 
     public ParsedLayer Layer { get; }
@@ -70,6 +72,32 @@ internal sealed class LayerContext
     public void AddState(string name, params int[] shape) => Weights.Add(new WeightDraft(name, shape, true));
 
     public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A name as messages show it: at most 64 characters (then "..." and the full length), with
+    /// control characters and unpaired surrogates written as <c>\uXXXX</c>.
+    /// </summary>
+    public static string Display(string name)
+    {
+        const int Shown = 64;
+        var text = new StringBuilder();
+        for (int i = 0; i < name.Length && i < Shown; i++)
+        {
+            char ch = name[i];
+            bool paired = char.IsHighSurrogate(ch) ? i + 1 < name.Length && char.IsLowSurrogate(name[i + 1])
+                : char.IsLowSurrogate(ch) && i > 0 && char.IsHighSurrogate(name[i - 1]);
+            if (char.IsControl(ch) || (char.IsSurrogate(ch) && !paired) || (char.IsHighSurrogate(ch) && i + 1 == Shown))
+            {
+                text.Append("\\u").Append(((int)ch).ToString("X4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                text.Append(ch);
+            }
+        }
+
+        return name.Length > Shown ? text.Append("... (").Append(Format(name.Length)).Append(" characters)").ToString() : text.ToString();
+    }
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
@@ -157,15 +185,31 @@ internal sealed class LayerContext
         return false;
     }
 
-    /// <summary>Reports CNN0026 when a tensor's size passes what one buffer can index.</summary>
-    public bool RequireAddressable(long size, string what, string fix)
+    /// <summary>The fix CNN0026 gives for a layer output that does not fit.</summary>
+    public const string OutputFix = "reduce the image with pooling or strides, or use fewer filters";
+
+    /// <summary>
+    /// Reports CNN0026 unless the product of <paramref name="factors"/> (a tensor's or buffer's
+    /// dimensions) fits one buffer (<see cref="Limits.MaxElements"/>). Exact at any size: the message
+    /// shows the product, never a wrapped number.
+    /// </summary>
+    public bool RequireAddressable(string what, string fix, params long[] factors)
     {
-        if (size <= int.MaxValue)
+        BigInteger size = factors.Aggregate(BigInteger.One, (product, factor) => product * factor);
+        string arithmetic = factors.Length == 1 ? size.ToString(CultureInfo.InvariantCulture)
+            : string.Join(" x ", factors.Select(Format)) + " = " + size.ToString(CultureInfo.InvariantCulture);
+        return RequireAddressable(size, arithmetic, what, fix);
+    }
+
+    /// <summary>Reports CNN0026 with <paramref name="arithmetic"/> unless <paramref name="size"/> fits one buffer.</summary>
+    public bool RequireAddressable(BigInteger size, string arithmetic, string what, string fix)
+    {
+        if (size <= Limits.MaxElements)
         {
             return true;
         }
 
-        Report(Descriptors.TooLarge, Label + " " + what, Format(size), fix);
+        Report(Descriptors.TooLarge, Label + " " + what, arithmetic, fix);
         return false;
     }
 }

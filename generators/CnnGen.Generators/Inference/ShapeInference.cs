@@ -1,4 +1,7 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
 using CnnGen.Generators.Diagnostics;
 using CnnGen.Generators.Layers;
 using CnnGen.Generators.Model;
@@ -104,7 +107,18 @@ internal static class ShapeInference
             return false;
         }
 
-        return true;
+        if (model.Unsupported is { } unsupported)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedDeclaration, model.ClassLocation, model.ClassName, unsupported.Problem, unsupported.Fix));
+            return false;
+        }
+
+        foreach (DeclarationProblem member in model.MemberConflicts)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedDeclaration, member.Location ?? model.ClassLocation, model.ClassName, member.Problem, member.Fix));
+        }
+
+        return model.MemberConflicts.Count == 0;
     }
 
     private static Shape? InputShape(ParsedModel model, List<DiagnosticInfo> diagnostics)
@@ -126,9 +140,10 @@ internal static class ShapeInference
             problem = "has a size below 1";
             fix = "every size must be at least 1";
         }
-        else if (dims.Aggregate(1L, (size, d) => size * d) > int.MaxValue)
+        else if (dims.Aggregate(BigInteger.One, (size, d) => size * d) is var size && size > Limits.MaxElements)
         {
-            problem = "describes more than 2,147,483,647 values per sample";
+            problem = "describes " + string.Join(" x ", dims.Select(d => LayerContext.Format(d))) + " = " + size.ToString(CultureInfo.InvariantCulture)
+                + " values per sample, more than one buffer can hold (2,147,483,591)";
             fix = "use a smaller input";
         }
 
@@ -166,13 +181,13 @@ internal static class ShapeInference
 
             var context = new LayerContext(layer, i, name, diagnostics);
             contexts[i] = context;
-            if (layer.Args.Name is { } explicitName && !IsValidName(explicitName))
+            if (layer.Args.Name is { } explicitName && NameProblem(explicitName) is { } problem)
             {
-                context.Report(Descriptors.InvalidLayerName, context.Label, explicitName);
+                context.Report(Descriptors.InvalidLayerName, context.Label, LayerContext.Display(explicitName), problem);
             }
             else if (owners.TryGetValue(name, out LayerContext? owner) || name == AddRule.InputLayerName)
             {
-                context.Report(Descriptors.DuplicateLayerName, context.Label, name, owner?.Label ?? "the model input");
+                context.Report(Descriptors.DuplicateLayerName, context.Label, LayerContext.Display(name), owner?.Label ?? "the model input");
             }
             else
             {
@@ -183,7 +198,45 @@ internal static class ShapeInference
         return contexts;
     }
 
-    private static bool IsValidName(string name) => name.Length > 0 && !name.Any(ch => ch == '/' || char.IsWhiteSpace(ch));
+    /// <summary>
+    /// Why a layer name cannot be used, or null. A name prefixes its weights' names
+    /// ('&lt;layer&gt;/&lt;weight&gt;'), which a weights file saves in UTF-8 with a uint16 byte count;
+    /// control characters and whitespace would break the generated comments and summary.
+    /// </summary>
+    private static string? NameProblem(string name)
+    {
+        if (name.Length == 0)
+        {
+            return "it is empty";
+        }
+
+        for (int i = 0; i < name.Length; i++)
+        {
+            char ch = name[i];
+            string at = " at index " + LayerContext.Format(i);
+            if (char.IsHighSurrogate(ch) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(ch))
+            {
+                return "it has an unpaired surrogate (\\u" + ((int)ch).ToString("X4", CultureInfo.InvariantCulture) + ")" + at + ", which UTF-8 cannot encode";
+            }
+            else if (ch == '/')
+            {
+                return "it contains '/'" + at;
+            }
+            else if (char.IsWhiteSpace(ch) || char.IsControl(ch))
+            {
+                return "it contains " + (char.IsWhiteSpace(ch) ? "whitespace" : "a control character") + " (\\u" + ((int)ch).ToString("X4", CultureInfo.InvariantCulture) + ")" + at;
+            }
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(name);
+        return bytes > Limits.MaxNameBytes
+            ? "it takes " + LayerContext.Format(bytes) + " bytes in UTF-8, more than " + LayerContext.Format(Limits.MaxNameBytes) + " (a weights file stores '<layer>/<weight>' in at most 65,535 bytes)"
+            : null;
+    }
 
     private static void Validate(LayerContext context)
     {
@@ -245,7 +298,7 @@ internal static class ShapeInference
             context.Earlier = earlier;
             context.AllNames = allNames;
             if (InferLayer(context) is not Shape output
-                || !context.RequireAddressable(output.Size, "output", "reduce the image with pooling or strides, or use fewer filters"))
+                || !context.RequireAddressable("output", LayerContext.OutputFix, output.Dims.Select(d => (long)d).ToArray()))
             {
                 return null;
             }
@@ -259,6 +312,7 @@ internal static class ShapeInference
             long layerTrainable = 0;
             foreach (WeightDraft draft in context.Weights)
             {
+                // Each weight's size was checked by its layer's rule, so the sums stay far inside 64 bits.
                 long length = draft.Shape.Aggregate(1L, (size, d) => size * d);
                 long offset = draft.IsState ? state : parameters;
                 if (draft.IsState)
@@ -272,7 +326,9 @@ internal static class ShapeInference
                 }
 
                 layerParams += length;
-                if (!context.RequireAddressable(draft.IsState ? state : parameters, "weights (with all before them)", "make the model smaller"))
+                long total = draft.IsState ? state : parameters;
+                string arithmetic = LayerContext.Format(offset) + " before it + " + LayerContext.Format(length) + " = " + LayerContext.Format(total);
+                if (!context.RequireAddressable(total, arithmetic, (draft.IsState ? "state" : "weights") + " (with all before them)", "make the model smaller"))
                 {
                     return null;
                 }
@@ -283,7 +339,7 @@ internal static class ShapeInference
             var inbound = new List<string> { previousName };
             inbound.AddRange(context.ExtraInbound);
             layers.Add(new LayerSpec(context.Index, context.Name, context.Args, current, output, inbound.ToEquatableArray(), layerParams, layerTrainable));
-            string label = "'" + context.Name + "' (layer " + LayerContext.Format(context.Index) + ")";
+            string label = "'" + LayerContext.Display(context.Name) + "' (layer " + LayerContext.Format(context.Index) + ")";
             earlier[context.Name] = (label, output, context.Index);
             current = output;
             source = label;

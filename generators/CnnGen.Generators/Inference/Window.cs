@@ -8,7 +8,8 @@ namespace CnnGen.Generators.Inference;
 /// </summary>
 internal static class Window
 {
-    public static int OutputSize(int size, int window, int stride, Padding padding) =>
+    // In 64 bits: with sizes, windows and strides up to int.MaxValue the 32-bit sums wrap.
+    public static long OutputSize(long size, long window, long stride, Padding padding) =>
         padding == Padding.Same
             ? CeilDiv(size, stride)
             : FloorDiv(size - window, stride) + 1;
@@ -23,11 +24,12 @@ internal static class Window
     {
         LayerArgs args = context.Args;
         Shape input = context.Input;
-        int height = OutputSize(input.Height, args.KernelHeight, strideHeight, args.Padding);
-        int width = OutputSize(input.Width, args.KernelWidth, strideWidth, args.Padding);
+        long height = OutputSize(input.Height, args.KernelHeight, strideHeight, args.Padding);
+        long width = OutputSize(input.Width, args.KernelWidth, strideWidth, args.Padding);
         if (height >= 1 && width >= 1)
         {
-            return (height, width);
+            // Never more than the input's size: the window moves at least one row.
+            return ((int)height, (int)width);
         }
 
         var failed = new List<string>();
@@ -51,11 +53,27 @@ internal static class Window
         return null;
     }
 
-    private static string Arithmetic(string axis, int size, int window, int stride, int result) =>
+    /// <summary>
+    /// Reports CNN0026 unless the zero-padded copies the CPU convolution makes per sample fit one
+    /// buffer: the input padded for the window, (rows the windows reach) x (columns) x channels,
+    /// and, at stride 1, the output gradient padded by the kernel less one, for the input gradient.
+    /// </summary>
+    public static bool RequirePaddedCopies(LayerContext context, int outHeight, int outWidth, int filters)
+    {
+        LayerArgs a = context.Args;
+        Shape input = context.Input;
+        long Reach(int size, int output, int window) => a.Padding == Padding.Same ? Math.Max(size, ((output - 1L) * a.Strides) + window) : size;
+        const string Fix = "use a smaller kernel, or reduce the image with pooling or strides before it";
+        return context.RequireAddressable("zero-padded input", Fix, Reach(input.Height, outHeight, a.KernelHeight), Reach(input.Width, outWidth, a.KernelWidth), input.Channels)
+            && (a.Strides != 1 || context.RequireAddressable("zero-padded output gradient", Fix,
+                input.Height + a.KernelHeight - 1L, input.Width + a.KernelWidth - 1L, filters));
+    }
+
+    private static string Arithmetic(string axis, int size, int window, int stride, long result) =>
         axis + " = floor((N + 2p - k) / s) + 1 = floor((" + LayerContext.Format(size) + " + 0 - " + LayerContext.Format(window) + ") / "
         + LayerContext.Format(stride) + ") + 1 = " + LayerContext.Format(result);
 
-    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
 
-    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 }

@@ -16,10 +16,10 @@ internal static class AddRule
         string from = c.Args.From ?? string.Empty;
         if (!c.Earlier.TryGetValue(from, out var source))
         {
-            string earlier = string.Join(", ", c.Earlier.OrderBy(e => e.Value.Index).Select(e => "'" + e.Key + "'"));
+            string earlier = string.Join(", ", c.Earlier.OrderBy(e => e.Value.Index).Select(e => "'" + LayerContext.Display(e.Key) + "'"));
             string problem = c.AllNames.TryGetValue(from, out int index)
-                ? "'" + from + "' is " + (index == c.Index ? "this layer itself" : "layer " + LayerContext.Format(index) + ", which comes after it") + "; Add can only use the output of an earlier layer"
-                : "no layer is named '" + from + "'";
+                ? "'" + LayerContext.Display(from) + "' is " + (index == c.Index ? "this layer itself" : "layer " + LayerContext.Format(index) + ", which comes after it") + "; Add can only use the output of an earlier layer"
+                : "no layer is named '" + LayerContext.Display(from) + "'";
             c.Report(Descriptors.UnknownAddSource, c.Label, problem, "name one of the earlier layers: " + earlier);
             return null;
         }

@@ -29,6 +29,11 @@ internal static class BatchNormRule
     public static Shape? Infer(LayerContext c)
     {
         int channels = c.Input.Channels;
+        if (!c.RequireAddressable("statistics (4 values per channel)", "normalize fewer features, e.g. after [GlobalAvgPool2D] instead of [Flatten]", 4, channels))
+        {
+            return null;
+        }
+
         c.AddWeight("gamma", channels);
         c.AddWeight("beta", channels);
         c.AddState("moving_mean", channels);

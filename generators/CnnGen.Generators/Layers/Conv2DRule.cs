@@ -17,8 +17,9 @@ internal static class Conv2DRule
         }
 
         LayerArgs a = c.Args;
-        long kernel = (long)a.KernelHeight * a.KernelWidth * c.Input.Channels * a.Filters;
-        if (!c.RequireAddressable(kernel, "kernel", "use fewer filters or a smaller kernel"))
+        if (!c.RequireAddressable("kernel", "use fewer filters or a smaller kernel", a.KernelHeight, a.KernelWidth, c.Input.Channels, a.Filters)
+            || !c.RequireAddressable("output", LayerContext.OutputFix, height, width, a.Filters)
+            || !Window.RequirePaddedCopies(c, height, width, a.Filters))
         {
             return null;
         }

@@ -29,7 +29,7 @@ internal static class DenseRule
         }
 
         LayerArgs a = c.Args;
-        if (!c.RequireAddressable((long)input.Channels * a.Units, "kernel", "use fewer units, or reduce the input with pooling before [Flatten]"))
+        if (!c.RequireAddressable("kernel", "use fewer units, or reduce the input with pooling before [Flatten]", input.Channels, a.Units))
         {
             return null;
         }

@@ -19,11 +19,13 @@ internal static class DepthwiseConv2DRule
         }
 
         LayerArgs a = c.Args;
-        long channels = (long)c.Input.Channels * a.DepthMultiplier;
-        if (!c.RequireAddressable(channels * a.KernelHeight * a.KernelWidth, "depthwise kernel", "use a smaller DepthMultiplier"))
+        if (!c.RequireAddressable("depthwise kernel", "use a smaller DepthMultiplier or kernel", a.KernelHeight, a.KernelWidth, c.Input.Channels, a.DepthMultiplier))
         {
             return null;
         }
+
+        // At most the kernel's size, which fits.
+        long channels = (long)c.Input.Channels * a.DepthMultiplier;
 
         c.AddWeight("depthwise_kernel", a.KernelHeight, a.KernelWidth, c.Input.Channels, a.DepthMultiplier);
         if (a.UseBias)

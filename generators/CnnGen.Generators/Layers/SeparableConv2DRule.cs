@@ -21,7 +21,9 @@ internal static class SeparableConv2DRule
 
         LayerArgs a = c.Args;
         long middle = (long)c.Input.Channels * a.DepthMultiplier;
-        if (!c.RequireAddressable(middle * a.Filters, "pointwise kernel", "use fewer filters or a smaller DepthMultiplier"))
+        if (!c.RequireAddressable("depthwise kernel", "use a smaller DepthMultiplier or kernel", a.KernelHeight, a.KernelWidth, c.Input.Channels, a.DepthMultiplier)
+            || !c.RequireAddressable("pointwise kernel", "use fewer filters or a smaller DepthMultiplier", middle, a.Filters)
+            || !c.RequireAddressable("depthwise output (held per sample between its two stages)", "use a smaller DepthMultiplier, or reduce the image with pooling or strides", height, width, middle))
         {
             return null;
         }
