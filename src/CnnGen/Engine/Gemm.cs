@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -24,12 +25,24 @@ public readonly record struct MatrixView(float[] Data, int Offset, int RowStride
 /// is <c>Data[Offset + Rows[i] + Segments[s] + q·Step]</c>. A convolution's receptive fields read this way
 /// straight from the (padded) image, so that no im2col copy is made: rows are output positions
 /// and segments kernel taps, or, for the kernel gradient, rows are taps' channels and segments
-/// output rows.
+/// output rows. Every entry of both tables must address the array (the multiply checks the
+/// tables' extremes, not only the rows it uses).
 /// </summary>
-public readonly record struct GatherView(float[] Data, int Offset, int[] Rows, int[] Segments, int SegmentLength, int Step)
+public readonly record struct GatherView(float[] Data, int Offset, OffsetTable Rows, OffsetTable Segments, int SegmentLength, int Step)
 {
     /// <summary>Columns: segments × segment length.</summary>
     public int Columns => Segments.Length * SegmentLength;
+
+    // The lowest and highest element any row and column can read, in 64 bits.
+    internal (long Lowest, long Highest) Extent
+    {
+        get
+        {
+            long along = (SegmentLength - 1L) * Step;
+            long origin = (long)Offset + Rows.Min + Segments.Min, top = (long)Offset + Rows.Max + Segments.Max;
+            return (origin + Math.Min(0, along), top + Math.Max(0, along));
+        }
+    }
 
     /// <summary>Element (row, col).</summary>
     public float this[int row, int col] => Data[Offset + Rows[row] + Segments[col / SegmentLength] + (col % SegmentLength * Step)];
@@ -67,9 +80,18 @@ public static unsafe class Gemm
     /// <summary>Columns per B panel: two vectors.</summary>
     public static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
 
+    /// <summary>Whether this build checks every micro-tile's pointer range (Debug builds; see <see cref="Pinned"/>).</summary>
+    internal const bool ChecksTiles =
+#if DEBUG
+        true;
+#else
+        false;
+#endif
+
     /// <summary>The reference: <c>C(i, j) (+)= Σ_k A(i, k)·B(k, j)</c>, with C row-major (<paramref name="ldc"/>).</summary>
     public static void Reference(int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
+        RequireOperands(m, n, k, a, b, c, cOffset, ldc);
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
@@ -93,6 +115,10 @@ public static unsafe class Gemm
     /// </summary>
     public static void Transpose(float[] source, int offset, int rows, int cols, float[] target, int targetOffset = 0)
     {
+        // Both matrices hold rows × cols elements from their offsets: checked in 64 bits, so that the
+        // int indices below, which stay inside those ranges, cannot wrap.
+        Bounds.RequireMatrix(nameof(source), offset, rows, cols, cols, 1, source.Length);
+        Bounds.RequireMatrix(nameof(target), targetOffset, cols, rows, rows, 1, target.Length);
         const int Tile = 16;
         for (int r0 = 0; r0 < rows; r0 += Tile)
         {
@@ -114,6 +140,7 @@ public static unsafe class Gemm
     /// <summary>Single-threaded multiply, using thread <paramref name="thread"/>'s scratch (slot 0).</summary>
     public static void Multiply(Scratch scratch, int thread, int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
+        RequireOperands(m, n, k, a, b, c, cOffset, ldc);
         if (m == 0 || n == 0)
         {
             return;
@@ -146,7 +173,45 @@ public static unsafe class Gemm
     }
 
     /// <summary>Floats that <see cref="Panels"/> may pack a k × n matrix into.</summary>
-    public static int PanelsLength(int k, int n) => (n + NR - 1) / NR * k * NR;
+    public static int PanelsLength(int k, int n) => Bounds.Length("B's panels", ((n + NR - 1L) / NR) * k * NR);
+
+    // The always-on entry check of the strided multiplies: A (m × k), B (k × n) and C (m × n, rows
+    // ldc apart) lie inside their arrays, computed in 64 bits. m and n may come from the batch size.
+    private static void RequireOperands(int m, int n, int k, in MatrixView a, in MatrixView b, float[] c, int cOffset, int ldc)
+    {
+        Bounds.NonNegative("m, n", m, n);
+        Bounds.RequireMatrix(nameof(a), a.Offset, m, k, a.RowStride, a.ColStride, a.Data.Length);
+        Bounds.RequireMatrix(nameof(b), b.Offset, k, n, b.RowStride, b.ColStride, b.Data.Length);
+        Bounds.RequireMatrix(nameof(c), cOffset, m, n, ldc, 1, c.Length);
+    }
+
+    // The always-on entry check of the gathered multiply: every row and segment of A, every panel
+    // of B (whole NR columns, which the kernel loads), C and the bias lie inside their arrays.
+    private static void RequireOperands(int m, int n, in GatherView a, in PanelView b, float[] c, int cOffset, int ldc, float[]? bias, int biasOffset)
+    {
+        Bounds.NonNegative("m, n", m, n);
+        if (m > a.Rows.Length || a.SegmentLength < 1 || a.Segments.Length < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(a),
+                $"A gathered product of {m} rows needs as many row offsets (there are {a.Rows.Length}), at least one segment ({a.Segments.Length}) of at least one column ({a.SegmentLength}).");
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        (long lowest, long highest) = a.Extent;
+        Bounds.Require(nameof(a), lowest, highest, a.Data.Length);
+        long k = (long)a.Segments.Length * a.SegmentLength, panels = (n + NR - 1L) / NR;
+        Bounds.Require(nameof(b), b.Offset + Math.Min(0, (panels - 1) * b.PanelStride) + Math.Min(0, (k - 1) * b.RowStride),
+            b.Offset + Math.Max(0, (panels - 1) * b.PanelStride) + Math.Max(0, (k - 1) * b.RowStride) + NR - 1, b.Data.Length);
+        Bounds.RequireMatrix(nameof(c), cOffset, m, n, ldc, 1, c.Length);
+        if (bias is not null)
+        {
+            Bounds.Require(nameof(bias), biasOffset, biasOffset + (n - 1L), bias.Length);
+        }
+    }
 
     /// <summary>
     /// B (k × n) in column panels for <see cref="Multiply(int, int, GatherView, PanelView, float[], int, int, bool, float[], int, bool)"/>:
@@ -155,11 +220,13 @@ public static unsafe class Gemm
     /// </summary>
     public static PanelView Panels(MatrixView b, int k, int n, float[] scratch)
     {
+        Bounds.RequireMatrix(nameof(b), b.Offset, k, n, b.RowStride, b.ColStride, b.Data.Length);
         if (b.ColStride == 1 && n % NR == 0)
         {
             return new PanelView(b.Data, b.Offset, NR, b.RowStride);
         }
 
+        Bounds.Require(nameof(scratch), 0, PanelsLength(k, n) - 1L, scratch.Length);
         PackB(b, 0, k, n, 0, (n + NR - 1) / NR, scratch);
         return PanelView.Packed(scratch, k);
     }
@@ -174,18 +241,23 @@ public static unsafe class Gemm
     public static void Multiply(int m, int n, GatherView a, PanelView b, float[] c, int cOffset, int ldc, bool accumulate,
         float[]? bias = null, int biasOffset = 0, bool relu = false)
     {
-        int k = a.Columns, length = a.SegmentLength;
-        if (k == 0)
-        {
-            throw new ArgumentException("A gathered product needs at least one column.", nameof(a));
-        }
+        RequireOperands(m, n, a, b, c, cOffset, ldc, bias, biasOffset);
+        MultiplyUnchecked(m, n, a, b, c, cOffset, ldc, accumulate, bias, biasOffset, relu);
+    }
 
+    // The gathered multiply without its entry check: only the Debug build's tile checks stand
+    // between a mis-sized call and memory. Internal so that a test can show they do.
+    internal static void MultiplyUnchecked(int m, int n, in GatherView a, in PanelView b, float[] c, int cOffset, int ldc, bool accumulate,
+        float[]? bias = null, int biasOffset = 0, bool relu = false)
+    {
+        int length = a.SegmentLength;
         int perBlock = Math.Max(1, KC / length), panels = (n + NR - 1) / NR;
         nint* rowOffsets = stackalloc nint[MaxMR];
         float* edge = stackalloc float[MaxMR * 32];
         fixed (float* ad = a.Data, bp = b.Data, cp = c, bs = bias)
         fixed (int* rows = a.Rows, segments = a.Segments)
         {
+            Pinned aArray = new(ad, a.Data.Length), bArray = new(bp, b.Data.Length), cArray = new(cp, c.Length), biasArray = new(bs, bias?.Length ?? 0);
             for (int s0 = 0; s0 < a.Segments.Length; s0 += perBlock)
             {
                 int count = Math.Min(perBlock, a.Segments.Length - s0);
@@ -204,6 +276,7 @@ public static unsafe class Gemm
                         var tile = new Tile(cp + cOffset + ((nint)i * ldc) + j, ldc, blockRows, Math.Min(NR, n - j), edge,
                             last && bs != null ? bs + biasOffset + j : null, last && relu);
                         float* panel = bp + b.Offset + ((nint)q * b.PanelStride) + ((nint)s0 * length * b.RowStride);
+                        CheckTile(aArray, ad + a.Offset, rowOffsets, segments + s0, count, length, a.Step, bArray, panel, b.RowStride, cArray, biasArray, tile);
                         Kernel(ad + a.Offset, rowOffsets, segments + s0, count, length, a.Step, panel, b.RowStride, tile, accumulate || s0 > 0);
                     }
                 }
@@ -219,6 +292,7 @@ public static unsafe class Gemm
     /// </summary>
     public static void Multiply(WorkerPool pool, Scratch scratch, GemmJob job, int m, int n, int k, MatrixView a, MatrixView b, float[] c, int cOffset, int ldc, bool accumulate)
     {
+        RequireOperands(m, n, k, a, b, c, cOffset, ldc);
         var product = new Product(m, n, a, b, c, cOffset, ldc);
         if (pool.Threads == 1 || product.Parts < 2 || k == 0)
         {
@@ -279,7 +353,7 @@ public static unsafe class Gemm
         public int FirstPacked => B.ColStride == 1 ? N / NR : 0;
 
         // Floats of B's pack buffer: one panel, packed by each part, or every packed panel, shared.
-        public int PackLength => KC * NR * (ByPanels ? 1 : Panels - FirstPacked);
+        public int PackLength => Bounds.Length("B's pack", (long)KC * NR * (ByPanels ? 1 : Panels - FirstPacked));
 
         // By row blocks, every part reads the same packed panels: packed once per block of K, before the parts.
         public void PackShared(int pc, int kc, float[] bPack)
@@ -325,13 +399,15 @@ public static unsafe class Gemm
             float* edge = stackalloc float[MaxMR * 32];
             fixed (float* ad = A.Data, bd = B.Data, bp = bPack, cp = C)
             {
+                Pinned aArray = new(ad, A.Data.Length), bArray = new(bd, B.Data.Length), packArray = new(bp, bPack.Length), cArray = new(cp, C.Length);
                 float* ap = ad + A.Offset + ((nint)i * A.RowStride) + ((nint)pc * A.ColStride);
                 for (int q = panelStart; q < panelEnd; q++)
                 {
                     int j = q * NR;
                     bool inPlace = InPlace(q);
-                    float* panel = inPlace ? bd + B.Offset + ((nint)pc * B.RowStride) + j : bp + ((q - firstPacked) * kc * NR);
+                    float* panel = inPlace ? bd + B.Offset + ((nint)pc * B.RowStride) + j : bp + ((nint)(q - firstPacked) * kc * NR);
                     var tile = new Tile(cp + COffset + ((nint)i * Ldc) + j, Ldc, rows, Math.Min(NR, N - j), edge);
+                    CheckTile(aArray, ap, rowOffsets, &segment, 1, kc, A.ColStride, inPlace ? bArray : packArray, panel, inPlace ? B.RowStride : NR, cArray, default, tile);
                     Kernel(ap, rowOffsets, &segment, 1, kc, A.ColStride, panel, inPlace ? B.RowStride : NR, tile, accumulate);
                 }
             }
@@ -404,6 +480,33 @@ public static unsafe class Gemm
         public float* Bias { get; } = bias;
 
         public bool Relu { get; } = relu;
+    }
+
+    // Debug builds: the tile's reads of A and B and its stores to C (and the bias) lie inside their
+    // arrays, as spans would check them, once per tile. The kernel reads all MR row offsets (a
+    // partial block's missing rows repeat the first), segments × length elements along each, whole
+    // NR-column rows of B, and stores Rows × Cols of C (Cols is NR when the tile is whole).
+    [Conditional("DEBUG")]
+    private static void CheckTile(in Pinned aArray, float* a, nint* rows, int* segments, int segmentCount, int length, nint step,
+        in Pinned bArray, float* b, nint stepB, in Pinned cArray, in Pinned biasArray, in Tile tile)
+    {
+        nint lowRow = rows[0], highRow = rows[0], lowSegment = segments[0], highSegment = segments[0];
+        for (int r = 1; r < MR; r++)
+        {
+            (lowRow, highRow) = (Math.Min(lowRow, rows[r]), Math.Max(highRow, rows[r]));
+        }
+
+        for (int s = 1; s < segmentCount; s++)
+        {
+            (lowSegment, highSegment) = (Math.Min(lowSegment, segments[s]), Math.Max(highSegment, segments[s]));
+        }
+
+        nint along = (length - 1) * step, down = ((nint)segmentCount * length - 1) * stepB;
+        aArray.Check("a", a + lowRow + lowSegment + Math.Min(0, along), a + highRow + highSegment + Math.Max(0, along));
+        bArray.Check("b", b + Math.Min(0, down), b + Math.Max(0, down) + NR - 1);
+        nint lastRow = (tile.Rows - 1) * (nint)tile.Ldc;
+        cArray.Check("c", tile.C + Math.Min(0, lastRow), tile.C + Math.Max(0, lastRow) + tile.Cols - 1);
+        biasArray.CheckUnlessNull("bias", tile.Bias, tile.Bias + tile.Cols - 1);
     }
 
     // C tile (+)= A rows · B panel over every segment: row r's element q of segment s is

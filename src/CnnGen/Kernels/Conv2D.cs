@@ -78,6 +78,7 @@ public static partial class Conv2D
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
     {
+        RequireBatch(g, n, x, y, null, null);
         // The kernel, once per batch: Winograd-transformed, or in the GEMM's column panels (packed unless read in place).
         Conv2DPlan plan = ws.Conv2DPlan(g);
         PanelView kernel = default;
@@ -136,6 +137,7 @@ public static partial class Conv2D
     public static void Backward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] dy, float[]? dx,
         float[] parameters, float[] gradients, int kernelOffset, int biasOffset, int n)
     {
+        RequireBatch(g, n, x, y, dy, dx);
         BackwardJob job = ws.Conv2DBackward;
         Conv2DPlan plan = ws.Conv2DPlan(g);
         int threads = Math.Min(ws.Pool.Threads, n);
@@ -249,9 +251,34 @@ public static partial class Conv2D
         }
     }
 
+    // The always-on check at the layer's edge: n samples (n is the batch size, which the user
+    // chooses) fit in every buffer, computed in 64 bits. The per-sample offsets below
+    // (sample · OutSize, in int) then cannot wrap to a wrong place inside the array.
+    private static void RequireBatch(in Conv2DGeometry g, int n, float[] x, float[] y, float[]? dy, float[]? dx)
+    {
+        Bounds.NonNegative("n", n, 0);
+        Bounds.Require(nameof(x), 0, ((long)n * g.InSize) - 1, x.Length);
+        Bounds.Require(nameof(y), 0, ((long)n * g.OutSize) - 1, y.Length);
+        if (dy is not null)
+        {
+            Bounds.Require(nameof(dy), 0, ((long)n * g.OutSize) - 1, dy.Length);
+        }
+
+        if (dx is not null)
+        {
+            Bounds.Require(nameof(dx), 0, ((long)n * g.InSize) - 1, dx.Length);
+        }
+    }
+
     // A pixel's channels are a few vectors: inline vector loops beat a library call per tap.
     private static void AddRow(Span<float> target, ReadOnlySpan<float> source)
     {
+        // The loops read source as far as target reaches: unchecked refs, so its length is checked here.
+        if (source.Length < target.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(source), $"A row of {source.Length} floats cannot add into {target.Length}.");
+        }
+
         ref float t = ref MemoryMarshal.GetReference(target), s = ref MemoryMarshal.GetReference(source);
         int i = 0;
         for (; i <= target.Length - Vector<float>.Count; i += Vector<float>.Count)

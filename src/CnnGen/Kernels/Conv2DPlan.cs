@@ -1,3 +1,5 @@
+using CnnGen.Engine;
+
 namespace CnnGen.Kernels;
 
 /// <summary>
@@ -23,10 +25,10 @@ internal sealed class Conv2DPlan
         Width = g.InWidth + g.PadLeft + padRight;
         Pads = Height != g.InHeight || Width != g.InWidth;
         int width = Width, strideH = g.StrideHeight, strideW = g.StrideWidth;
-        OutputRows = Table(g.OutHeight, g.OutWidth, (oy, ox) => ((oy * strideH * width) + (ox * strideW)) * c);
-        Taps = Table(kh, kw, (ky, kx) => ((ky * width) + kx) * c);
-        PatchRows = Table(Taps.Length, c, (tap, channel) => Taps[tap] + channel);
-        OutputLines = Table(g.OutHeight, 1, (oy, _) => oy * strideH * width * c);
+        OutputRows = Table(g.OutHeight, g.OutWidth, (oy, ox) => (((long)oy * strideH * width) + ((long)ox * strideW)) * c);
+        Taps = Table(kh, kw, (ky, kx) => (((long)ky * width) + kx) * c);
+        PatchRows = Table(Taps.Length, c, (tap, channel) => (long)Taps[tap] + channel);
+        OutputLines = Table(g.OutHeight, 1, (oy, _) => (long)oy * strideH * width * c);
 
         GradientTop = kh - 1 - g.PadTop;
         GradientLeft = kw - 1 - g.PadLeft;
@@ -35,8 +37,8 @@ internal sealed class Conv2DPlan
         GathersInputGradient = g.StrideHeight == 1 && g.StrideWidth == 1 && GradientTop >= 0 && GradientLeft >= 0
             && GradientTop + g.OutHeight <= GradientHeight && GradientLeft + g.OutWidth <= GradientWidth;
         int gradientWidth = GradientWidth;
-        InputRows = GathersInputGradient ? Table(g.InHeight, g.InWidth, (iy, ix) => ((iy * gradientWidth) + ix) * f) : [];
-        GradientTaps = GathersInputGradient ? Table(kh, kw, (ky, kx) => ((ky * gradientWidth) + kx) * f) : [];
+        InputRows = GathersInputGradient ? Table(g.InHeight, g.InWidth, (iy, ix) => (((long)iy * gradientWidth) + ix) * f) : new OffsetTable([]);
+        GradientTaps = GathersInputGradient ? Table(kh, kw, (ky, kx) => (((long)ky * gradientWidth) + kx) * f) : new OffsetTable([]);
 
         if (WinogradPlan.Applies(g))
         {
@@ -61,16 +63,16 @@ internal sealed class Conv2DPlan
     public bool Pads { get; }
 
     /// <summary>Forward GEMM rows: each output position's first input, (oy·sh·W + ox·sw)·C.</summary>
-    public int[] OutputRows { get; }
+    public OffsetTable OutputRows { get; }
 
     /// <summary>Forward GEMM segments: each kernel tap's offset, (ky·W + kx)·C.</summary>
-    public int[] Taps { get; }
+    public OffsetTable Taps { get; }
 
     /// <summary>Kernel-gradient GEMM rows: tap offset + channel, in HWIO order.</summary>
-    public int[] PatchRows { get; }
+    public OffsetTable PatchRows { get; }
 
     /// <summary>Kernel-gradient GEMM segments: each output row's first input, oy·sh·W·C.</summary>
-    public int[] OutputLines { get; }
+    public OffsetTable OutputLines { get; }
 
     /// <summary>Whether the input gradient is gathered too (stride 1); otherwise it goes through col2im.</summary>
     public bool GathersInputGradient { get; }
@@ -88,10 +90,10 @@ internal sealed class Conv2DPlan
     public int GradientWidth { get; }
 
     /// <summary>Input-gradient GEMM rows: each input position's first output gradient, (iy·W' + ix)·F.</summary>
-    public int[] InputRows { get; }
+    public OffsetTable InputRows { get; }
 
     /// <summary>Input-gradient GEMM segments: each (flipped) tap's offset, (ky·W' + kx)·F.</summary>
-    public int[] GradientTaps { get; }
+    public OffsetTable GradientTaps { get; }
 
     /// <summary>
     /// Writes a whole <paramref name="canvas"/> of <paramref name="canvasWidth"/> columns: zeros, with the
@@ -112,17 +114,19 @@ internal sealed class Conv2DPlan
         canvas[((top + h) * row)..(canvasRows * row)].Clear();
     }
 
-    private static int[] Table(int rows, int cols, Func<int, int, int> offset)
+    // The offsets are computed once per layer in checked arithmetic: a geometry whose offsets pass
+    // an int throws here instead of handing the gathered multiply a wrapped table.
+    private static OffsetTable Table(int rows, int cols, Func<int, int, long> offset)
     {
-        int[] table = new int[rows * cols];
+        int[] table = new int[checked(rows * cols)];
         for (int r = 0; r < rows; r++)
         {
             for (int col = 0; col < cols; col++)
             {
-                table[(r * cols) + col] = offset(r, col);
+                table[(r * cols) + col] = checked((int)offset(r, col));
             }
         }
 
-        return table;
+        return new OffsetTable(table);
     }
 }

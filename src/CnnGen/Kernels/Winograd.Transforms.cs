@@ -8,7 +8,7 @@ namespace CnnGen.Kernels;
 internal sealed unsafe partial class WinogradPlan
 {
     // U = G·g·Gᵀ (see TransformKernel) from g, the kernel (tap, input, output) with output channels contiguous.
-    private void TransformKernel<TV>(float* g, float* u)
+    private void TransformKernel<TV>(float* g, float* u, in Pinned source, in Pinned target)
         where TV : unmanaged, ILanes<TV>
     {
         int cin = InChannels, cout = OutChannels, width = KernelWidth, lanes = TV.Count;
@@ -16,6 +16,10 @@ internal sealed unsafe partial class WinogradPlan
         TV* t = stackalloc TV[Alpha * 3];
         for (int i = 0; i < cin; i++)
         {
+            // Debug: input channel i's nine taps, and its row in all 36 points' matrices.
+            source.Check("kernel", g + ((nint)i * cout), g + (8 * tapStride) + ((nint)i * cout) + cout - 1);
+            target.Check("transformed kernel", u + ((nint)i * width), u + ((Points - 1) * pointStride) + ((nint)i * width) + width - 1);
+
             // Zero past the last output channel, so that the products' padding columns are zero
             // too: whole vectors from the last one the channels reach into, overwritten below where real.
             for (int point = 0; point < Points; point++)
@@ -48,7 +52,7 @@ internal sealed unsafe partial class WinogradPlan
     }
 
     // dg = Gᵀ·dU·G (see FinishKernelGradient) into g, HWIO.
-    private void FinishKernelGradient<TV>(float* u, float* g)
+    private void FinishKernelGradient<TV>(float* u, float* g, in Pinned source, in Pinned target)
         where TV : unmanaged, ILanes<TV>
     {
         int cin = InChannels, cout = OutChannels, width = KernelWidth, lanes = TV.Count;
@@ -56,6 +60,10 @@ internal sealed unsafe partial class WinogradPlan
         TV* t = stackalloc TV[3 * Alpha];
         for (int i = 0; i < cin; i++)
         {
+            // Debug: input channel i's row in all 36 points' matrices, and its nine taps.
+            source.Check("kernel gradient", u + ((nint)i * width), u + ((Points - 1) * pointStride) + ((nint)i * width) + cout - 1);
+            target.Check("target", g + ((nint)i * cout), g + (8 * tapStride) + ((nint)i * cout) + cout - 1);
+
             for (int o0 = 0; o0 >= 0; o0 = NextChunk(o0, lanes, cout))
             {
                 // Columns: t[·, b] = Gᵀ·dU[·, b], then rows: dg[ky, ·] = t[ky, ·]·G.
@@ -84,7 +92,7 @@ internal sealed unsafe partial class WinogradPlan
 
     // dM = A·dz·Aᵀ for the block's tiles [first, first + count), dz at the block's first sample
     // (zero past the output's edge): products[point·ProductPlane + (tile − first)·width + f].
-    private void TransformGradients<TV>(float* dz, int first, int count, float* products)
+    private void TransformGradients<TV>(float* dz, int first, int count, float* products, in Pinned dzArray, in Pinned productsArray)
         where TV : unmanaged, ILanes<TV>
     {
         int f = OutChannels, width = KernelWidth, lanes = TV.Count;
@@ -97,6 +105,8 @@ internal sealed unsafe partial class WinogradPlan
             int rows = Math.Min(TileSize, OutHeight - (ty * TileSize)), cols = Math.Min(TileSize, OutWidth - (tx * TileSize));
             float* origin = dz + ((nint)sample * OutHeight * OutWidth * f) + (ty * TileSize * line) + ((nint)tx * TileSize * f);
             float* output = products + ((nint)tile * width);
+            dzArray.Check("dz", origin, origin + ((rows - 1) * line) + ((nint)cols * f) - 1);
+            productsArray.Check("products", output, output + ((Points - 1) * plane) + f - 1);
             for (int c0 = 0; c0 >= 0; c0 = NextChunk(c0, lanes, f))
             {
                 // Columns: t[·, j] = A·dz[·, j] for the tile's four columns (zero past the edge).
@@ -137,7 +147,7 @@ internal sealed unsafe partial class WinogradPlan
     private static int NextChunk(int c, int lanes, int channels) => c + lanes >= channels ? -1 : Math.Min(c + lanes, channels - lanes);
 
     // V = Bᵀ·d·B for the block's tiles [first, first + count) (on the canvases of its samples): inputs[point·InputPlane + (tile − first)·C + c].
-    private void TransformInputs<TV>(float* canvas, int first, int count, float* inputs)
+    private void TransformInputs<TV>(float* canvas, int first, int count, float* inputs, in Pinned canvasArray, in Pinned inputsArray)
         where TV : unmanaged, ILanes<TV>
     {
         int c = InChannels, lanes = TV.Count;
@@ -148,6 +158,8 @@ internal sealed unsafe partial class WinogradPlan
             (int sample, int ty, int tx) = TileAt(first + tile);
             float* origin = canvas + ((nint)sample * CanvasLength) + (ty * TileSize * line) + ((nint)tx * TileSize * c);
             float* output = inputs + ((nint)tile * c);
+            canvasArray.Check("canvas", origin, origin + ((Alpha - 1) * line) + ((nint)Alpha * c) - 1);
+            inputsArray.Check("inputs", output, output + ((Points - 1) * plane) + c - 1);
             for (int c0 = 0; c0 >= 0; c0 = NextChunk(c0, lanes, c))
             {
                 // Columns: t[·, j] = Bᵀ·d[·, j].
@@ -171,7 +183,7 @@ internal sealed unsafe partial class WinogradPlan
     }
 
     // Y = Aᵀ·M·A (+ bias, ReLU) for the block's tiles [first, first + count), stored where they fall inside the output (y at the block's first sample).
-    private void TransformOutputs<TV>(float* products, int first, int count, float* y, float* bias, bool relu)
+    private void TransformOutputs<TV>(float* products, int first, int count, float* y, float* bias, bool relu, in OutputArrays arrays)
         where TV : unmanaged, ILanes<TV>
     {
         int f = OutChannels, width = KernelWidth, lanes = TV.Count;
@@ -183,6 +195,10 @@ internal sealed unsafe partial class WinogradPlan
             int rows = Math.Min(TileSize, OutHeight - (ty * TileSize)), cols = Math.Min(TileSize, OutWidth - (tx * TileSize));
             float* input = products + ((nint)tile * width);
             float* origin = y + ((((nint)sample * OutHeight * OutWidth) + ((nint)ty * TileSize * OutWidth) + (tx * TileSize)) * f);
+            arrays.Products.Check("products", input, input + ((Points - 1) * plane) + f - 1);
+            arrays.Y.Check("y", origin, origin + ((rows - 1) * (nint)OutWidth * f) + ((nint)cols * f) - 1);
+            arrays.Bias.CheckUnlessNull("bias", bias, bias + f - 1);
+
             for (int c0 = 0; c0 >= 0; c0 = NextChunk(c0, lanes, f))
             {
                 // Columns: t[·, j] = Aᵀ·M[·, j].

@@ -39,7 +39,7 @@ internal sealed unsafe partial class WinogradPlan
     // samples in a block, so that the products have enough rows for the micro-kernel's 6 or 8.
     private const int MaxBlockTiles = 64;
 
-    private static readonly int[] SingleSegment = [0];
+    private static readonly OffsetTable SingleSegment = new([0]);
 
     /// <param name="inHeight">Rows of the input placed on the canvas.</param>
     /// <param name="inWidth">Columns of the input.</param>
@@ -59,9 +59,49 @@ internal sealed unsafe partial class WinogradPlan
         int tiles = TilesHigh * TilesWide;
         SamplesPerBlock = Math.Max(1, MaxBlockTiles / tiles);
         BlockTiles = Math.Min(MaxBlockTiles, SamplesPerBlock * tiles);
-        _rows = Enumerable.Range(0, BlockTiles).Select(t => t * inChannels).ToArray();
-        _channelRows = Enumerable.Range(0, inChannels).ToArray();
+        RequireAddressable();
+        _rows = new OffsetTable(Enumerable.Range(0, BlockTiles).Select(t => t * inChannels).ToArray());
+        _channelRows = new OffsetTable(Enumerable.Range(0, inChannels).ToArray());
     }
+
+    // Every length and offset below is an int product of sizes the generator fixed at build time;
+    // checked here once, in 64 bits, so that none of them wraps (the transforms compute pointer
+    // offsets in nint besides).
+    private void RequireAddressable()
+    {
+        long width = (OutChannels + Gemm.NR - 1L) / Gemm.NR * Gemm.NR;
+        Bounds.Length("a Winograd canvas block", (long)SamplesPerBlock * CanvasHeight * CanvasWidth * InChannels);
+        Bounds.Length("a Winograd input block", Points * (((long)BlockTiles * InChannels) + 32));
+        Bounds.Length("a Winograd product block", Points * ((BlockTiles * width) + 32));
+        Bounds.Length("a Winograd kernel", Points * InChannels * width);
+        Bounds.Length("a Winograd sample", (long)InHeight * InWidth * InChannels);
+        Bounds.Length("a Winograd output", (long)OutHeight * OutWidth * OutChannels);
+    }
+
+    // The always-on entry checks: samples [first, first + count) of size sampleSize lie in data
+    // (first and count come from the batch size), and each buffer holds what the plan needs.
+    private static void RequireSamples(string operand, float[] data, int first, int count, long sampleSize)
+    {
+        Bounds.NonNegative(operand, first, count);
+        if (count > 0)
+        {
+            Bounds.Require(operand, first * sampleSize, ((first + (long)count) * sampleSize) - 1, data.Length);
+        }
+    }
+
+    private static void RequireLength(string operand, float[] data, long offset, long length) =>
+        Bounds.Require(operand, offset, offset + length - 1, data.Length);
+
+    private void RequireBlockBuffers(float[] canvases, float[] inputs, float[] products)
+    {
+        RequireLength(nameof(canvases), canvases, 0, CanvasesLength);
+        RequireLength(nameof(inputs), inputs, 0, InputLength);
+        RequireLength(nameof(products), products, 0, ProductLength);
+    }
+
+    private long SampleSize => (long)InHeight * InWidth * InChannels;
+
+    private long OutputSize => (long)OutHeight * OutWidth * OutChannels;
 
     /// <summary>Whether a convolution can run this way: a 3×3 kernel at stride 1, and at least a vector of 8 channels on both sides (the transforms work on whole vectors).</summary>
     public static bool Applies(in Conv2DGeometry g) =>
@@ -143,7 +183,7 @@ internal sealed unsafe partial class WinogradPlan
     private int PointKernelLength => InChannels * KernelWidth;
 
     // Rows of the transformed inputs as the products read them: tiles (forward), channels (kernel gradient).
-    private readonly int[] _rows, _channelRows;
+    private readonly OffsetTable _rows, _channelRows;
 
     /// <summary>
     /// How many parts <paramref name="n"/> samples split into for <paramref name="threads"/>
@@ -166,6 +206,13 @@ internal sealed unsafe partial class WinogradPlan
     public void TransformKernel(float[] kernel, int offset, bool flipped, float[] target, float[] temp)
     {
         int cin = InChannels, cout = OutChannels;
+        RequireLength(nameof(kernel), kernel, offset, 9L * cin * cout);
+        RequireLength(nameof(target), target, 0, KernelLength);
+        if (flipped)
+        {
+            RequireLength(nameof(temp), temp, 0, KernelTempLength);
+        }
+
         float[] source = kernel;
         if (flipped)
         {
@@ -180,13 +227,14 @@ internal sealed unsafe partial class WinogradPlan
 
         fixed (float* g = source, u = target)
         {
+            Pinned sourceArray = new(g, source.Length), targetArray = new(u, target.Length);
             if (Wide(cout))
             {
-                TransformKernel<Lanes512>(g + offset, u);
+                TransformKernel<Lanes512>(g + offset, u, sourceArray, targetArray);
             }
             else
             {
-                TransformKernel<Lanes256>(g + offset, u);
+                TransformKernel<Lanes256>(g + offset, u, sourceArray, targetArray);
             }
         }
     }
@@ -203,8 +251,19 @@ internal sealed unsafe partial class WinogradPlan
     /// <see cref="ProductLength"/> floats at least.
     /// </summary>
     public void Convolve(float[] x, float[] y, int first, int count, float[] kernel, float[]? bias, int biasOffset, bool relu,
-        float[] canvases, float[] inputs, float[] products) =>
+        float[] canvases, float[] inputs, float[] products)
+    {
+        RequireSamples(nameof(x), x, first, count, SampleSize);
+        RequireSamples(nameof(y), y, first, count, OutputSize);
+        RequireLength(nameof(kernel), kernel, 0, KernelLength);
+        if (bias is not null)
+        {
+            RequireLength(nameof(bias), bias, biasOffset, OutChannels);
+        }
+
+        RequireBlockBuffers(canvases, inputs, products);
         ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork(kernel, y, null, bias, biasOffset, relu));
+    }
 
     /// <summary>Floats of the kernel gradient in the transformed domain: an (input × <see cref="KernelWidth"/>) matrix per point.</summary>
     public int KernelGradientLength => KernelLength;
@@ -217,8 +276,14 @@ internal sealed unsafe partial class WinogradPlan
     /// past its edge). <see cref="FinishKernelGradient"/> turns it into the HWIO gradient. Scratch as
     /// for <see cref="Convolve"/>.
     /// </summary>
-    public void AccumulateKernelGradient(float[] x, float[] dz, int first, int count, float[] gradient, float[] canvases, float[] inputs, float[] products) =>
+    public void AccumulateKernelGradient(float[] x, float[] dz, int first, int count, float[] gradient, float[] canvases, float[] inputs, float[] products)
+    {
+        RequireSamples(nameof(x), x, first, count, SampleSize);
+        RequireSamples(nameof(dz), dz, first, count, OutputSize);
+        RequireLength(nameof(gradient), gradient, 0, KernelGradientLength);
+        RequireBlockBuffers(canvases, inputs, products);
         ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork([], gradient, dz, null, 0, false));
+    }
 
     // What a pass does with each block once its inputs are transformed: the convolution (into
     // Target = y, with Kernel, Bias, ReLU), or, given Dz, the kernel gradient (into Target).
@@ -239,7 +304,7 @@ internal sealed unsafe partial class WinogradPlan
                 TransformInputs(canvases, t0, blockTiles, inputs);
                 if (work.Dz is { } dz)
                 {
-                    TransformGradients(dz, (first + s0) * outSize, t0, blockTiles, products);
+                    TransformGradients(dz, (nint)(first + s0) * outSize, t0, blockTiles, products);
                     for (int point = 0; point < Points; point++)
                     {
                         // Vᵀ (channels × tiles) gathered a channel per row, times dM (tiles × width) in place.
@@ -258,7 +323,7 @@ internal sealed unsafe partial class WinogradPlan
                     Gemm.Multiply(blockTiles, KernelWidth, a, b, products, point * ProductPlane, KernelWidth, accumulate: false);
                 }
 
-                TransformOutputs(products, t0, blockTiles, work.Target, (first + s0) * outSize, work.Bias, work.BiasOffset, work.Relu);
+                TransformOutputs(products, t0, blockTiles, work.Target, (nint)(first + s0) * outSize, work.Bias, work.BiasOffset, work.Relu);
             }
         }
     }
@@ -269,15 +334,18 @@ internal sealed unsafe partial class WinogradPlan
     /// </summary>
     public void FinishKernelGradient(float[] gradient, float[] target)
     {
+        RequireLength(nameof(gradient), gradient, 0, KernelGradientLength);
+        RequireLength(nameof(target), target, 0, 9L * InChannels * OutChannels);
         fixed (float* u = gradient, g = target)
         {
+            Pinned gradientArray = new(u, gradient.Length), targetArray = new(g, target.Length);
             if (Wide(OutChannels))
             {
-                FinishKernelGradient<Lanes512>(u, g);
+                FinishKernelGradient<Lanes512>(u, g, gradientArray, targetArray);
             }
             else
             {
-                FinishKernelGradient<Lanes256>(u, g);
+                FinishKernelGradient<Lanes256>(u, g, gradientArray, targetArray);
             }
         }
     }
@@ -300,44 +368,50 @@ internal sealed unsafe partial class WinogradPlan
     {
         fixed (float* source = canvases, target = inputs)
         {
+            Pinned sourceArray = new(source, canvases.Length), targetArray = new(target, inputs.Length);
             if (Wide(InChannels))
             {
-                TransformInputs<Lanes512>(source, first, count, target);
+                TransformInputs<Lanes512>(source, first, count, target, sourceArray, targetArray);
             }
             else
             {
-                TransformInputs<Lanes256>(source, first, count, target);
+                TransformInputs<Lanes256>(source, first, count, target, sourceArray, targetArray);
             }
         }
     }
 
-    private void TransformOutputs(float[] products, int first, int count, float[] y, int yOffset, float[]? bias, int biasOffset, bool relu)
+    private void TransformOutputs(float[] products, int first, int count, float[] y, nint yOffset, float[]? bias, int biasOffset, bool relu)
     {
         fixed (float* source = products, target = y, b = bias)
         {
             float* biasStart = b == null ? null : b + biasOffset;
+            var arrays = new OutputArrays(new(source, products.Length), new(target, y.Length), new(b, bias?.Length ?? 0));
             if (Wide(OutChannels))
             {
-                TransformOutputs<Lanes512>(source, first, count, target + yOffset, biasStart, relu);
+                TransformOutputs<Lanes512>(source, first, count, target + yOffset, biasStart, relu, arrays);
             }
             else
             {
-                TransformOutputs<Lanes256>(source, first, count, target + yOffset, biasStart, relu);
+                TransformOutputs<Lanes256>(source, first, count, target + yOffset, biasStart, relu, arrays);
             }
         }
     }
 
-    private void TransformGradients(float[] dz, int dzOffset, int first, int count, float[] products)
+    // The arrays TransformOutputs reads and writes, for the Debug build's per-tile checks.
+    private readonly record struct OutputArrays(Pinned Products, Pinned Y, Pinned Bias);
+
+    private void TransformGradients(float[] dz, nint dzOffset, int first, int count, float[] products)
     {
         fixed (float* source = dz, target = products)
         {
+            Pinned sourceArray = new(source, dz.Length), targetArray = new(target, products.Length);
             if (Wide(OutChannels))
             {
-                TransformGradients<Lanes512>(source + dzOffset, first, count, target);
+                TransformGradients<Lanes512>(source + dzOffset, first, count, target, sourceArray, targetArray);
             }
             else
             {
-                TransformGradients<Lanes256>(source + dzOffset, first, count, target);
+                TransformGradients<Lanes256>(source + dzOffset, first, count, target, sourceArray, targetArray);
             }
         }
     }

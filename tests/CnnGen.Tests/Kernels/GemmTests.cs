@@ -54,7 +54,7 @@ public class GemmTests
         int span = (length - 1) * step;
         int[] rows = Enumerable.Range(0, m).Select(_ => random.Next(0, 1000)).ToArray();
         int[] starts = Enumerable.Range(0, segments).Select(_ => random.Next(0, 3999 - 1000 - span)).ToArray();
-        var a = new GatherView(data, 7, rows, starts, length, step);
+        var a = new GatherView(data, 7, new OffsetTable(rows), new OffsetTable(starts), length, step);
         int k = a.Columns;
         float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] c = Enumerable.Range(0, m * n).Select(_ => (float)random.NextDouble()).ToArray();
