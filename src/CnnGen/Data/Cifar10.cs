@@ -10,24 +10,54 @@ public static class Cifar10
     /// <summary>Bytes per record: the label and 32·32·3 pixels.</summary>
     public const int RecordSize = 1 + (32 * 32 * 3);
 
+    private const string FilesHint = "CIFAR-10's binary version has data_batch_1.bin to data_batch_5.bin and test_batch.bin.";
+
     /// <summary>The training set (the five data batches found in <paramref name="directory"/>).</summary>
-    public static LabeledImages LoadTraining(string directory) =>
-        Load(Enumerable.Range(1, 5).Select(i => Path.Combine(directory, $"data_batch_{i}.bin")).ToArray());
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">A batch file is missing.</exception>
+    /// <exception cref="IdxFormatException">A batch is not whole records or has a label above 9.</exception>
+    /// <exception cref="IOException">A file cannot be read (an I/O error).</exception>
+    /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
+    public static LabeledImages LoadTraining(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return Load(Enumerable.Range(1, 5).Select(i => Path.Combine(directory, $"data_batch_{i}.bin")).ToArray());
+    }
 
     /// <summary>The test set (<c>test_batch.bin</c>).</summary>
-    public static LabeledImages LoadTest(string directory) => Load([Path.Combine(directory, "test_batch.bin")]);
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException"><c>test_batch.bin</c> is missing.</exception>
+    /// <exception cref="IdxFormatException">The file is not whole records or has a label above 9.</exception>
+    /// <exception cref="IOException">The file cannot be read (an I/O error).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    public static LabeledImages LoadTest(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return Load([Path.Combine(directory, "test_batch.bin")]);
+    }
 
     /// <summary>Reads and concatenates CIFAR-10 binary files; a size that is not whole records, or a label above 9, is an error naming the file.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="files"/> or one of its paths is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="files"/> is empty, or one of its paths is.</exception>
+    /// <exception cref="FileNotFoundException">A file is missing (or is a directory).</exception>
+    /// <exception cref="IdxFormatException">A file is not whole records or has a label above 9.</exception>
+    /// <exception cref="IOException">A file cannot be read (an I/O error).</exception>
+    /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
     public static LabeledImages Load(params string[] files)
     {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Length == 0)
+        {
+            throw new ArgumentException("Name at least one CIFAR-10 batch file. " + FilesHint, nameof(files));
+        }
+
         var images = new List<float>();
         var labels = new List<int>();
         foreach (string file in files)
         {
-            if (!File.Exists(file))
-            {
-                throw new FileNotFoundException($"{file} does not exist; CIFAR-10's binary version has data_batch_1.bin to data_batch_5.bin and test_batch.bin.", file);
-            }
+            DataFile.CheckExists(file, FilesHint);
 
             byte[] data = File.ReadAllBytes(file);
             if (data.Length == 0 || data.Length % RecordSize != 0)

@@ -1,14 +1,18 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace CnnGen.Data;
 
-/// <summary>A file that is not a valid IDX file, or does not match its companion; the message names the file and the reason.</summary>
+/// <summary>
+/// A data file that is not a valid IDX (or CIFAR-10) file, does not match its companion, or whose gzip
+/// data is corrupt or truncated; the message names the file and the reason.
+/// </summary>
 public sealed class IdxFormatException(string message) : IOException(message);
 
 /// <summary>
 /// Reads IDX files, the format of the MNIST distribution (big-endian int32 magic, counts, then
-/// unsigned bytes), plain or gzip-compressed (detected from the content, not the name).
+/// unsigned bytes), plain or gzip-compressed (detected from the content, not the name). A file must
+/// hold exactly the bytes its header declares: fewer is a truncated file, more a corrupt or
+/// mismatched one. A gzip file must end with its CRC-32 and length, which must match the data.
 /// </summary>
 public static class Idx
 {
@@ -19,6 +23,12 @@ public static class Idx
     public const int LabelsMagic = 2049;
 
     /// <summary>Reads an image file: count images of rows × columns bytes.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a directory).</exception>
+    /// <exception cref="IdxFormatException">The file is not a valid IDX images file: wrong magic, impossible sizes, fewer or more bytes than the header declares, or corrupt gzip data.</exception>
+    /// <exception cref="IOException">The file cannot be read (an I/O error).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
     {
         byte[] data = ReadAll(path);
@@ -31,12 +41,19 @@ public static class Idx
             throw new IdxFormatException($"{path}: the header says {count} images of {rows}x{columns}, which is not a valid size.");
         }
 
-        long expected = 16 + ((long)count * rows * columns);
+        // Each factor is below 2^31, so the product of three can exceed a long (and wrap): Int128.
+        Int128 expected = 16 + ((Int128)count * rows * columns);
         Length(data, path, expected, $"{count} images of {rows}x{columns}");
-        return (data[16..(int)expected], count, rows, columns);
+        return (data[16..], count, rows, columns);
     }
 
     /// <summary>Reads a label file: count bytes.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a directory).</exception>
+    /// <exception cref="IdxFormatException">The file is not a valid IDX labels file: wrong magic, a negative count, fewer or more bytes than the header declares, or corrupt gzip data.</exception>
+    /// <exception cref="IOException">The file cannot be read (an I/O error).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public static byte[] ReadLabels(string path)
     {
         byte[] data = ReadAll(path);
@@ -47,34 +64,15 @@ public static class Idx
             throw new IdxFormatException($"{path}: the header says {count} labels.");
         }
 
-        Length(data, path, 8L + count, $"{count} labels");
-        return data[8..(8 + count)];
+        Length(data, path, 8 + (Int128)count, $"{count} labels");
+        return data[8..];
     }
 
     private static byte[] ReadAll(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{path} does not exist.", path);
-        }
-
+        DataFile.CheckExists(path);
         byte[] raw = File.ReadAllBytes(path);
-        if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b)
-        {
-            return raw;
-        }
-
-        try
-        {
-            using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            using var plain = new MemoryStream();
-            gzip.CopyTo(plain);
-            return plain.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new IdxFormatException($"{path}: the gzip data is corrupt or truncated ({e.Message}).");
-        }
+        return raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b ? Gzip.Decompress(raw, path) : raw;
     }
 
     private static void Header(byte[] data, string path, int magic, string kind, int headerLength)
@@ -91,11 +89,18 @@ public static class Idx
         }
     }
 
-    private static void Length(byte[] data, string path, long expected, string what)
+    private static void Length(byte[] data, string path, Int128 expected, string what)
     {
         if (data.Length < expected)
         {
             throw new IdxFormatException($"{path}: the file is truncated: {what} need {expected} bytes, but it has {data.Length}.");
+        }
+
+        // Bytes beyond the declared data mean a header that undercounts or a file glued to another:
+        // loading the declared part would hide a corrupt or mismatched file.
+        if (data.Length > expected)
+        {
+            throw new IdxFormatException($"{path}: the header declares {what} ({expected} bytes), but the file has {data.Length} bytes: {data.Length - expected} unexpected bytes after the data (corrupt or mismatched file).");
         }
     }
 }
@@ -125,8 +130,19 @@ public static class Mnist
     /// <param name="directory">Where the files are (the bundled sample or the full MNIST files).</param>
     /// <param name="prefix"><c>train</c> or <c>t10k</c>.</param>
     /// <param name="classes">Labels must be below this (10 for digits).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> or <paramref name="prefix"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> or <paramref name="prefix"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The images or the labels file is missing.</exception>
+    /// <exception cref="IdxFormatException">A file is not valid IDX (see <see cref="Idx"/>), the counts of images and labels differ, or a label is not below <paramref name="classes"/>.</exception>
+    /// <exception cref="IOException">A file cannot be read (an I/O error).</exception>
+    /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
     public static LabeledImages Load(string directory, string prefix, int classes = 10)
     {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
         string images = Find(directory, prefix + "-images-idx3-ubyte");
         string labelsPath = Find(directory, prefix + "-labels-idx1-ubyte");
         (byte[] pixels, int count, int rows, int columns) = Idx.ReadImages(images);

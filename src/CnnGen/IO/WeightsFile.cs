@@ -6,7 +6,11 @@ using System.Text;
 
 namespace CnnGen.IO;
 
-/// <summary>A weights file that cannot be read or does not fit the model: corrupt, truncated, of another architecture or version.</summary>
+/// <summary>
+/// A weights file that cannot be read or does not fit the model (corrupt, truncated, of another
+/// architecture or version, missing or repeating a weight), or a model whose names the format cannot
+/// store. The message names the file and what is wrong.
+/// </summary>
 public sealed class WeightsFileException(string message) : IOException(message);
 
 /// <summary>
@@ -28,6 +32,10 @@ internal static class WeightsFile
     private const int ChecksumSize = 32;
     private const int MaxRank = 8;
     private static readonly byte[] s_magic = "CNNGENWT"u8.ToArray();
+
+    // Strict in both directions: a lone surrogate is an error when writing (not a silent U+FFFD),
+    // and bytes that are not UTF-8 are an error when reading, so every name round-trips exactly.
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public sealed record LayerRecord(string Name, string Type, int[] Shape)
     {
@@ -154,7 +162,7 @@ internal static class WeightsFile
                 throw new WeightsFileException($"{path} is malformed: weight name '{name}' has no '<layer>/' prefix.");
             }
 
-            weights[i] = new WeightRecord(name, isState, trainable, shape, reader.Floats(shape.Aggregate(1L, (a, b) => a * b)));
+            weights[i] = new WeightRecord(name, isState, trainable, shape, reader.Floats(reader.ElementCount(shape)));
         }
 
         OptimizerRecord? optimizer = null;
@@ -177,9 +185,36 @@ internal static class WeightsFile
 
     private static void WriteString(BinaryWriter writer, string value)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(value);
-        writer.Write(checked((ushort)bytes.Length));
+        byte[] bytes;
+        try
+        {
+            bytes = s_utf8.GetBytes(value);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new WeightsFileException($"Cannot write the name {Shorten(value)}: it holds a lone UTF-16 surrogate, which UTF-8 (the weights format's text encoding) cannot store.");
+        }
+
+        if (bytes.Length > ushort.MaxValue)
+        {
+            throw new WeightsFileException($"Cannot write the name {Shorten(value)}: it is {bytes.Length:N0} bytes of UTF-8, and the weights format stores names of at most {ushort.MaxValue:N0} bytes.");
+        }
+
+        writer.Write((ushort)bytes.Length);
         writer.Write(bytes);
+    }
+
+    // A name for a message: quoted, escaped where it is not printable, cut short when long.
+    private static string Shorten(string value)
+    {
+        const int Shown = 40;
+        var text = new StringBuilder("'");
+        foreach (char c in value.Length > Shown ? value[..Shown] : value)
+        {
+            text.Append(char.IsSurrogate(c) || char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        }
+
+        return text.Append(value.Length > Shown ? $"...' ({value.Length:N0} characters)" : "'").ToString();
     }
 
     private static void WriteShape(BinaryWriter writer, int[] shape)
@@ -229,7 +264,35 @@ internal static class WeightsFile
 
         public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Bytes(8));
 
-        public string String() => Encoding.UTF8.GetString(Bytes(BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2))));
+        public string String()
+        {
+            int start = _position + s_magic.Length;
+            ReadOnlySpan<byte> bytes = Bytes(BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2)));
+            try
+            {
+                return s_utf8.GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new WeightsFileException($"{path} is malformed: the string at byte {start} is not valid UTF-8.");
+            }
+        }
+
+        // The values a shape holds; a product beyond the bytes left is corrupt (and must not wrap around).
+        public readonly long ElementCount(int[] shape)
+        {
+            long count = 1, limit = (_bytes.Length - _position) / sizeof(float);
+            foreach (int dimension in shape)
+            {
+                count *= dimension; // at most limit * int.MaxValue: no overflow
+                if (count > limit)
+                {
+                    throw new WeightsFileException($"{path} is malformed: a weight of shape ({string.Join(", ", shape)}) needs more bytes than the {_bytes.Length - _position} left.");
+                }
+            }
+
+            return count;
+        }
 
         // A count of records: each takes at least one byte, so a count beyond the bytes left is corrupt.
         public int Count()

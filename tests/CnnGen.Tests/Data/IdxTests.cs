@@ -113,9 +113,73 @@ public sealed class IdxTests : IDisposable
     {
         File.WriteAllBytes(Path.Combine(_dir, "train-images-idx3-ubyte.gz"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]);
         Write("train-labels-idx1-ubyte", Labels(1));
-        // .NET's GZipStream ends a cut-off stream quietly, so the damage shows as a short file.
+        // Shorter than any gzip file: refused before decompressing (Gzip checks the trailer too).
         string message = Assert.Throws<IdxFormatException>(() => Mnist.Load(_dir, "train")).Message;
         Assert.Contains("train-images-idx3-ubyte.gz: ", message);
         Assert.True(message.Contains("corrupt", StringComparison.Ordinal) || message.Contains("too short", StringComparison.Ordinal), message);
+    }
+
+    private static byte[] Gzipped(byte[] data)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            zip.Write(data);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Theory]
+    [InlineData(8)] // the whole trailer: CRC-32 and length
+    [InlineData(4)] // the length
+    [InlineData(1)]
+    public void Gzip_file_without_its_trailer_is_refused(int cut)
+    {
+        byte[] whole = Gzipped(Images(2, 2, 3));
+        File.WriteAllBytes(Path.Combine(_dir, "train-images-idx3-ubyte.gz"), whole[..^cut]);
+        var error = Assert.Throws<IdxFormatException>(() => Idx.ReadImages(Path.Combine(_dir, "train-images-idx3-ubyte.gz")));
+        Assert.Contains("train-images-idx3-ubyte.gz: the gzip data is corrupt or truncated", error.Message);
+    }
+
+    [Fact]
+    public void Gzip_file_with_a_wrong_crc_is_refused()
+    {
+        byte[] bytes = Gzipped(Images(2, 2, 3));
+        bytes[^8] ^= 1;
+        File.WriteAllBytes(Path.Combine(_dir, "x.gz"), bytes);
+        Assert.Contains("corrupt", Assert.Throws<IdxFormatException>(() => Idx.ReadImages(Path.Combine(_dir, "x.gz"))).Message);
+    }
+
+    [Fact]
+    public void Header_whose_size_product_wraps_around_is_refused()
+    {
+        // 2^22 images of 2^21 x 2^21: the product is 2^64, which a long wraps to 0.
+        Write("train-images-idx3-ubyte", Images(1 << 22, 1 << 21, 1 << 21, payload: 0));
+        var error = Assert.Throws<IdxFormatException>(() => Idx.ReadImages(Path.Combine(_dir, "train-images-idx3-ubyte")));
+        Assert.Contains("truncated: 4194304 images of 2097152x2097152 need 18446744073709551632 bytes, but it has 16", error.Message);
+    }
+
+    [Fact]
+    public void Bytes_after_the_declared_data_are_an_error_naming_both_sizes()
+    {
+        Write("train-images-idx3-ubyte", Images(2, 2, 2, payload: 12));
+        var images = Assert.Throws<IdxFormatException>(() => Idx.ReadImages(Path.Combine(_dir, "train-images-idx3-ubyte")));
+        Assert.Contains("train-images-idx3-ubyte: the header declares 2 images of 2x2 (24 bytes), but the file has 28 bytes: 4 unexpected bytes", images.Message);
+
+        File.WriteAllBytes(Path.Combine(_dir, "labels"), [.. Labels(1, 2), 3]);
+        var labels = Assert.Throws<IdxFormatException>(() => Idx.ReadLabels(Path.Combine(_dir, "labels")));
+        Assert.Contains("the header declares 2 labels (10 bytes), but the file has 11 bytes", labels.Message);
+    }
+
+    [Fact]
+    public void Bad_paths_get_argument_and_not_found_errors()
+    {
+        Assert.Throws<ArgumentNullException>(() => Idx.ReadImages(null!));
+        Assert.Throws<ArgumentException>(() => Idx.ReadLabels(string.Empty));
+        Assert.Contains("is a directory", Assert.Throws<FileNotFoundException>(() => Idx.ReadImages(_dir)).Message);
+        Assert.Throws<ArgumentNullException>(() => Mnist.Load(null!, "train"));
+        Assert.Throws<ArgumentException>(() => Mnist.Load(_dir, string.Empty));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Mnist.Load(_dir, "train", classes: 0));
     }
 }
