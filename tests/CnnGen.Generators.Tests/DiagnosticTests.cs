@@ -244,14 +244,40 @@ public class DiagnosticTests
     public void CNN0024_add_of_an_unknown_layer()
     {
         var d = Expect("CNN0024", "[Input(8, 8, 4)]\n[Conv2D(4, 3, Padding = Padding.Same)]\n[Add(\"stem\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"stem\")");
-        Assert.Equal("[Add] 'add' (layer 1): no layer is named 'stem'. Fix: name one of the earlier layers: 'input_layer', 'conv2d'.", d.GetMessage());
+        Assert.Equal("[Add] 'add' (layer 1) reads a layer that does not exist: no layer is named 'stem'. Fix: name one of the layers before this one: 'input_layer', 'conv2d'.", d.GetMessage());
     }
 
     [Fact]
-    public void CNN0024_add_of_a_later_layer()
+    public void CNN0024_from_an_unknown_layer_suggests_the_closest_names_in_a_large_model()
     {
-        var d = Expect("CNN0024", "[Input(8, 8, 4)]\n[Add(\"later\")]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"later\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"later\")");
-        Assert.Contains("'later' is layer 1, which comes after it", d.GetMessage());
+        string convs = string.Concat(Enumerable.Range(1, 10).Select(i => "[Conv2D(4, 3, Padding = Padding.Same, Name = \"conv2_block" + i + "_out\")]\n"));
+        var d = Expect("CNN0024", "[Input(8, 8, 4)]\n" + convs + "[Conv2D(4, 1, From = \"conv2_blok3_out\")]\n[Flatten]\npublic partial class M { }\n", "Conv2D(4, 1, From = \"conv2_blok3_out\")");
+        Assert.Equal("[Conv2D] 'conv2d' (layer 10) reads a layer that does not exist: no layer is named 'conv2_blok3_out'. "
+            + "Fix: name a layer before this one, e.g. one of the closest names: 'conv2_block3_out', 'conv2_block1_out', 'conv2_block2_out', 'conv2_block4_out', 'conv2_block5_out'.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0027_a_layer_that_reads_a_later_layer()
+    {
+        var d = Expect("CNN0027", "[Input(8, 8, 4)]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"a\")]\n[Add(\"a\", \"later\")]\n"
+            + "[Conv2D(4, 3, Padding = Padding.Same, Name = \"later\", From = \"a\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"a\", \"later\")");
+        Assert.Equal("[Add] 'add' (layer 1) reads 'later', which is [Conv2D] 'later' (layer 2), written after it; a layer reads only the model input or layers written before it. "
+            + "Fix: move [Conv2D] 'later' (layer 2) (and what it reads) above this layer, or read an earlier layer.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0028_layers_that_read_each_other()
+    {
+        var d = Expect("CNN0028", "[Input(8, 8, 4)]\n[Add(\"later\")]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"later\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"later\")");
+        Assert.Equal("[Add] 'add' (layer 0) reads 'later', which depends on this layer: 'add' -> 'later' -> 'add'. "
+            + "Fix: read a layer that does not depend on this one; a loop of layers has no order to run in.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0028_a_layer_that_reads_itself()
+    {
+        var d = Expect("CNN0028", "[Input(8, 8, 4)]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"self\", From = \"self\")]\n[Flatten]\npublic partial class M { }\n", "Conv2D(4, 3, Padding = Padding.Same, Name = \"self\", From = \"self\")");
+        Assert.Contains("reads 'self', which depends on this layer: 'self' -> 'self'", d.GetMessage());
     }
 
     [Fact]

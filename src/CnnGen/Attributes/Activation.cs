@@ -17,4 +17,7 @@ public enum Activation
 
     /// <summary>Softmax over the last axis; belongs on the output layer of a classifier.</summary>
     Softmax = 4,
+
+    /// <summary>ReLU capped at 6, <c>f(x) = min(max(x, 0), 6)</c> (Keras <c>relu6</c>, MobileNetV2).</summary>
+    Relu6 = 5,
 }

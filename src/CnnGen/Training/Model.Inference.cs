@@ -123,10 +123,10 @@ public abstract partial class Model
 
     private (int Size, string Owner) LargestBuffer()
     {
-        (int size, string owner) = (Info.InputSize, "the input");
+        (int size, string owner) = Info.GradientScratchSize > Info.InputSize ? (Info.GradientScratchSize, "the gradient scratch buffer") : (Info.InputSize, "the input");
         for (int i = 0; i < Info.Layers.Count; i++)
         {
-            int layer = Math.Max(Math.Max(Info.OutputSizes[i], Info.MaskSizes[i]), Math.Max(Info.IndexSizes[i], Info.ExtraSizes[i]));
+            int layer = Math.Max(Math.Max(Info.OutputSizes[i], Info.StatisticsSizes[i]), Math.Max(Info.IndexSizes[i], Info.ExtraSizes[i]));
             if (layer > size)
             {
                 (size, owner) = (layer, $"layer '{Info.Layers[i].Name}'");
@@ -137,5 +137,5 @@ public abstract partial class Model
     }
 
     private Workspace NewWorkspace(int capacity, WorkerPool pool) =>
-        new(capacity, pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes, Info.ExtraSizes);
+        new(capacity, pool, Info.InputSize, Info.OutputSizes, Info.StatisticsSizes, Info.IndexSizes, Info.ExtraSizes, Info.GradientScratchSize);
 }

@@ -20,6 +20,8 @@ public static class NumericalModels
         { nameof(GradBatchNormTanhModel), false },
         { nameof(GradBatchNormTanhModel), true },
         { nameof(GradWinogradModel), false },
+        { nameof(GradBranchModel), false },
+        { nameof(GradBranchModel), true },
     };
 
     /// <summary>A fresh model with fixed weights.</summary>
@@ -37,6 +39,7 @@ public static class NumericalModels
         nameof(GradFlattenResidualModel) => new GradFlattenResidualModel(seed: 3),
         nameof(GradBatchNormTanhModel) => new GradBatchNormTanhModel(seed: 3),
         nameof(GradWinogradModel) => new GradWinogradModel(seed: 3),
+        nameof(GradBranchModel) => new GradBranchModel(seed: 3),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -178,3 +181,21 @@ public partial class GradBatchNormTanhModel;
 [Flatten]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradWinogradModel;
+
+// A functional graph: a strided main path beside a projection shortcut (a strided 1×1 Conv2D
+// read From the stem), merged by a two-name Add; both branch outputs are read again by a
+// three-way Add (fan-out: their gradients add up), and a layer that reads the model input again.
+[Input(6, 6, 3)]
+[Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.Tanh, Name = "stem")]
+[Conv2D(4, 3, Strides = 2, Padding = Padding.Same, Name = "main_conv")]
+[BatchNorm(Name = "main_bn")]
+[Tanh(Name = "main_act")]
+[Conv2D(4, 1, Strides = 2, From = "stem", Name = "shortcut_conv")]
+[BatchNorm(Name = "shortcut_bn")]
+[Add("shortcut_bn", "main_act", Name = "merge")]
+[Conv2D(4, 3, Strides = 2, Padding = Padding.Same, From = "input_layer", Name = "side")]
+[Add("merge", "shortcut_bn", "side", Name = "merge3")]
+[Add("main_act")]
+[GlobalAvgPool2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradBranchModel;
