@@ -127,7 +127,10 @@ public sealed partial class CnnGenerator
             w.Line("    IndexSizes: [" + sizes(l => l.Args.Rule.IndexSize(l)) + "],");
             w.Line("    ExtraSizes: [" + sizes(l => l.Args.Rule.ExtraSize(l)) + "],");
             w.Line("    OutputActivation: " + ProgramWriter.Act(model.Layers[model.Layers.Count - 1].Args.EffectiveActivation)
-                + (program.Graph.ScratchSize > 0 ? ", GradientScratchSize: " + ProgramWriter.Num(program.Graph.ScratchSize) : string.Empty) + ");");
+                + (program.Graph.ScratchSize > 0 ? ", GradientScratchSize: " + ProgramWriter.Num(program.Graph.ScratchSize) : string.Empty) + ",");
+            // Storage shared by buffers whose lifetimes do not overlap (BufferPlan).
+            w.Line("    GradientSlots: [" + string.Join(", ", model.Plan!.GradientSlots.Select(slot => ProgramWriter.Num(slot))) + "],");
+            w.Line("    InferenceSlots: [" + string.Join(", ", model.Plan.InferenceSlots.Select(slot => ProgramWriter.Num(slot))) + "]);");
             w.Line();
             using (w.Block("private void InitializeWeights()"))
             {

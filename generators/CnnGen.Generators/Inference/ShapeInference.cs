@@ -64,7 +64,7 @@ internal static class ShapeInference
 
         GraphChecks.WarnAboutUnreadOutputs(contexts, layers);
 
-        return new ModelSpec(
+        var spec = new ModelSpec(
             model.Namespace,
             model.ClassName,
             input,
@@ -76,6 +76,7 @@ internal static class ShapeInference
             layers.Sum(l => l.TrainableParams),
             layers.Sum(l => l.Params - l.TrainableParams),
             IsFunctional: layers.Any(l => l.Inputs.Count > 1 || l.Inputs[0] != l.Index - 1));
+        return spec with { Plan = Emit.BufferPlan.Create(spec) };
     }
 
     private static bool CheckDeclaration(ParsedModel model, List<DiagnosticInfo> diagnostics)

@@ -3,7 +3,8 @@ namespace CnnGen.Generators.Model;
 /// <summary>
 /// Everything the emitter needs about one model, as plain equatable data: no symbols, syntax or
 /// locations (a test guards this), so an edit that does not change the network leaves it equal
-/// and the generated source cached.
+/// and the generated source cached. <see cref="Plan"/>, the buffer plan, is computed from the rest
+/// at the end of inference (null only until then).
 /// </summary>
 internal sealed record ModelSpec(
     string? Namespace,
@@ -16,7 +17,8 @@ internal sealed record ModelSpec(
     int StateCount,
     long TrainableParams,
     long NonTrainableParams,
-    bool IsFunctional)
+    bool IsFunctional,
+    Emit.BufferPlan? Plan = null)
 {
     public long TotalParams => TrainableParams + NonTrainableParams;
 

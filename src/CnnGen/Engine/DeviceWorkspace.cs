@@ -109,7 +109,7 @@ public sealed class DeviceWorkspace
         Capacity = capacity;
         Input = state.Allocate(capacity * info.InputSize);
         Outputs = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
-        Gradients = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
+        Gradients = BufferSlots.Allocate(info.OutputSizes, info.GradientSlots, size => state.Allocate(capacity * size), state.Allocate(0));
         Statistics = info.StatisticsSizes.Select(size => state.Allocate(capacity * size)).ToArray();
         GradientScratch = state.Allocate(capacity * info.GradientScratchSize);
         Indices = info.IndexSizes.Select(size => state.AllocateInts(capacity * size)).ToArray();

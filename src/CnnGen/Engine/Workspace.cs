@@ -9,9 +9,26 @@ namespace CnnGen.Engine;
 /// </summary>
 public sealed class Workspace
 {
-    /// <summary>Allocates the buffers; sizes are per sample, as the generator computed them.</summary>
+    /// <summary>Allocates the buffers, one output and one gradient buffer per layer; sizes are per sample, as the generator computed them.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or capacity × a size does not fit one array.</exception>
     public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] statisticsSizes, int[] indexSizes, int[]? extraSizes = null, int gradientScratchSize = 0)
+        : this(capacity, pool, inputSize, outputSizes, statisticsSizes, indexSizes, extraSizes, gradientScratchSize, outputSlots: null, gradientSlots: null)
+    {
+    }
+
+    /// <summary>
+    /// Allocates the buffers of <paramref name="info"/>'s model with its buffer plan: gradients
+    /// share storage where their lifetimes allow, and so do outputs when <paramref name="inference"/>
+    /// (no backward pass will read them).
+    /// </summary>
+    internal Workspace(int capacity, WorkerPool pool, ModelInfo info, bool inference)
+        : this(capacity, pool, info.InputSize, info.OutputSizes, info.StatisticsSizes, info.IndexSizes, info.ExtraSizes, info.GradientScratchSize,
+            inference ? info.InferenceSlots : null, info.GradientSlots)
+    {
+    }
+
+    private Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] statisticsSizes, int[] indexSizes, int[]? extraSizes,
+        int gradientScratchSize, int[]? outputSlots, int[]? gradientSlots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentNullException.ThrowIfNull(pool);
@@ -26,8 +43,8 @@ public sealed class Workspace
         Pool = pool;
         Scratch = new Scratch(pool.Threads, slots: 11);
         Input = new float[capacity * inputSize];
-        Outputs = outputSizes.Select(size => new float[capacity * size]).ToArray();
-        Gradients = outputSizes.Select(size => new float[capacity * size]).ToArray();
+        Outputs = BufferSlots.Allocate(outputSizes, outputSlots, size => new float[capacity * size], []);
+        Gradients = BufferSlots.Allocate(outputSizes, gradientSlots, size => new float[capacity * size], []);
         Statistics = statisticsSizes.Select(size => new float[capacity * size]).ToArray();
         GradientScratch = new float[capacity * gradientScratchSize];
         Indices = indexSizes.Select(size => new int[capacity * size]).ToArray();

@@ -64,7 +64,7 @@ public abstract partial class Model
             }
         }
 
-        return new InferenceLease(this, NewWorkspace(capacity, new WorkerPool(1)), Lent.Spare);
+        return new InferenceLease(this, NewWorkspace(capacity, new WorkerPool(1), inference: true), Lent.Spare);
     }
 
     private void GiveBack(Workspace workspace, Lent kind)
@@ -136,6 +136,5 @@ public abstract partial class Model
         return (size, owner);
     }
 
-    private Workspace NewWorkspace(int capacity, WorkerPool pool) =>
-        new(capacity, pool, Info.InputSize, Info.OutputSizes, Info.StatisticsSizes, Info.IndexSizes, Info.ExtraSizes, Info.GradientScratchSize);
+    private Workspace NewWorkspace(int capacity, WorkerPool pool, bool inference = false) => new(capacity, pool, Info, inference);
 }
