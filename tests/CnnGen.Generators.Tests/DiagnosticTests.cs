@@ -291,6 +291,38 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0029_concatenate_of_an_image_and_a_vector()
+    {
+        var d = Expect("CNN0029", "[Input(8, 8, 3)]\n[Conv2D(4, 1, Name = \"a\")]\n[GlobalAvgPool2D(Name = \"pooled\")]\n[Concatenate(\"a\", \"pooled\")]\n[Flatten]\npublic partial class M { }\n", "Concatenate(\"a\", \"pooled\")");
+        Assert.Equal("[Concatenate] 'concatenate' (layer 2) joins (None, 8, 8, 4) from 'a' (layer 0) and (None, 4) from 'pooled' (layer 1) on the channel axis; their heights and widths must be equal. "
+            + "Fix: concatenate images with images, or flatten each branch ([Flatten] or [GlobalAvgPool2D]) before joining them.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0103_a_branch_nothing_reads_is_a_warning_and_the_model_still_generates()
+    {
+        string source = Usings + "[Input(8, 8, 3)]\n[Conv2D(4, 1, Name = \"stem\")]\n[Conv2D(4, 1, Name = \"side\")]\n[Flatten(From = \"stem\")]\n[Dense(2, Activation = Activation.Softmax)]\npublic partial class M { }\n";
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(source);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("CNN0103", d.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        AssertAt(d, source, "Conv2D(4, 1, Name = \"side\")", 0);
+        Assert.StartsWith("[Conv2D] 'side' (layer 1): no layer reads its output", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Single(run.Sources);
+        Assert.Empty(run.Errors);
+    }
+
+    [Theory]
+    [InlineData("[Add]", "the layer names must be one name or more, got none")]
+    [InlineData("[Concatenate(\"a\", \"input_layer\", From = \"a\")]", "From must be left out when two or more layers are named, got \"a\"")]
+    [InlineData("[ZeroPadding2D(0, 1, -2, 0)]", "Left must be at least 0, got -2")]
+    public void CNN0011_merge_and_padding_arguments(string layer, string problem)
+    {
+        var d = Expect("CNN0011", "[Input(8, 8, 3)]\n[Conv2D(3, 1, Name = \"a\")]\n" + layer + "\n[Flatten]\npublic partial class M { }\n", layer.Substring(1, layer.Length - 2));
+        Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
     public void CNN0026_weights_too_large_for_one_buffer()
     {
         var d = Expect("CNN0026", "[Input(1000, 1000, 3)]\n[Flatten]\n[Dense(1000)]\npublic partial class M { }\n", "Dense(1000)");
