@@ -141,11 +141,16 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
     /// <summary>n × the layer's output size, the number of values its output holds for the batch.</summary>
     public static string OutputLength(LayerSpec layer) => "n * " + Num(layer.OutputShape.Size);
 
-    public string Offset(LayerSpec layer, string weight) =>
-        Model.Weights.FirstOrDefault(w => w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
+    /// <summary>
+    /// Where weight <paramref name="weight"/> of the layer starts in the parameter buffer, as the
+    /// kernel's named argument: <c>kernelOffset: 288</c> (−1 when the layer has no such weight, e.g. no bias).
+    /// </summary>
+    public string Offset(LayerSpec layer, string weight, string argument) =>
+        argument + ": " + (Model.Weights.FirstOrDefault(w => !w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1");
 
-    public string StateOffset(LayerSpec layer, string weight) =>
-        Model.Weights.FirstOrDefault(w => w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
+    /// <summary>Where state <paramref name="weight"/> starts in the state buffer, as a named argument (<c>meanOffset: 64</c>).</summary>
+    public string StateOffset(LayerSpec layer, string weight, string argument) =>
+        argument + ": " + (Model.Weights.FirstOrDefault(w => w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1");
 
     public static string Geometry(LayerSpec layer) => "s_geometry" + Num(layer.Index);
 

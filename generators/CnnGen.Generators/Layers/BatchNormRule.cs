@@ -59,8 +59,8 @@ internal sealed class BatchNormRule() : LayerRule("BatchNorm", "BatchNormalizati
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
     {
         string forward = ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + w.Input(l) + ", "
-            + w.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
-            + w.StateOffset(l, "moving_variance") + ", ws.Statistics[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
+            + w.Output(l) + ", p, " + w.Offset(l, "gamma", "gammaOffset") + ", " + w.Offset(l, "beta", "betaOffset") + ", s, " + w.StateOffset(l, "moving_mean", "meanOffset") + ", "
+            + w.StateOffset(l, "moving_variance", "varianceOffset") + ", ws.Statistics[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
             + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) : "") + ");";
         if (!cpu || !ProgramWriter.IsFoldedIntoConvolution(w.Model, l))
         {
@@ -76,7 +76,7 @@ internal sealed class BatchNormRule() : LayerRule("BatchNorm", "BatchNormalizati
 
     public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + w.Input(l) + ", "
-            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta")
+            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma", "gammaOffset") + ", " + w.Offset(l, "beta", "betaOffset")
             + ", ws.Statistics[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
             + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) + ", " + w.Output(l) : "") + ");");
 

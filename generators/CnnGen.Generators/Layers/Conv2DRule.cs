@@ -46,7 +46,7 @@ internal sealed class Conv2DRule() : LayerRule("Conv2D", "Conv2D", "conv2d")
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
     {
         string forward = ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
-            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);";
+            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);";
         if (!cpu || ProgramWriter.FoldedBatchNorm(w.Model, l) is not { } bn)
         {
             w.Line(forward);
@@ -59,8 +59,8 @@ internal sealed class Conv2DRule() : LayerRule("Conv2D", "Conv2D", "conv2d")
         {
             w.Line("// '" + bn.Name + "' (layer " + ProgramWriter.Num(bn.Index) + ") folded in: no pass of its own, and this layer's output is not written.");
             w.Line(ProgramWriter.Kernels + "Conv2D.ForwardWithBatchNorm(ws, " + ProgramWriter.Geometry(l) + ", " + w.Input(l) + ", " + w.Output(bn) + ", p, "
-                + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", " + ProgramWriter.Geometry(bn) + ", " + w.Offset(bn, "gamma") + ", "
-                + w.Offset(bn, "beta") + ", s, " + w.StateOffset(bn, "moving_mean") + ", " + w.StateOffset(bn, "moving_variance") + ", "
+                + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", " + ProgramWriter.Geometry(bn) + ", " + w.Offset(bn, "gamma", "gammaOffset") + ", "
+                + w.Offset(bn, "beta", "betaOffset") + ", s, " + w.StateOffset(bn, "moving_mean", "meanOffset") + ", " + w.StateOffset(bn, "moving_variance", "varianceOffset") + ", "
                 + ProgramWriter.Act(ProgramWriter.ActivationAppliedBy(w.Model, bn) ?? Activation.Linear) + ", n);");
         }
 
@@ -73,5 +73,5 @@ internal sealed class Conv2DRule() : LayerRule("Conv2D", "Conv2D", "conv2d")
     public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "
             + w.Input(l) + ", " + w.Output(l) + ", " + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
-            + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + ", p, g, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 }

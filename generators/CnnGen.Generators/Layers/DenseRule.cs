@@ -48,10 +48,10 @@ internal sealed class DenseRule() : LayerRule("Dense", "Dense", "dense")
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu) =>
         w.Line(ProgramWriter.Kernels + "Dense.Forward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
             + ProgramWriter.Act(l.Args.Activation) + ", " + w.Input(l) + ", " + w.Output(l) + ", p, "
-            + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 
     public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Dense.Backward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
             + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + w.Input(l) + ", " + w.Output(l) + ", "
-            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 }

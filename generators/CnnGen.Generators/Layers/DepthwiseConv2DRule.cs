@@ -50,10 +50,10 @@ internal sealed class DepthwiseConv2DRule() : LayerRule("DepthwiseConv2D", "Dept
 
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu) =>
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
-            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "depthwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "depthwise_kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 
     public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "
             + w.Input(l) + ", " + w.Output(l) + ", " + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
-            + ", p, g, " + w.Offset(l, "depthwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + ", p, g, " + w.Offset(l, "depthwise_kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 }

@@ -72,18 +72,18 @@ internal sealed class SeparableConv2DRule() : LayerRule("SeparableConv2D", "Sepa
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
     {
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(Activation.Linear) + ", "
-            + w.Input(l) + ", " + Middle(l, "Statistics") + ", p, " + w.Offset(l, "depthwise_kernel") + ", -1, n);");
+            + w.Input(l) + ", " + Middle(l, "Statistics") + ", p, " + w.Offset(l, "depthwise_kernel", "kernelOffset") + ", biasOffset: -1, n);");
         w.Line(ProgramWriter.Kernels + "Conv2D.Forward(ws, " + Pointwise(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", " + Middle(l, "Statistics") + ", "
-            + w.Output(l) + ", p, " + w.Offset(l, "pointwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Output(l) + ", p, " + w.Offset(l, "pointwise_kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
     }
 
     public override void EmitBackward(ProgramWriter w, LayerSpec l)
     {
         w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + Pointwise(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + Middle(l, "Statistics") + ", "
-            + w.Output(l) + ", " + w.OutputGradient(l) + ", " + Middle(l, "Extras") + ", p, g, " + w.Offset(l, "pointwise_kernel") + ", "
-            + w.Offset(l, "bias") + ", n);");
+            + w.Output(l) + ", " + w.OutputGradient(l) + ", " + Middle(l, "Extras") + ", p, g, " + w.Offset(l, "pointwise_kernel", "kernelOffset") + ", "
+            + w.Offset(l, "bias", "biasOffset") + ", n);");
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(Activation.Linear) + ", "
             + w.Input(l) + ", " + Middle(l, "Statistics") + ", " + Middle(l, "Extras") + ", " + (w.InputGradient(l) ?? "null") + ", p, g, "
-            + w.Offset(l, "depthwise_kernel") + ", -1, n);");
+            + w.Offset(l, "depthwise_kernel", "kernelOffset") + ", biasOffset: -1, n);");
     }
 }
