@@ -123,11 +123,12 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
     /// <summary>
     /// The BatchNorm that the managed program folds into convolution <paramref name="layer"/> in
     /// inference (<c>Conv2D.ForwardWithBatchNorm</c>), if any: the layer is a linear Conv2D, the
-    /// BatchNorm right after it is its only reader (the fold leaves the convolution's output unwritten).
+    /// BatchNorm is its only reader (the fold leaves the convolution's output unwritten, and writes the
+    /// BatchNorm's output when the convolution runs, which the buffer plan accounts for).
     /// </summary>
     public static LayerSpec? FoldedBatchNorm(ModelSpec model, LayerSpec layer) =>
         layer.Args.Rule is Conv2DRule && layer.Args.EffectiveActivation == Activation.Linear
-        && ProgramGraph.OnlyReader(model, layer.Index) is int reader && reader == layer.Index + 1 && model.Layers[reader].Args.Rule is BatchNormRule
+        && ProgramGraph.OnlyReader(model, layer.Index) is int reader && model.Layers[reader].Args.Rule is BatchNormRule
             ? model.Layers[reader] : null;
 
     /// <summary>Whether BatchNorm <paramref name="layer"/> is folded into the convolution before it in inference (<see cref="FoldedBatchNorm"/>).</summary>
