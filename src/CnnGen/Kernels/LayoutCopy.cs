@@ -28,7 +28,7 @@ internal static class LayoutCopy
         if (length < needed)
         {
             throw new ArgumentException(
-                $"{layer}: {buffer} holds {length} values, but {n} samples of {perSample} values need {needed}.", buffer);
+                $"{layer}: {buffer} holds {length} values, but n = {n} samples of {perSample} values need {needed}.", buffer);
         }
     }
 
