@@ -173,6 +173,7 @@ public class ZeroPadding2DTests(IlgpuCpuKernels device) : IClassFixture<IlgpuCpu
     [InlineData(3, 4, 2, 1, 0, 2, 1, 3)]
     [InlineData(5, 2, 5, 0, 3, 0, 0, 2)]
     [InlineData(2, 2, 1, 2, 2, 2, 2, 1)]
+    [InlineData(4, 3, 3, 2, 1, 0, 3, 2)]
     public void The_ilgpu_kernels_match_the_managed_ones(int h, int w, int c, int top, int bottom, int left, int right, int n)
     {
         var g = new ZeroPadding2DGeometry(h, w, c, top, bottom, left, right);
