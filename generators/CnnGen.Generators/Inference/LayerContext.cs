@@ -161,7 +161,7 @@ internal sealed class LayerContext
     {
         if (!Enum.IsDefined(typeof(Activation), Args.Activation))
         {
-            Report(Descriptors.ArgumentOutOfRange, Label, "Activation", "a defined Activation", Format((int)Args.Activation), "use one of Linear, Relu, Sigmoid, Tanh, Softmax");
+            Report(Descriptors.ArgumentOutOfRange, Label, "Activation", "a defined Activation", Format((int)Args.Activation), "use one of Linear, Relu, Relu6, Sigmoid, Tanh, Softmax");
         }
 
         if (!Enum.IsDefined(typeof(Initializer), Args.KernelInitializer))
