@@ -22,7 +22,7 @@ public sealed class IlgpuCpuKernels : IDisposable
         _context = Context.Create(builder => builder.Default().EnableAlgorithms());
         _accelerator = _context.Devices.First(d => d is CPUDevice).CreateAccelerator(_context);
         var info = new ModelInfo("kernels", InputSize: 1, OutputSize: 1, ParameterCount: 1, StateCount: 1, Layers: [], Weights: [],
-            OutputSizes: [1], MaskSizes: [0], IndexSizes: [0], ExtraSizes: [0], OutputActivation: Activation.Linear);
+            OutputSizes: [1], StatisticsSizes: [0], IndexSizes: [0], ExtraSizes: [0], OutputActivation: Activation.Linear);
         _state = new DeviceModelState(_accelerator, info, [1f]);
         Workspace = new DeviceWorkspace(_state, info, capacity: 1);
     }

@@ -22,7 +22,21 @@ public static class NumericalModels
         { nameof(GradWinogradModel), false },
         { nameof(GradBranchModel), false },
         { nameof(GradBranchModel), true },
+        { nameof(GradGraphModel), false },
+        { nameof(GradGraphModel), true },
     };
+
+    // Multiplies one weight so that the layer's outputs reach the regions a test needs (ReLU6's cap).
+    private static Model Scaled(Model model, string weight, float factor)
+    {
+        WeightInfo w = model.Info.Weights.Single(info => info.Name == weight);
+        foreach (ref float value in model.Parameters.AsSpan(w.Offset, w.Length))
+        {
+            value *= factor;
+        }
+
+        return model;
+    }
 
     /// <summary>A fresh model with fixed weights.</summary>
     public static Model Create(string name) => name switch
@@ -40,6 +54,7 @@ public static class NumericalModels
         nameof(GradBatchNormTanhModel) => new GradBatchNormTanhModel(seed: 3),
         nameof(GradWinogradModel) => new GradWinogradModel(seed: 3),
         nameof(GradBranchModel) => new GradBranchModel(seed: 3),
+        nameof(GradGraphModel) => Scaled(new GradGraphModel(seed: 3), "hot/kernel", 12f),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -199,3 +214,21 @@ public partial class GradWinogradModel;
 [GlobalAvgPool2D]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradBranchModel;
+
+// Every new graph layer: zero padding (asymmetric, then symmetric), ReLU6 fused into a
+// convolution (scaled so that some outputs pass 6) and stand-alone after a BatchNorm (applied by
+// it), a three-way Concatenate that reads the stem a second time, and a one-name Concatenate.
+[Input(5, 5, 2)]
+[ZeroPadding2D(1, 2, 0, 1, Name = "pad")]
+[Conv2D(3, 3, Strides = 2, Activation = Activation.Tanh, Name = "stem")]
+[Conv2D(2, 1, Activation = Activation.Relu6, Name = "hot")]
+[Conv2D(3, 3, Padding = Padding.Same, From = "stem", Name = "branch")]
+[BatchNorm(Name = "branch_bn")]
+[Relu6(Name = "branch_relu6")]
+[Concatenate("hot", "branch_relu6", "stem", Name = "join")]
+[ZeroPadding2D(1, Name = "pad2")]
+[DepthwiseConv2D(3, Activation = Activation.Tanh, Name = "dw")]
+[Concatenate("join", Name = "join2")]
+[GlobalAvgPool2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradGraphModel;
