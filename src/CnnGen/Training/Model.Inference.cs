@@ -28,6 +28,18 @@ public abstract partial class Model
         public void Dispose() => model.GiveBack(Workspace, kind);
     }
 
+    /// <summary>How many spare inference workspaces are kept (made by overlapping Predict or Evaluate calls).</summary>
+    internal int SpareWorkspaces
+    {
+        get
+        {
+            lock (_spareWorkspaces)
+            {
+                return _spareWorkspaces.Count;
+            }
+        }
+    }
+
     // The model's own workspace (all its threads) when no other call holds it, else a spare. On an
     // ILGPU device the calls take turns: the device has one set of buffers and one stream.
     private InferenceLease RentInference(int capacity)
