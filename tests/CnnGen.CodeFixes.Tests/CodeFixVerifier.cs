@@ -5,6 +5,7 @@ using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
 using CnnGenerator = Generator::CnnGen.Generators.CnnGenerator;
@@ -37,6 +38,8 @@ internal sealed class CodeFixVerifier<TCodeFix> : CSharpCodeFixTest<EmptyDiagnos
     /// <summary>No packages: an empty set that resolves to no references without looking anywhere.</summary>
     private static readonly ReferenceAssemblies NoPackages = new("net10.0");
 
+    private Compilation? _lastCompilation;
+
     public CodeFixVerifier()
     {
         ReferenceAssemblies = NoPackages;
@@ -45,9 +48,13 @@ internal sealed class CodeFixVerifier<TCodeFix> : CSharpCodeFixTest<EmptyDiagnos
         TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
     }
 
-    /// <summary>Checks that the fix turns <paramref name="source"/> (with its diagnostics marked
-    /// <c>{|CNN0022:Dense(10)|}</c>) into <paramref name="fixedSource"/>, one diagnostic at a time and with Fix All.</summary>
-    public static Task VerifyFix(string source, string fixedSource, string? equivalenceKey = null)
+    /// <summary>
+    /// Checks that the fix turns <paramref name="source"/> (with its diagnostics marked
+    /// <c>{|CNN0022:Dense(10)|}</c>) into <paramref name="fixedSource"/>, one diagnostic at a time and
+    /// with Fix All in document, project and solution; that the generator then reports nothing and
+    /// writes every model; and, given <paramref name="title"/>, the code action's title. With <paramref name="fixedSource"/> equal to <paramref name="source"/>: that no fix is offered.
+    /// </summary>
+    public static async Task VerifyFix(string source, string fixedSource, string? equivalenceKey = null, string? title = null)
     {
         var test = new CodeFixVerifier<TCodeFix> { TestCode = source, FixedCode = fixedSource };
         if (equivalenceKey is not null)
@@ -55,7 +62,36 @@ internal sealed class CodeFixVerifier<TCodeFix> : CSharpCodeFixTest<EmptyDiagnos
             test.CodeActionEquivalenceKey = equivalenceKey;
         }
 
-        return test.RunAsync();
+        if (title is not null)
+        {
+            test.CodeActionVerifier = (action, verifier) => verifier.Equal(title, action.Title);
+        }
+
+        await test.RunAsync();
+        if (fixedSource != source)
+        {
+            // The package compared the fixed state's diagnostics (none) and compiled what the
+            // generator wrote; this checks it wrote something: every model got its generated half.
+            Compilation fixedCompilation = test._lastCompilation!;
+            INamedTypeSymbol input = fixedCompilation.GetTypeByMetadataName(typeof(InputAttribute).FullName!)!;
+            var models = fixedCompilation.SyntaxTrees
+                .SelectMany(tree => tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>()
+                    .Select(node => fixedCompilation.GetSemanticModel(tree).GetDeclaredSymbol(node)!))
+                .Where(type => type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, input)))
+                .Distinct(SymbolEqualityComparer.Default)
+                .Cast<INamedTypeSymbol>()
+                .ToList();
+            Assert.NotEmpty(models);
+            Assert.All(models, model => Assert.Equal("CnnGen.Model", model.BaseType?.ToDisplayString()));
+        }
+    }
+
+    protected override async Task<(Compilation compilation, ImmutableArray<Diagnostic> generatorDiagnostics)> GetProjectCompilationAsync(
+        Project project, IVerifier verifier, CancellationToken cancellationToken)
+    {
+        var result = await base.GetProjectCompilationAsync(project, verifier, cancellationToken);
+        _lastCompilation = result.compilation; // The package checks the fixed state last.
+        return result;
     }
 
     protected override IEnumerable<Type> GetSourceGenerators() => [typeof(CnnGenerator)];

@@ -32,7 +32,8 @@ public class InsertFlattenTests
         [Dense(10)]
         public partial class Classifier;
         """,
-        InsertFlattenCodeFixProvider.EquivalenceKey("Flatten"));
+        InsertFlattenCodeFixProvider.EquivalenceKey("Flatten"),
+        title: "Insert [Flatten] before [Dense]");
 
     [Fact]
     public Task GlobalAvgPool2D_is_the_second_choice() => Verifier.VerifyFix(
@@ -57,7 +58,8 @@ public class InsertFlattenTests
         [Dense(10)]
         public partial class Classifier;
         """,
-        InsertFlattenCodeFixProvider.EquivalenceKey("GlobalAvgPool2D"));
+        InsertFlattenCodeFixProvider.EquivalenceKey("GlobalAvgPool2D"),
+        title: "Insert [GlobalAvgPool2D] before [Dense]");
 
     [Fact]
     public Task Flatten_joins_the_brackets_dense_shares() => Verifier.VerifyFix(

@@ -36,7 +36,8 @@ public class MoveBeforeFlattenTests
         [Dropout(0.5)]
         [Dense(10)]
         public partial class Classifier;
-        """);
+        """,
+        title: "Move [MaxPool2D] before [Flatten]");
 
     [Fact]
     public Task The_layer_moves_within_shared_brackets() => Verifier.VerifyFix(
@@ -79,7 +80,8 @@ public class MoveBeforeFlattenTests
         [GlobalMaxPool2D]
         [Dense(4)]
         public partial class Classifier;
-        """);
+        """,
+        title: "Move [Conv2D] before [GlobalMaxPool2D]");
 
     [Fact]
     public Task No_fix_when_the_input_itself_is_flat() => Verifier.VerifyFix(

@@ -28,7 +28,8 @@ public class UsePaddingSameTests
         [Flatten]
         [Dense(2)]
         public partial class Classifier;
-        """);
+        """,
+        title: "Use Padding = Padding.Same on [Conv2D]");
 
     [Fact]
     public Task Padding_valid_becomes_padding_same() => Verifier.VerifyFix(
@@ -76,7 +77,8 @@ public class UsePaddingSameTests
         [AvgPool2D(2, Padding = Padding.Same)]
         [Flatten]
         public partial class Classifier;
-        """);
+        """,
+        title: "Use Padding = Padding.Same on [AvgPool2D]");
 
     [Fact]
     public Task Padding_is_named_as_the_file_allows() => Verifier.VerifyFix(
