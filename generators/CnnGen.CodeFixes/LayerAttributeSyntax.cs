@@ -119,9 +119,24 @@ internal static class LayerAttributeSyntax
         TypeDeclarationSyntax tracked = declaration.TrackNodes(attribute, anchor);
         AttributeSyntax current = tracked.GetCurrentNode(attribute)!;
         var currentList = (AttributeListSyntax)current.Parent!;
-        tracked = currentList.Attributes.Count > 1
-            ? tracked.ReplaceNode(currentList, currentList.WithAttributes(currentList.Attributes.Remove(current)))
-            : tracked.RemoveNode(currentList, SyntaxRemoveOptions.KeepNoTrivia)!;
+        int index = tracked.AttributeLists.IndexOf(currentList);
+        if (currentList.Attributes.Count > 1)
+        {
+            tracked = tracked.ReplaceNode(currentList, currentList.WithAttributes(currentList.Attributes.Remove(current)));
+        }
+        else if (StartsLine(currentList) || index == 0)
+        {
+            tracked = tracked.RemoveNode(currentList, SyntaxRemoveOptions.KeepNoTrivia)!;
+        }
+        else
+        {
+            // In the middle of a line: what ended the line after it (the line break) now ends the list before it.
+            AttributeListSyntax previous = tracked.AttributeLists[index - 1];
+            tracked = tracked.WithAttributeLists(tracked.AttributeLists
+                .Replace(previous, previous.WithTrailingTrivia(currentList.GetTrailingTrivia()))
+                .RemoveAt(index));
+        }
+
         return InsertBefore(tracked, tracked.GetCurrentNode(anchor)!, attribute.WithoutTrivia());
     }
 

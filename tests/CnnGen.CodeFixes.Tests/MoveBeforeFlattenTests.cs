@@ -84,6 +84,25 @@ public class MoveBeforeFlattenTests
         title: "Move [Conv2D] before [GlobalMaxPool2D]");
 
     [Fact]
+    public Task Attributes_on_one_line_stay_on_one_line() => Verifier.VerifyFix(
+        """
+        using CnnGen;
+
+        namespace Demo;
+
+        [Input(8, 8, 3)] [GlobalMaxPool2D] [{|CNN0021:Conv2D(8, 3)|}]
+        public partial class Classifier;
+        """,
+        """
+        using CnnGen;
+
+        namespace Demo;
+
+        [Input(8, 8, 3)] [Conv2D(8, 3)] [GlobalMaxPool2D]
+        public partial class Classifier;
+        """);
+
+    [Fact]
     public Task No_fix_when_the_input_itself_is_flat() => Verifier.VerifyFix(
         """
         using CnnGen;
