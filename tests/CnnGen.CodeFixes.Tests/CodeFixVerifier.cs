@@ -52,7 +52,8 @@ internal sealed class CodeFixVerifier<TCodeFix> : CSharpCodeFixTest<EmptyDiagnos
     /// Checks that the fix turns <paramref name="source"/> (with its diagnostics marked
     /// <c>{|CNN0022:Dense(10)|}</c>) into <paramref name="fixedSource"/>, one diagnostic at a time and
     /// with Fix All in document, project and solution; that the generator then reports nothing and
-    /// writes every model; and, given <paramref name="title"/>, the code action's title. With <paramref name="fixedSource"/> equal to <paramref name="source"/>: that no fix is offered.
+    /// writes every model; and, given <paramref name="title"/>, the code action's title. With
+    /// <paramref name="fixedSource"/> equal to <paramref name="source"/>: that no fix is offered.
     /// </summary>
     public static async Task VerifyFix(string source, string fixedSource, string? equivalenceKey = null, string? title = null)
     {
