@@ -57,20 +57,31 @@ public sealed class MoveBeforeFlattenCodeFixProvider : CodeFixProvider
     }
 
     // The last layer before this one that flattens: the generator stops at the first layer that
-    // cannot take its input, so everything after that layer up to this one kept the tensor flat.
+    // cannot take its input, so in a chain everything after that layer up to this one kept the
+    // tensor flat. Where a layer in between (or this one) reads another layer (From, a merge),
+    // the flat tensor may come from elsewhere, and no fix is offered.
     private static (AttributeSyntax Attribute, string Name)? Flattener(SemanticModel model, AttributeSyntax layer, CancellationToken cancellationToken)
     {
         (AttributeSyntax, string)? found = null;
+        bool chain = true;
         foreach (AttributeSyntax attribute in LayerAttributeSyntax.InOrder(LayerAttributeSyntax.Declaration(layer)))
         {
-            if (attribute == layer)
-            {
-                return found;
-            }
-
-            if (LayerAttributeSyntax.LayerName(model, attribute, cancellationToken) is { } name && Flattening.Contains(name))
+            string? name = LayerAttributeSyntax.LayerName(model, attribute, cancellationToken);
+            bool readsAnother = name is "Add" or "Concatenate"
+                || attribute.ArgumentList?.Arguments.Any(argument => argument.NameEquals?.Name.Identifier.ValueText == "From") == true;
+            if (name is not null && Flattening.Contains(name))
             {
                 found = (attribute, name);
+                chain = !readsAnother;
+            }
+            else
+            {
+                chain &= !readsAnother;
+            }
+
+            if (attribute == layer)
+            {
+                return chain ? found : null;
             }
         }
 

@@ -102,6 +102,36 @@ public class MoveBeforeFlattenTests
         public partial class Classifier;
         """);
 
+    // In a graph the flat tensor may not come from the Flatten above: a branch is not moved.
+    [Fact]
+    public Task No_fix_when_the_layer_reads_a_branch() => Verifier.VerifyFix(
+        """
+        using CnnGen;
+
+        namespace Demo;
+
+        [Input(8, 8, 3)]
+        [Conv2D(4, 3, Name = "image")]
+        [Flatten]
+        [Dense(8)]
+        [{|CNN0021:MaxPool2D(2, From = "dense")|}]
+        [Flatten(From = "image")]
+        public partial class Classifier;
+        """,
+        """
+        using CnnGen;
+
+        namespace Demo;
+
+        [Input(8, 8, 3)]
+        [Conv2D(4, 3, Name = "image")]
+        [Flatten]
+        [Dense(8)]
+        [{|CNN0021:MaxPool2D(2, From = "dense")|}]
+        [Flatten(From = "image")]
+        public partial class Classifier;
+        """);
+
     [Fact]
     public Task No_fix_when_the_input_itself_is_flat() => Verifier.VerifyFix(
         """
