@@ -26,7 +26,10 @@ if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 
 echo "OpenCL: installing ${missing[*]} ..."
-if apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+# A dpkg run interrupted earlier leaves packages unconfigured and makes every install fail: finish it first.
+DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null 2>&1 || true
+if apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -f >/dev/null 2>&1 \
+  && apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
   echo "OpenCL: installed; set RUSTICL_ENABLE=llvmpipe RUSTICL_CL_VERSION=2.0 to expose the device."
 else
   echo "OpenCL: apt-get failed; the OpenCL tests will skip."

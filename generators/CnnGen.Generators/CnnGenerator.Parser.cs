@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using CnnGen.Generators.Diagnostics;
+using CnnGen.Generators.Layers;
 using CnnGen.Generators.Model;
 
 namespace CnnGen.Generators;
@@ -48,7 +49,7 @@ public sealed partial class CnnGenerator
                     continue;
                 }
 
-                if (name is null || !LayerKinds.TryFromMetadataName(name, out LayerKind kind))
+                if (name is null || !LayerRules.TryFromMetadataName(name, out LayerRule rule))
                 {
                     continue;
                 }
@@ -67,7 +68,7 @@ public sealed partial class CnnGenerator
 
                 if (!seenInput)
                 {
-                    layerBeforeInput ??= kind.Names().Attribute;
+                    layerBeforeInput ??= rule.Attribute;
                 }
 
                 // An attribute that does not bind (wrong argument types) is the compiler's error to report.
@@ -76,7 +77,7 @@ public sealed partial class CnnGenerator
                     continue;
                 }
 
-                layers.Add(new ParsedLayer(ReadLayer(kind, attribute), new LocationInfo(reference.SyntaxTree, reference.Span)));
+                layers.Add(new ParsedLayer(ReadLayer(rule, attribute), new LocationInfo(reference.SyntaxTree, reference.Span)));
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -113,38 +114,16 @@ public sealed partial class CnnGenerator
                 : ImmutableArray<int>.Empty;
         }
 
-        private static LayerArgs ReadLayer(LayerKind kind, AttributeData attribute)
+        private static LayerArgs ReadLayer(LayerRule rule, AttributeData attribute)
         {
-            ImmutableArray<TypedConstant> ctor = attribute.ConstructorArguments;
-            int Int(int index) => index < ctor.Length && ctor[index].Value is int i ? i : 0;
-
-            // Pools default their stride to the pool size; 0 records "not given".
-            var args = new LayerArgs(kind, Strides: IsPool(kind) ? 0 : LayerDefaults.Strides);
-            args = kind switch
-            {
-                LayerKind.Conv2D or LayerKind.SeparableConv2D => args with
-                {
-                    Filters = Int(0),
-                    KernelHeight = Int(1),
-                    KernelWidth = ctor.Length > 2 ? Int(2) : Int(1),
-                },
-                LayerKind.DepthwiseConv2D or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D => args with
-                {
-                    KernelHeight = Int(0),
-                    KernelWidth = ctor.Length > 1 ? Int(1) : Int(0),
-                },
-                LayerKind.Dense => args with { Units = Int(0) },
-                LayerKind.Dropout => args with { Rate = ctor.Length > 0 && ctor[0].Value is double rate ? rate : double.NaN },
-                LayerKind.Add => args with { From = ctor.Length > 0 ? ctor[0].Value as string : null },
-                _ => args,
-            };
-
+            LayerArgs args = rule.ReadConstructor(rule.Defaults, new ConstructorArguments(attribute.ConstructorArguments));
             foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
             {
                 object? value = named.Value.Value;
                 args = named.Key switch
                 {
                     "Name" => args with { Name = value as string },
+                    "From" => args with { From = value as string },
                     "Trainable" when value is bool b => args with { Trainable = b },
                     "Strides" when value is int i => args with { Strides = i },
                     "Padding" when value is int i => args with { Padding = (Padding)i },
@@ -161,6 +140,5 @@ public sealed partial class CnnGenerator
             return args;
         }
 
-        private static bool IsPool(LayerKind kind) => kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D;
     }
 }

@@ -1,5 +1,4 @@
 using CnnGen.Generators.Emit;
-using CnnGen.Generators.Layers;
 using CnnGen.Generators.Model;
 
 namespace CnnGen.Generators;
@@ -19,7 +18,7 @@ public sealed partial class CnnGenerator
         public static void Write(IndentedWriter w, ModelSpec model)
         {
             var program = new ProgramWriter(w, model);
-            WriteConstruction(w, model);
+            WriteConstruction(w, program, model);
             WriteGeometries(w, model);
             // The same kernel calls serve both backends: the CPU kernels take a Workspace of
             // arrays, their ILGPU twins a DeviceWorkspace of device views (overloads).
@@ -49,8 +48,13 @@ public sealed partial class CnnGenerator
 
                 foreach (LayerSpec layer in model.Layers)
                 {
-                    w.Line("// " + Describe(layer) + ": " + layer.InputShape + " -> " + layer.OutputShape);
-                    EmitForward(program, layer, cpu: profiled);
+                    w.Line("// " + Describe(layer) + ": " + string.Join(" + ", layer.InputShapes.Select(shape => shape.ToString())) + " -> " + layer.OutputShape
+                        + (program.Graph.Runs(layer.Index) ? string.Empty : ": not run, the model's output does not depend on it (CNN0103)"));
+                    if (program.Graph.Runs(layer.Index))
+                    {
+                        layer.Args.Rule.EmitForward(program, layer, cpu: profiled);
+                    }
+
                     if (profiled)
                     {
                         w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: false);");
@@ -79,20 +83,17 @@ public sealed partial class CnnGenerator
                 {
                     // Layers with no weights before them need no input gradient, and a layer
                     // without weights of its own then has nothing to do.
-                    if (layer.Params == 0 && !program.NeedsInputGradient(layer))
+                    if (!program.Graph.Runs(layer.Index) || (layer.Params == 0 && !program.NeedsInputGradient(layer)))
                     {
                         continue;
                     }
 
                     w.Line("// " + Describe(layer) + (program.IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax
                         ? ": the loss already differentiated the softmax" : string.Empty));
-                    EmitBackward(program, layer);
-
-                    // This layer has just written dL/d(previous output); residual connections
-                    // starting at the previous layer add their share now.
-                    foreach (LayerSpec add in model.Layers.Where(a => a.Args.Kind == LayerKind.Add && AddRule.FromIndex(model, a) == layer.Index - 1 && layer.Index > 0 && program.NeedsInputGradient(layer)))
+                    layer.Args.Rule.EmitBackward(program, layer);
+                    if (!layer.Args.Rule.WritesEachInputGradient)
                     {
-                        AddRule.EmitResidualGradient(program, add, layer.Index - 1);
+                        program.FinishInputGradient(layer);
                     }
 
                     if (profiled)
@@ -106,40 +107,9 @@ public sealed partial class CnnGenerator
         }
 
         private static string Describe(LayerSpec layer) =>
-            "[" + layer.Args.Kind.Names().Attribute + "] '" + layer.Name + "' (layer " + ProgramWriter.Num(layer.Index) + ")";
+            "[" + layer.Args.Kind + "] '" + layer.Name + "' (layer " + ProgramWriter.Num(layer.Index) + ")";
 
-        // cpu: the managed program, which alone folds a BatchNorm into the convolution before it for inference.
-        private static void EmitForward(ProgramWriter w, LayerSpec layer, bool cpu)
-        {
-            switch (layer.Args.Kind)
-            {
-                case LayerKind.Conv2D: Conv2DRule.EmitForward(w, layer, cpu); break;
-                case LayerKind.Dense: DenseRule.EmitForward(w, layer); break;
-                case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitForward(w, layer); break;
-                case LayerKind.BatchNorm: BatchNormRule.EmitForward(w, layer, cpu); break;
-                case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.EmitForward(w, layer); break;
-                case LayerKind.SeparableConv2D: SeparableConv2DRule.EmitForward(w, layer); break;
-                case LayerKind.Add: AddRule.EmitForward(w, layer); break;
-                default: ElementwiseLayers.EmitForward(w, layer); break;
-            }
-        }
-
-        private static void EmitBackward(ProgramWriter w, LayerSpec layer)
-        {
-            switch (layer.Args.Kind)
-            {
-                case LayerKind.Conv2D: Conv2DRule.EmitBackward(w, layer); break;
-                case LayerKind.Dense: DenseRule.EmitBackward(w, layer); break;
-                case var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind): Pool2DRule.EmitBackward(w, layer); break;
-                case LayerKind.BatchNorm: BatchNormRule.EmitBackward(w, layer); break;
-                case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.EmitBackward(w, layer); break;
-                case LayerKind.SeparableConv2D: SeparableConv2DRule.EmitBackward(w, layer); break;
-                case LayerKind.Add: AddRule.EmitBackward(w, layer); break;
-                default: ElementwiseLayers.EmitBackward(w, layer); break;
-            }
-        }
-
-        private static void WriteConstruction(IndentedWriter w, ModelSpec model)
+        private static void WriteConstruction(IndentedWriter w, ProgramWriter program, ModelSpec model)
         {
             string sizes(Func<LayerSpec, long> size) => string.Join(", ", model.Layers.Select(l => ProgramWriter.Num(size(l))));
             w.Line("/// <summary>Creates the model with freshly initialised weights (Keras' initializers) drawn from <paramref name=\"seed\"/>.</summary>");
@@ -153,18 +123,14 @@ public sealed partial class CnnGenerator
             w.Line("private static global::CnnGen.ModelInfo CreateInfo() => new(");
             w.Line("    " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.ClassName, quote: true) + ", InputSize, OutputSize, ParameterCount, StateCount, Layers, Weights,");
             w.Line("    OutputSizes: [" + sizes(l => ProgramWriter.SharesInputBuffer(model, l) ? 0 : l.OutputShape.Size) + "],");
-            // Dropout keeps its mask; BatchNorm its statistics and backward sums (4 per channel).
-            // SeparableConv2D its depthwise stage's output (and, as extra, that output's gradient).
-            w.Line("    MaskSizes: [" + sizes(l => l.Args.Kind switch
-            {
-                LayerKind.Dropout => l.OutputShape.Size,
-                LayerKind.BatchNorm => 4 * l.OutputShape.Channels,
-                LayerKind.SeparableConv2D => SeparableConv2DRule.MiddleSize(l),
-                _ => 0,
-            }) + "],");
-            w.Line("    IndexSizes: [" + sizes(l => Pool2DRule.IsSelecting(l.Args.Kind) ? l.OutputShape.Size : 0) + "],");
-            w.Line("    ExtraSizes: [" + sizes(l => l.Args.Kind == LayerKind.SeparableConv2D ? SeparableConv2DRule.MiddleSize(l) : 0) + "],");
-            w.Line("    OutputActivation: " + ProgramWriter.Act(model.Layers[model.Layers.Count - 1].Args.EffectiveActivation) + ");");
+            w.Line("    StatisticsSizes: [" + sizes(l => l.Args.Rule.StatisticsSize(l)) + "],");
+            w.Line("    IndexSizes: [" + sizes(l => l.Args.Rule.IndexSize(l)) + "],");
+            w.Line("    ExtraSizes: [" + sizes(l => l.Args.Rule.ExtraSize(l)) + "],");
+            w.Line("    OutputActivation: " + ProgramWriter.Act(model.Layers[model.Layers.Count - 1].Args.EffectiveActivation)
+                + (program.Graph.ScratchSize > 0 ? ", GradientScratchSize: " + ProgramWriter.Num(program.Graph.ScratchSize) : string.Empty) + ",");
+            // Storage shared by buffers whose lifetimes do not overlap (BufferPlan).
+            w.Line("    GradientSlots: [" + string.Join(", ", model.Plan!.GradientSlots.Select(slot => ProgramWriter.Num(slot))) + "],");
+            w.Line("    InferenceSlots: [" + string.Join(", ", model.Plan.InferenceSlots.Select(slot => ProgramWriter.Num(slot))) + "]);");
             w.Line();
             using (w.Block("private void InitializeWeights()"))
             {
@@ -199,17 +165,7 @@ public sealed partial class CnnGenerator
         {
             foreach (LayerSpec layer in model.Layers)
             {
-                string? geometry = layer.Args.Kind switch
-                {
-                    LayerKind.Conv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Conv2DRule.Geometry(layer),
-                    var kind when Pool2DRule.IsSelecting(kind) || Pool2DRule.IsAveraging(kind) => "global::CnnGen.Kernels.Pool2DGeometry " + ProgramWriter.Geometry(layer) + " = " + Pool2DRule.Geometry(layer),
-                    LayerKind.BatchNorm => "global::CnnGen.Kernels.BatchNormShape " + ProgramWriter.Geometry(layer) + " = " + BatchNormRule.Geometry(layer),
-                    LayerKind.DepthwiseConv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + DepthwiseConv2DRule.Geometry(layer, layer.OutputShape.Channels),
-                    LayerKind.SeparableConv2D => "global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(layer) + " = " + DepthwiseConv2DRule.Geometry(layer, SeparableConv2DRule.Middle(layer))
-                        + ", " + SeparableConv2DRule.Pointwise(layer) + " = " + SeparableConv2DRule.PointwiseGeometry(layer),
-                    _ => null,
-                };
-                if (geometry is not null)
+                foreach (string geometry in layer.Args.Rule.Geometries(layer))
                 {
                     w.Line("// " + Describe(layer));
                     w.Line("private static readonly " + geometry + ";");

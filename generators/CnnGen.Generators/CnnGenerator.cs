@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using CnnGen.Generators.Diagnostics;
 using CnnGen.Generators.Inference;
+using CnnGen.Generators.Layers;
 using CnnGen.Generators.Model;
 
 namespace CnnGen.Generators;
@@ -67,11 +68,11 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
     // first layer attribute reports, so the error appears once.
     private static void RegisterMissingInput(IncrementalGeneratorInitializationContext context)
     {
-        foreach (LayerKind kind in LayerKinds.All)
+        foreach (LayerRule rule in LayerRules.All)
         {
             IncrementalValuesProvider<DiagnosticInfo> missing = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
-                    LayerKinds.MetadataName(kind),
+                    rule.MetadataName,
                     static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                     static (ctx, _) => MissingInput(ctx))
                 .Where(static info => info is not null)
@@ -89,7 +90,7 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
             return null;
         }
 
-        AttributeData? first = all.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is { } name && LayerKinds.TryFromMetadataName(name, out _));
+        AttributeData? first = all.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is { } name && LayerRules.TryFromMetadataName(name, out _));
         SyntaxReference? reference = first?.ApplicationSyntaxReference;
         bool mine = reference is not null && context.Attributes.Any(a => a.ApplicationSyntaxReference?.Span == reference.Span
             && a.ApplicationSyntaxReference.SyntaxTree == reference.SyntaxTree);

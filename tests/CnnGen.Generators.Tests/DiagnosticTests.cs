@@ -244,14 +244,40 @@ public class DiagnosticTests
     public void CNN0024_add_of_an_unknown_layer()
     {
         var d = Expect("CNN0024", "[Input(8, 8, 4)]\n[Conv2D(4, 3, Padding = Padding.Same)]\n[Add(\"stem\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"stem\")");
-        Assert.Equal("[Add] 'add' (layer 1): no layer is named 'stem'. Fix: name one of the earlier layers: 'input_layer', 'conv2d'.", d.GetMessage());
+        Assert.Equal("[Add] 'add' (layer 1) reads a layer that does not exist: no layer is named 'stem'. Fix: name one of the layers before this one: 'input_layer', 'conv2d'.", d.GetMessage());
     }
 
     [Fact]
-    public void CNN0024_add_of_a_later_layer()
+    public void CNN0024_from_an_unknown_layer_suggests_the_closest_names_in_a_large_model()
     {
-        var d = Expect("CNN0024", "[Input(8, 8, 4)]\n[Add(\"later\")]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"later\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"later\")");
-        Assert.Contains("'later' is layer 1, which comes after it", d.GetMessage());
+        string convs = string.Concat(Enumerable.Range(1, 10).Select(i => "[Conv2D(4, 3, Padding = Padding.Same, Name = \"conv2_block" + i + "_out\")]\n"));
+        var d = Expect("CNN0024", "[Input(8, 8, 4)]\n" + convs + "[Conv2D(4, 1, From = \"conv2_blok3_out\")]\n[Flatten]\npublic partial class M { }\n", "Conv2D(4, 1, From = \"conv2_blok3_out\")");
+        Assert.Equal("[Conv2D] 'conv2d' (layer 10) reads a layer that does not exist: no layer is named 'conv2_blok3_out'. "
+            + "Fix: name a layer before this one, e.g. one of the closest names: 'conv2_block3_out', 'conv2_block1_out', 'conv2_block2_out', 'conv2_block4_out', 'conv2_block5_out'.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0027_a_layer_that_reads_a_later_layer()
+    {
+        var d = Expect("CNN0027", "[Input(8, 8, 4)]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"a\")]\n[Add(\"a\", \"later\")]\n"
+            + "[Conv2D(4, 3, Padding = Padding.Same, Name = \"later\", From = \"a\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"a\", \"later\")");
+        Assert.Equal("[Add] 'add' (layer 1) reads 'later', which is [Conv2D] 'later' (layer 2), written after it; a layer reads only the model input or layers written before it. "
+            + "Fix: move [Conv2D] 'later' (layer 2) (and what it reads) above this layer, or read an earlier layer.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0028_layers_that_read_each_other()
+    {
+        var d = Expect("CNN0028", "[Input(8, 8, 4)]\n[Add(\"later\")]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"later\")]\n[Flatten]\npublic partial class M { }\n", "Add(\"later\")");
+        Assert.Equal("[Add] 'add' (layer 0) reads 'later', which depends on this layer: 'add' -> 'later' -> 'add'. "
+            + "Fix: read a layer that does not depend on this one; a loop of layers has no order to run in.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0028_a_layer_that_reads_itself()
+    {
+        var d = Expect("CNN0028", "[Input(8, 8, 4)]\n[Conv2D(4, 3, Padding = Padding.Same, Name = \"self\", From = \"self\")]\n[Flatten]\npublic partial class M { }\n", "Conv2D(4, 3, Padding = Padding.Same, Name = \"self\", From = \"self\")");
+        Assert.Contains("reads 'self', which depends on this layer: 'self' -> 'self'", d.GetMessage());
     }
 
     [Fact]
@@ -262,6 +288,38 @@ public class DiagnosticTests
             "[Add] 'add' (layer 2) adds (None, 8, 8, 32) from 'conv2d' (layer 1) to (None, 8, 8, 16) from 'stem' (layer 0); the shapes must be equal. "
             + "Fix: make the channels equal, e.g. project the earlier output with [Conv2D(32, 1)] and add from that layer.",
             d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0029_concatenate_of_an_image_and_a_vector()
+    {
+        var d = Expect("CNN0029", "[Input(8, 8, 3)]\n[Conv2D(4, 1, Name = \"a\")]\n[GlobalAvgPool2D(Name = \"pooled\")]\n[Concatenate(\"a\", \"pooled\")]\n[Flatten]\npublic partial class M { }\n", "Concatenate(\"a\", \"pooled\")");
+        Assert.Equal("[Concatenate] 'concatenate' (layer 2) joins (None, 8, 8, 4) from 'a' (layer 0) and (None, 4) from 'pooled' (layer 1) on the channel axis; their heights and widths must be equal. "
+            + "Fix: concatenate images with images, or flatten each branch ([Flatten] or [GlobalAvgPool2D]) before joining them.", d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0103_a_branch_nothing_reads_is_a_warning_and_the_model_still_generates()
+    {
+        string source = Usings + "[Input(8, 8, 3)]\n[Conv2D(4, 1, Name = \"stem\")]\n[Conv2D(4, 1, Name = \"side\")]\n[Flatten(From = \"stem\")]\n[Dense(2, Activation = Activation.Softmax)]\npublic partial class M { }\n";
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(source);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("CNN0103", d.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        AssertAt(d, source, "Conv2D(4, 1, Name = \"side\")", 0);
+        Assert.StartsWith("[Conv2D] 'side' (layer 1): no layer reads its output", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Single(run.Sources);
+        Assert.Empty(run.Errors);
+    }
+
+    [Theory]
+    [InlineData("[Add]", "the layer names must be one name or more, got none")]
+    [InlineData("[Concatenate(\"a\", \"input_layer\", From = \"a\")]", "From must be left out when two or more layers are named, got \"a\"")]
+    [InlineData("[ZeroPadding2D(0, 1, -2, 0)]", "Left must be at least 0, got -2")]
+    public void CNN0011_merge_and_padding_arguments(string layer, string problem)
+    {
+        var d = Expect("CNN0011", "[Input(8, 8, 3)]\n[Conv2D(3, 1, Name = \"a\")]\n" + layer + "\n[Flatten]\npublic partial class M { }\n", layer.Substring(1, layer.Length - 2));
+        Assert.Contains(problem, d.GetMessage());
     }
 
     [Fact]

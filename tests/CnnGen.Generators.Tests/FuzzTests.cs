@@ -203,7 +203,9 @@ public class FuzzTests
             return head;
         }
 
-        string layer = (kind ?? random.Next(17)) switch
+        string[] reads = ["\"input_layer\"", "\"conv2d\"", "\"dense\"", "\"missing\"", "null!", "\"block1\"", "\"add\"", "\"flatten\"", "\"concatenate\""];
+        string names() => string.Join(", ", Enumerable.Range(0, random.Next(0, 4)).Select(_ => Pick(random, reads)));
+        string layer = (kind ?? random.Next(21)) switch
         {
             0 or 1 => window("Conv2D(" + Size(random) + ", " + Size(random) + (Chance(random, 30) ? ", " + Size(random) : "") + ")"),
             2 => window("DepthwiseConv2D(" + Size(random) + ")"),
@@ -214,13 +216,16 @@ public class FuzzTests
             10 => "Dropout(" + Pick(random, (string[])["0.5", "0", "-1", "1", "double.NaN", "0.25"]) + ")",
             11 or 12 => "Flatten",
             13 => "BatchNorm",
-            14 => Pick(random, (string[])["Relu", "Sigmoid", "Tanh", "Softmax"]),
-            _ => "Add(" + Pick(random, (string[])["\"input_layer\"", "\"conv2d\"", "\"dense\"", "\"missing\"", "null!", "\"block1\""]) + ")",
+            14 => Pick(random, (string[])["Relu", "Relu6", "Sigmoid", "Tanh", "Softmax"]),
+            15 or 16 => "Add(" + names() + ")",
+            17 => "Concatenate(" + names() + ")",
+            18 => "ZeroPadding2D(" + string.Join(", ", Enumerable.Range(0, Pick(random, (int[])[0, 1, 2, 4])).Select(_ => Chance(random, 80) ? Num(random.Next(0, 3)) : Size(random))) + ")",
+            _ => "Add(" + Pick(random, reads) + ")",
         };
 
         if (layer.StartsWith("Conv2D", StringComparison.Ordinal) || layer.StartsWith("Dense", StringComparison.Ordinal) || layer.StartsWith("Separable", StringComparison.Ordinal))
         {
-            Maybe(20, "Activation = " + Pick(random, t_wild ? ["Activation.Relu", "Activation.Softmax", "(Activation)99"] : (string[])["Activation.Relu", "Activation.Tanh"]));
+            Maybe(20, "Activation = " + Pick(random, t_wild ? ["Activation.Relu", "Activation.Relu6", "Activation.Softmax", "(Activation)99"] : (string[])["Activation.Relu", "Activation.Relu6", "Activation.Tanh"]));
         }
 
         if (layer.StartsWith("Depthwise", StringComparison.Ordinal) || layer.StartsWith("Separable", StringComparison.Ordinal))
@@ -235,6 +240,7 @@ public class FuzzTests
         }
 
         Maybe(t_wild ? 15 : 3, "Name = \"" + Pick(random, LayerNames) + "\"");
+        Maybe(t_wild ? 15 : 8, "From = " + Pick(random, reads));
         Maybe(5, "Trainable = false");
         if (named.Count == 0)
         {

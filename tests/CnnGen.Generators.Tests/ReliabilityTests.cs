@@ -205,6 +205,15 @@ public class ReliabilityTests
         "[Dense] 'dense' (layer 2) kernel would hold 3211264 x 1024 = 3288334336 values, more than one buffer can hold (2,147,483,591, the longest float[] .NET allocates). Fix: use fewer units, or reduce the input with pooling before [Flatten].")]
     [InlineData("[Input(50000, 50000, 3)]\n[Flatten]\npublic partial class Classifier { }\n",
         "[Input(50000, 50000, 3)] on 'Classifier' describes 50000 x 50000 x 3 = 7500000000 values per sample, more than one buffer can hold (2,147,483,591). Fix: use a smaller input.")]
+    [InlineData("[Input(32, 32, 16)]\n[Conv2D(16, 3, Padding = Padding.Same, Activation = Activation.Relu, Name = \"stem\")]\n[Conv2D(16, 3, Padding = Padding.Same, Name = \"branch_a\")]\n"
+        + "[Conv2D(16, 3, Padding = Padding.Same, From = \"branch_b\", Name = \"branch_c\")]\n[Conv2D(16, 1, From = \"stem\", Name = \"branch_b\")]\n[Add(\"branch_a\", \"branch_c\")]\n"
+        + "[GlobalAvgPool2D]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class ResidualNet { }\n",
+        "[Conv2D] 'branch_c' (layer 2) reads 'branch_b', which is [Conv2D] 'branch_b' (layer 3), written after it; a layer reads only the model input or layers written before it. "
+        + "Fix: move [Conv2D] 'branch_b' (layer 3) (and what it reads) above this layer, or read an earlier layer.")]
+    [InlineData("[Input(32, 32, 3)]\n[Conv2D(16, 1, Activation = Activation.Relu, Name = \"branch_1x1\")]\n[Conv2D(16, 3, Activation = Activation.Relu, From = \"input_layer\", Name = \"branch_3x3\")]\n"
+        + "[Concatenate(\"branch_1x1\", \"branch_3x3\", Name = \"mixed\")]\n[GlobalAvgPool2D]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class InceptionNet { }\n",
+        "[Concatenate] 'mixed' (layer 2) joins (None, 32, 32, 16) from 'branch_1x1' (layer 0) and (None, 30, 30, 16) from 'branch_3x3' (layer 1) on the channel axis; their heights and widths must be equal. "
+        + "Fix: give every branch the same height and width (Padding = Padding.Same and the same strides and pooling on each).")]
     public void Documented_messages(string body, string message)
     {
         Diagnostic d = Assert.Single(Run(body).GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);

@@ -102,13 +102,25 @@ internal static class Descriptors
         "CNN0023", "Flatten on a flat tensor",
         "{0} receives {1} from {2}, which is already flat. Fix: remove this [Flatten].");
 
-    public static readonly DiagnosticDescriptor UnknownAddSource = Error(
-        "CNN0024", "Add names an unknown layer",
-        "{0}: {1}. Fix: {2}.");
+    public static readonly DiagnosticDescriptor UnknownLayer = Error(
+        "CNN0024", "Unknown layer name",
+        "{0} reads a layer that does not exist: {1}. Fix: {2}.");
 
     public static readonly DiagnosticDescriptor AddShapeMismatch = Error(
         "CNN0025", "Add of different shapes",
         "{0} adds {1} from {2} to {3} from {4}; the shapes must be equal. Fix: {5}.");
+
+    public static readonly DiagnosticDescriptor LaterLayer = Error(
+        "CNN0027", "Layer reads a later layer",
+        "{0} reads {1}, which is {2}, written after it; a layer reads only the model input or layers written before it. Fix: {3}.");
+
+    public static readonly DiagnosticDescriptor LayerCycle = Error(
+        "CNN0028", "Layers form a cycle",
+        "{0} reads {1}, which depends on this layer: {2}. Fix: {3}.");
+
+    public static readonly DiagnosticDescriptor ConcatenateShapeMismatch = Error(
+        "CNN0029", "Concatenate of different sizes",
+        "{0} joins {1} from {2} and {3} from {4} on the channel axis; their heights and widths must be equal. Fix: {5}.");
 
     public static readonly DiagnosticDescriptor TooLarge = Error(
         "CNN0026", "Tensor too large",
@@ -123,4 +135,8 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor ActivationAfterSoftmax = Warning(
         "CNN0102", "Activation after softmax",
         "{0} applies {1} to the probabilities {2} produces with softmax, which distorts them. Fix: remove this layer, or drop the softmax from {2}.");
+
+    public static readonly DiagnosticDescriptor UnreadOutput = Warning(
+        "CNN0103", "Layer output not used",
+        "{0}: no layer reads its output and it is not the model's output ({1} does not read it either), so it is not computed and its weights are not trained. Fix: {2}.");
 }

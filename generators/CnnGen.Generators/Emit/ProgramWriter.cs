@@ -1,4 +1,5 @@
 using System.Globalization;
+using CnnGen.Generators.Layers;
 using CnnGen.Generators.Model;
 
 namespace CnnGen.Generators.Emit;
@@ -19,81 +20,138 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     public static string Act(Activation activation) => "global::CnnGen.Activation." + activation;
 
-    private readonly int[] _buffers = Buffers(model);
+    private readonly ProgramGraph _graph = new(model);
 
-    public string Input(LayerSpec layer) => layer.Index == 0 ? "ws.Input" : "ws.Outputs[" + Num(_buffers[layer.Index - 1]) + "]";
+    /// <summary>The buffer expression of input <paramref name="k"/> of <paramref name="layer"/>: the model input or an earlier layer's output.</summary>
+    public string Input(LayerSpec layer, int k = 0) => layer.Inputs[k] < 0 ? "ws.Input" : "ws.Outputs[" + Num(_graph.Buffer(layer.Inputs[k])) + "]";
 
-    public string Output(LayerSpec layer) => "ws.Outputs[" + Num(_buffers[layer.Index]) + "]";
+    public string Output(LayerSpec layer) => "ws.Outputs[" + Num(_graph.Buffer(layer.Index)) + "]";
 
-    public string OutputGradient(LayerSpec layer) => "ws.Gradients[" + Num(_buffers[layer.Index]) + "]";
+    public string OutputGradient(LayerSpec layer) => "ws.Gradients[" + Num(_graph.Buffer(layer.Index)) + "]";
 
-    /// <summary>dL/dInput's buffer, or null when nothing before this layer has weights (the gradient would be unused).</summary>
-    public string? InputGradient(LayerSpec layer) => NeedsInputGradient(layer) ? "ws.Gradients[" + Num(_buffers[layer.Index - 1]) + "]" : null;
+    /// <summary>The layer's statistics buffer (dropout mask, BatchNorm statistics, a separable convolution's middle).</summary>
+    public static string Statistics(LayerSpec layer) => "ws.Statistics[" + Num(layer.Index) + "]";
 
-    /// <summary>The index of the output (and gradient) buffer that holds layer <paramref name="index"/>'s output.</summary>
-    public int Buffer(int index) => _buffers[index];
+    /// <summary>The layer's index buffer (the positions a max or min pool chose).</summary>
+    public static string Indices(LayerSpec layer) => "ws.Indices[" + Num(layer.Index) + "]";
+
+    /// <summary>The graph facts the program follows: buffers, who reads whom, which layers run.</summary>
+    public ProgramGraph Graph => _graph;
+
+    /// <summary>
+    /// Where a one-input layer writes dL/d(its input): that input's gradient buffer when this layer
+    /// writes it first, else the shared scratch buffer, which <see cref="FinishInputGradient"/> then
+    /// adds in; null when nothing before this layer has weights (the gradient would be unused).
+    /// </summary>
+    public string? InputGradient(LayerSpec layer) => InputGradient(layer, 0);
+
+    private string? InputGradient(LayerSpec layer, int k) =>
+        !_graph.NeedsGradient(layer.Inputs[k]) ? null
+        : _graph.WritesFirst(layer, k) ? "ws.Gradients[" + Num(_graph.Buffer(layer.Inputs[k])) + "]"
+        : "ws.GradientScratch";
+
+    /// <summary>After a one-input layer's backward: adds its input's gradient from the scratch buffer, if it went there.</summary>
+    public void FinishInputGradient(LayerSpec layer)
+    {
+        if (_graph.NeedsGradient(layer.Inputs[0]) && !_graph.WritesFirst(layer, 0))
+        {
+            AddScratchTo(layer, 0);
+        }
+    }
+
+    /// <summary>
+    /// Writes the gradient of input <paramref name="k"/> for a layer with several inputs:
+    /// <paramref name="write"/> (a line writing the gradient into the buffer it is given) into the
+    /// input's gradient when this is its first writer; otherwise <paramref name="accumulate"/> (a
+    /// line adding it there) if the kernel can, else <paramref name="write"/> into the scratch
+    /// buffer and an add. Nothing when the input needs no gradient.
+    /// </summary>
+    public void WriteInputGradient(LayerSpec layer, int k, Func<string, string> write, Func<string, string>? accumulate = null)
+    {
+        if (InputGradient(layer, k) is not { } target)
+        {
+            return;
+        }
+
+        if (_graph.WritesFirst(layer, k))
+        {
+            Line(write(target));
+        }
+        else if (accumulate is not null)
+        {
+            Line(accumulate("ws.Gradients[" + Num(_graph.Buffer(layer.Inputs[k])) + "]"));
+        }
+        else
+        {
+            Line(write(target));
+            AddScratchTo(layer, k);
+        }
+    }
+
+    private void AddScratchTo(LayerSpec layer, int k)
+    {
+        int input = layer.Inputs[k];
+        Line(Kernels + "Elementwise.Accumulate(ws, ws.GradientScratch, ws.Gradients[" + Num(_graph.Buffer(input)) + "], n * " + Num(layer.InputShapes[k].Size)
+            + "); // '" + Model.Layers[input].Name + "' also feeds a later layer: the gradients add up");
+    }
+
+    /// <summary>Whether the backward pass has anything to do for this layer: weights of its own, or an input whose gradient is needed.</summary>
+    public bool NeedsInputGradient(LayerSpec layer) => layer.Inputs.Any(_graph.NeedsGradient);
 
     /// <summary>
     /// Whether <paramref name="layer"/> writes into its input's buffer instead of its own: a Flatten
     /// does, since NHWC already is the flat order, and so does an activation that its BatchNorm
-    /// applies (<see cref="IsAppliedByBatchNorm"/>); neither when its input is the model input, it
-    /// is the last layer, or an Add also reads its input or output (the residual gradient would
-    /// then be summed into a shared buffer). That saves copies or passes, and buffers.
+    /// applies (<see cref="IsAppliedByBatchNorm"/>); only when it is its input's only reader, its
+    /// input is a layer, and it is not the model's output. That saves copies or passes, and buffers.
     /// </summary>
     public static bool SharesInputBuffer(ModelSpec model, LayerSpec layer) =>
-        (layer.Args.Kind == LayerKind.Flatten || IsActivationAfterBatchNorm(model, layer)) && layer.Index > 0 && layer.Index < model.Layers.Count - 1
-        && !model.Layers.Any(other => other.Args.Kind == LayerKind.Add && Layers.AddRule.FromIndex(model, other) is int from && (from == layer.Index - 1 || from == layer.Index));
+        (layer.Args.Rule is FlattenRule || IsActivationAfterBatchNorm(model, layer)) && layer.Inputs.Count == 1 && layer.Inputs[0] >= 0
+        && layer.Index < model.Layers.Count - 1 && ProgramGraph.OnlyReader(model, layer.Inputs[0]) == layer.Index;
 
     /// <summary>
-    /// Whether <paramref name="layer"/> is a stand-alone ReLU, sigmoid or tanh that the BatchNorm
-    /// before it applies as it writes its output (and whose derivative it applies first in its
-    /// backward pass): no pass of its own over the batch, in either direction.
+    /// Whether <paramref name="layer"/> is a stand-alone ReLU, ReLU6, sigmoid or tanh that the BatchNorm before it applies
+    /// as it writes its output (and whose derivative it applies first in its backward pass): no
+    /// pass of its own over the batch, in either direction.
     /// </summary>
     public static bool IsAppliedByBatchNorm(ModelSpec model, LayerSpec layer) => IsActivationAfterBatchNorm(model, layer) && SharesInputBuffer(model, layer);
 
     /// <summary>The activation BatchNorm layer <paramref name="layer"/> applies for the layer after it, if any.</summary>
     public static Activation? ActivationAppliedBy(ModelSpec model, LayerSpec layer) =>
-        layer.Index + 1 < model.Layers.Count && IsAppliedByBatchNorm(model, model.Layers[layer.Index + 1]) ? model.Layers[layer.Index + 1].Args.EffectiveActivation : null;
+        ProgramGraph.OnlyReader(model, layer.Index) is int reader && IsAppliedByBatchNorm(model, model.Layers[reader])
+            ? model.Layers[reader].Args.EffectiveActivation : null;
 
     /// <summary>
     /// The BatchNorm that the managed program folds into convolution <paramref name="layer"/> in
-    /// inference (<c>Conv2D.ForwardWithBatchNorm</c>), if any: the layer is a linear Conv2D, a
-    /// BatchNorm follows it, and no Add reads the convolution's output, which the fold leaves unwritten.
+    /// inference (<c>Conv2D.ForwardWithBatchNorm</c>), if any: the layer is a linear Conv2D, the
+    /// BatchNorm is its only reader (the fold leaves the convolution's output unwritten, and writes the
+    /// BatchNorm's output when the convolution runs, which the buffer plan accounts for).
     /// </summary>
     public static LayerSpec? FoldedBatchNorm(ModelSpec model, LayerSpec layer) =>
-        layer.Args.Kind == LayerKind.Conv2D && layer.Args.EffectiveActivation == Activation.Linear && layer.Index + 1 < model.Layers.Count
-        && model.Layers[layer.Index + 1].Args.Kind == LayerKind.BatchNorm
-        && !model.Layers.Any(other => other.Args.Kind == LayerKind.Add && Layers.AddRule.FromIndex(model, other) == layer.Index)
-            ? model.Layers[layer.Index + 1] : null;
+        layer.Args.Rule is Conv2DRule && layer.Args.EffectiveActivation == Activation.Linear
+        && ProgramGraph.OnlyReader(model, layer.Index) is int reader && model.Layers[reader].Args.Rule is BatchNormRule
+            ? model.Layers[reader] : null;
 
     /// <summary>Whether BatchNorm <paramref name="layer"/> is folded into the convolution before it in inference (<see cref="FoldedBatchNorm"/>).</summary>
     public static bool IsFoldedIntoConvolution(ModelSpec model, LayerSpec layer) =>
-        layer.Index > 0 && FoldedBatchNorm(model, model.Layers[layer.Index - 1]) is { } folded && folded.Index == layer.Index;
+        layer.Inputs[0] >= 0 && FoldedBatchNorm(model, model.Layers[layer.Inputs[0]]) is { } folded && folded.Index == layer.Index;
 
     private static bool IsActivationAfterBatchNorm(ModelSpec model, LayerSpec layer) =>
-        layer.Args.Kind is LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh && layer.Index > 0 && model.Layers[layer.Index - 1].Args.Kind == LayerKind.BatchNorm;
-
-    private static int[] Buffers(ModelSpec model)
-    {
-        int[] buffers = new int[model.Layers.Count];
-        foreach (LayerSpec layer in model.Layers)
-        {
-            buffers[layer.Index] = SharesInputBuffer(model, layer) ? buffers[layer.Index - 1] : layer.Index;
-        }
-
-        return buffers;
-    }
-
-    public bool NeedsInputGradient(LayerSpec layer) => Model.Layers.Take(layer.Index).Any(l => l.Params > 0);
+        layer.Args.Rule is ActivationLayerRule && layer.Args.EffectiveActivation is Activation.Relu or Activation.Relu6 or Activation.Sigmoid or Activation.Tanh
+        && layer.Inputs.Count == 1 && layer.Inputs[0] >= 0 && model.Layers[layer.Inputs[0]].Args.Rule is BatchNormRule;
 
     /// <summary>n × the layer's output size, the number of values its output holds for the batch.</summary>
     public static string OutputLength(LayerSpec layer) => "n * " + Num(layer.OutputShape.Size);
 
-    public string Offset(LayerSpec layer, string weight) =>
-        Model.Weights.FirstOrDefault(w => w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
+    /// <summary>
+    /// Where weight <paramref name="weight"/> of the layer starts in the parameter buffer, as the
+    /// kernel's named argument: <c>kernelOffset: 288</c> (−1 when the layer has no such weight, e.g. no bias).
+    /// </summary>
+    public string Offset(LayerSpec layer, string weight, string argument) =>
+        argument + ": " + (Model.Weights.FirstOrDefault(w => !w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1");
 
-    public string StateOffset(LayerSpec layer, string weight) =>
-        Model.Weights.FirstOrDefault(w => w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1";
+    /// <summary>Where state <paramref name="weight"/> starts in the state buffer, as a named argument (<c>meanOffset: 64</c>).</summary>
+    public string StateOffset(LayerSpec layer, string weight, string argument) =>
+        argument + ": " + (Model.Weights.FirstOrDefault(w => w.IsState && w.Name == layer.Name + "/" + weight) is { } found ? Num(found.Offset) : "-1");
 
     public static string Geometry(LayerSpec layer) => "s_geometry" + Num(layer.Index);
 

@@ -7,6 +7,12 @@ using CnnGen.Generators.Model;
 
 namespace CnnGen.Generators.Inference;
 
+/// <summary>
+/// One input of a layer: the producing layer's name, how messages name it, its output shape and
+/// index (−1 for the model input), and how to get an image back if it is flat.
+/// </summary>
+internal sealed record LayerInput(string Name, string Label, Shape Shape, int Index, string RestoreImageFix);
+
 /// <summary>A weight a layer declares; the walker gives it its place in a buffer.</summary>
 internal readonly record struct WeightDraft(string Name, int[] Shape, bool IsState);
 
@@ -24,7 +30,7 @@ internal sealed class LayerContext
         Index = index;
         Name = name;
         _diagnostics = diagnostics;
-        Label = "[" + layer.Args.Kind.Names().Attribute + "] '" + Display(name) + "' (layer " + index.ToString(CultureInfo.InvariantCulture) + ")";
+        Label = "[" + layer.Args.Kind + "] '" + Display(name) + "' (layer " + index.ToString(CultureInfo.InvariantCulture) + ")";
     }
 
     public ParsedLayer Layer { get; }
@@ -38,24 +44,17 @@ internal sealed class LayerContext
     /// <summary>How messages name this layer: <c>[Conv2D] 'conv2d_1' (layer 1)</c>.</summary>
     public string Label { get; }
 
-    /// <summary>The shape this layer receives (set by the walker before <c>Infer</c>).</summary>
-    public Shape Input { get; set; }
+    /// <summary>What the layer reads, in order (set by the walker before <c>Infer</c>): one input, or a merge's several.</summary>
+    public IReadOnlyList<LayerInput> Inputs { get; set; } = [];
+
+    /// <summary>The shape this layer receives (its first input's).</summary>
+    public Shape Input => Inputs[0].Shape;
 
     /// <summary>Where the input comes from: <c>'conv2d' (layer 0)</c> or <c>[Input]</c>.</summary>
-    public string Source { get; set; } = "[Input]";
+    public string Source => Inputs[0].Label;
 
-    /// <summary>How to get an image back when the input is flat (set by the walker).</summary>
-    public string RestoreImageFix { get; set; } = "declare an image input, e.g. [Input(28, 28, 1)]";
-
-    /// <summary>Earlier layers by name, for <c>Add</c>: name → (label, output shape).</summary>
-    public IReadOnlyDictionary<string, (string Label, Shape Shape, int Index)> Earlier { get; set; } =
-        new Dictionary<string, (string, Shape, int)>();
-
-    /// <summary>Names of all layers, for <c>Add</c>'s message about later layers.</summary>
-    public IReadOnlyDictionary<string, int> AllNames { get; set; } = new Dictionary<string, int>();
-
-    /// <summary>Extra inbound layer names beyond the previous layer (only <c>Add</c> has one).</summary>
-    public List<string> ExtraInbound { get; } = [];
+    /// <summary>How to get an image back when the input is flat.</summary>
+    public string RestoreImageFix => Inputs[0].RestoreImageFix;
 
     public List<WeightDraft> Weights { get; } = [];
 
@@ -162,7 +161,7 @@ internal sealed class LayerContext
     {
         if (!Enum.IsDefined(typeof(Activation), Args.Activation))
         {
-            Report(Descriptors.ArgumentOutOfRange, Label, "Activation", "a defined Activation", Format((int)Args.Activation), "use one of Linear, Relu, Sigmoid, Tanh, Softmax");
+            Report(Descriptors.ArgumentOutOfRange, Label, "Activation", "a defined Activation", Format((int)Args.Activation), "use one of Linear, Relu, Relu6, Sigmoid, Tanh, Softmax");
         }
 
         if (!Enum.IsDefined(typeof(Initializer), Args.KernelInitializer))

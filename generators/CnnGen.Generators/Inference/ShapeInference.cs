@@ -52,7 +52,7 @@ internal static class ShapeInference
         LayerContext[] contexts = NameLayers(model, diagnostics);
         foreach (LayerContext context in contexts)
         {
-            Validate(context);
+            context.Args.Rule.Validate(context);
         }
 
         List<LayerSpec>? layers = WalkShapes(contexts, input, out List<WeightSpec> weights, out int parameterCount, out int stateCount);
@@ -62,7 +62,9 @@ internal static class ShapeInference
             return null;
         }
 
-        return new ModelSpec(
+        GraphChecks.WarnAboutUnreadOutputs(contexts, layers);
+
+        var spec = new ModelSpec(
             model.Namespace,
             model.ClassName,
             input,
@@ -73,7 +75,8 @@ internal static class ShapeInference
             stateCount,
             layers.Sum(l => l.TrainableParams),
             layers.Sum(l => l.Params - l.TrainableParams),
-            IsFunctional: layers.Any(l => l.Args.Kind == LayerKind.Add));
+            IsFunctional: layers.Any(l => l.Inputs.Count > 1 || l.Inputs[0] != l.Index - 1));
+        return spec with { Plan = Emit.BufferPlan.Create(spec) };
     }
 
     private static bool CheckDeclaration(ParsedModel model, List<DiagnosticInfo> diagnostics)
@@ -173,7 +176,7 @@ internal static class ShapeInference
             }
             else
             {
-                string prefix = layer.Args.Kind.Names().AutoName;
+                string prefix = layer.Args.Rule.AutoName;
                 counters.TryGetValue(prefix, out int count);
                 counters[prefix] = count + 1;
                 name = count == 0 ? prefix : prefix + "_" + LayerContext.Format(count);
@@ -185,7 +188,7 @@ internal static class ShapeInference
             {
                 context.Report(Descriptors.InvalidLayerName, context.Label, LayerContext.Display(explicitName), problem);
             }
-            else if (owners.TryGetValue(name, out LayerContext? owner) || name == AddRule.InputLayerName)
+            else if (owners.TryGetValue(name, out LayerContext? owner) || name == InputLayerName)
             {
                 context.Report(Descriptors.DuplicateLayerName, context.Label, LayerContext.Display(name), owner?.Label ?? "the model input");
             }
@@ -238,36 +241,12 @@ internal static class ShapeInference
             : null;
     }
 
-    private static void Validate(LayerContext context)
-    {
-        switch (context.Args.Kind)
-        {
-            case LayerKind.Conv2D: Conv2DRule.Validate(context); break;
-            case LayerKind.DepthwiseConv2D: DepthwiseConv2DRule.Validate(context); break;
-            case LayerKind.SeparableConv2D: SeparableConv2DRule.Validate(context); break;
-            case LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D: Pool2DRule.Validate(context); break;
-            case LayerKind.Dense: DenseRule.Validate(context); break;
-            case LayerKind.Dropout: DropoutRule.Validate(context); break;
-            case LayerKind.BatchNorm: BatchNormRule.Validate(context); break;
-        }
-    }
+    /// <summary>The name by which layers refer to the model input, as Keras' functional models call it.</summary>
+    public const string InputLayerName = "input_layer";
 
-    private static Shape? InferLayer(LayerContext context) => context.Args.Kind switch
-    {
-        LayerKind.Conv2D => Conv2DRule.Infer(context),
-        LayerKind.DepthwiseConv2D => DepthwiseConv2DRule.Infer(context),
-        LayerKind.SeparableConv2D => SeparableConv2DRule.Infer(context),
-        LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.MinPool2D => Pool2DRule.Infer(context),
-        LayerKind.GlobalAvgPool2D or LayerKind.GlobalMaxPool2D => GlobalPool2DRule.Infer(context),
-        LayerKind.Dense => DenseRule.Infer(context),
-        LayerKind.Flatten => FlattenRule.Infer(context),
-        LayerKind.BatchNorm => BatchNormRule.Infer(context),
-        LayerKind.Add => AddRule.Infer(context),
-        _ => context.Input, // Dropout and the stand-alone activations keep the shape.
-    };
-
-    // Shapes flow from layer to layer; the first layer that cannot take its input stops the
-    // walk, since every later shape would be a guess.
+    // Shapes flow along the graph in the order the layers are written, which is a topological
+    // order since a layer may read only the input or an earlier layer. The first layer that cannot
+    // take its input stops the walk, since every later shape would be a guess.
     private static List<LayerSpec>? WalkShapes(LayerContext[] contexts, Shape input, out List<WeightSpec> weights, out int parameterCount, out int stateCount)
     {
         var layers = new List<LayerSpec>();
@@ -276,15 +255,11 @@ internal static class ShapeInference
         long state = 0;
         parameterCount = 0;
         stateCount = 0;
-        var earlier = new Dictionary<string, (string Label, Shape Shape, int Index)>(StringComparer.Ordinal)
+        var produced = new Dictionary<string, LayerInput>(StringComparer.Ordinal)
         {
-            [AddRule.InputLayerName] = ("[Input]", input, -1),
+            [InputLayerName] = new LayerInput(InputLayerName, "[Input]", input, -1, "declare an image input, e.g. [Input(28, 28, 1)]"),
         };
-        var allNames = contexts.GroupBy(c => c.Name).ToDictionary(g => g.Key, g => g.First().Index);
-        Shape current = input;
-        string source = "[Input]";
-        string previousName = AddRule.InputLayerName;
-        string restoreImage = "declare an image input, e.g. [Input(28, 28, 1)]";
+        string previous = InputLayerName;
         foreach (LayerContext context in contexts)
         {
             if (context.HasErrors)
@@ -292,20 +267,24 @@ internal static class ShapeInference
                 return null;
             }
 
-            context.Input = current;
-            context.Source = source;
-            context.RestoreImageFix = restoreImage;
-            context.Earlier = earlier;
-            context.AllNames = allNames;
-            if (InferLayer(context) is not Shape output
+            IReadOnlyList<string> names = context.Args.Rule.InputNames(context.Args, previous);
+            var inputs = new List<LayerInput>();
+            foreach (string name in names)
+            {
+                if (!produced.TryGetValue(name, out LayerInput? found))
+                {
+                    GraphChecks.ReportUnreadable(context, name, contexts, produced.Keys);
+                    return null;
+                }
+
+                inputs.Add(found);
+            }
+
+            context.Inputs = inputs;
+            if (context.Args.Rule.Infer(context) is not Shape output
                 || !context.RequireAddressable("output", LayerContext.OutputFix, output.Dims.Select(d => (long)d).ToArray()))
             {
                 return null;
-            }
-
-            if (current.IsImage && !output.IsImage)
-            {
-                restoreImage = "move this layer before " + context.Label + ", which makes the tensor flat";
             }
 
             long layerParams = 0;
@@ -336,14 +315,14 @@ internal static class ShapeInference
                 weights.Add(new WeightSpec(context.Name + "/" + draft.Name, draft.Shape.ToEquatableArray(), (int)offset, (int)length, draft.IsState, context.Args.Trainable && !draft.IsState));
             }
 
-            var inbound = new List<string> { previousName };
-            inbound.AddRange(context.ExtraInbound);
-            layers.Add(new LayerSpec(context.Index, context.Name, context.Args, current, output, inbound.ToEquatableArray(), layerParams, layerTrainable));
+            layers.Add(new LayerSpec(context.Index, context.Name, context.Args, inputs.Select(i => i.Shape).ToEquatableArray(), output,
+                names.ToEquatableArray(), inputs.Select(i => i.Index).ToEquatableArray(), layerParams, layerTrainable));
             string label = "'" + LayerContext.Display(context.Name) + "' (layer " + LayerContext.Format(context.Index) + ")";
-            earlier[context.Name] = (label, output, context.Index);
-            current = output;
-            source = label;
-            previousName = context.Name;
+            string restoreImage = context.Input.IsImage && !output.IsImage
+                ? "move this layer before " + context.Label + ", which makes the tensor flat"
+                : inputs[0].RestoreImageFix;
+            produced[context.Name] = new LayerInput(context.Name, label, output, context.Index, restoreImage);
+            previous = context.Name;
         }
 
         parameterCount = (int)parameters;
@@ -367,8 +346,8 @@ internal static class ShapeInference
             }
 
             // The next layer that computes something: dropout passes probabilities through unchanged.
-            LayerContext? next = contexts.Skip(i + 1).FirstOrDefault(c => c.Args.Kind != LayerKind.Dropout);
-            if (next?.Args.Kind.StandaloneActivation() is Activation applied)
+            LayerContext? next = contexts.Skip(i + 1).FirstOrDefault(c => c.Args.Rule is not DropoutRule);
+            if (next?.Args.Rule.StandaloneActivation is Activation applied)
             {
                 next.Report(Descriptors.ActivationAfterSoftmax, next.Label, applied.ToString().ToLowerInvariant(), "'" + context.Name + "'");
             }

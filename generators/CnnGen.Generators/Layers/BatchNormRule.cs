@@ -10,9 +10,9 @@ namespace CnnGen.Generators.Layers;
 /// BatchNorm over the last axis: shape unchanged; gamma and beta (C, trainable) and
 /// moving_mean and moving_variance (C, non-trainable state), Keras' weight order.
 /// </summary>
-internal static class BatchNormRule
+internal sealed class BatchNormRule() : LayerRule("BatchNorm", "BatchNormalization", "batch_normalization")
 {
-    public static void Validate(LayerContext c)
+    public override void Validate(LayerContext c)
     {
         LayerArgs a = c.Args;
         if (!(a.Momentum >= 0 && a.Momentum <= 1))
@@ -26,7 +26,7 @@ internal static class BatchNormRule
         }
     }
 
-    public static Shape? Infer(LayerContext c)
+    public override Shape? Infer(LayerContext c)
     {
         int channels = c.Input.Channels;
         if (!c.RequireAddressable("statistics (4 values per channel)", "normalize fewer features, e.g. after [GlobalAvgPool2D] instead of [Flatten]", 4, channels))
@@ -41,8 +41,11 @@ internal static class BatchNormRule
         return c.Input;
     }
 
-    public static string Geometry(LayerSpec l) =>
-        "new(" + ProgramWriter.Num(l.OutputShape.Channels) + ", " + Float(l.Args.Epsilon) + ", " + Float(l.Args.Momentum) + ")";
+    /// <summary>Per channel: the batch mean and inverse deviation of the forward pass and two sums of the backward one.</summary>
+    public override long StatisticsSize(LayerSpec l) => 4L * l.OutputShape.Channels;
+
+    public override IEnumerable<string> Geometries(LayerSpec l) =>
+        ["global::CnnGen.Kernels.BatchNormShape " + ProgramWriter.Geometry(l) + " = new(" + ProgramWriter.Num(l.OutputShape.Channels) + ", " + Float(l.Args.Epsilon) + ", " + Float(l.Args.Momentum) + ")"];
 
     // A frozen BatchNorm runs in inference mode even while the model trains, as in Keras 3; the
     // runtime knows whether the layer is frozen (Trainable = false, or SetTrainable at run time).
@@ -53,11 +56,11 @@ internal static class BatchNormRule
     // With the stand-alone activation after it applied here (ProgramWriter.IsAppliedByBatchNorm),
     // forward passes it and backward also its output, from which the derivative is taken.
     // In inference the managed program folds it into a convolution before it (Conv2DRule), which has then written its output.
-    public static void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
+    public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
     {
         string forward = ProgramWriter.Kernels + "BatchNorm.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "training") + ", " + w.Input(l) + ", "
-            + w.Output(l) + ", p, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta") + ", s, " + w.StateOffset(l, "moving_mean") + ", "
-            + w.StateOffset(l, "moving_variance") + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
+            + w.Output(l) + ", p, " + w.Offset(l, "gamma", "gammaOffset") + ", " + w.Offset(l, "beta", "betaOffset") + ", s, " + w.StateOffset(l, "moving_mean", "meanOffset") + ", "
+            + w.StateOffset(l, "moving_variance", "varianceOffset") + ", ws.Statistics[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
             + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) : "") + ");";
         if (!cpu || !ProgramWriter.IsFoldedIntoConvolution(w.Model, l))
         {
@@ -71,10 +74,10 @@ internal static class BatchNormRule
         }
     }
 
-    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+    public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "BatchNorm.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + Training(l, "ws.Training") + ", " + w.Input(l) + ", "
-            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma") + ", " + w.Offset(l, "beta")
-            + ", ws.Masks[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
+            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "gamma", "gammaOffset") + ", " + w.Offset(l, "beta", "betaOffset")
+            + ", ws.Statistics[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
             + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) + ", " + w.Output(l) : "") + ");");
 
     private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";

@@ -5,11 +5,18 @@ using CnnGen.Generators.Model;
 namespace CnnGen.Generators.Layers;
 
 /// <summary>Conv2D: (H, W, C) → (H', W', filters); kernel (kh, kw, C, filters) + bias (filters).</summary>
-internal static class Conv2DRule
+internal sealed class Conv2DRule() : LayerRule("Conv2D", "Conv2D", "conv2d")
 {
-    public static void Validate(LayerContext c) => c.ValidateConvolution(filters: true, depthMultiplier: false);
+    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => args with
+    {
+        Filters = ctor.Int(0),
+        KernelHeight = ctor.Int(1),
+        KernelWidth = ctor.Count > 2 ? ctor.Int(2) : ctor.Int(1),
+    };
 
-    public static Shape? Infer(LayerContext c)
+    public override void Validate(LayerContext c) => c.ValidateConvolution(filters: true, depthMultiplier: false);
+
+    public override Shape? Infer(LayerContext c)
     {
         if (!c.RequireImage() || Window.Apply(c, "kernel", c.Args.Strides, c.Args.Strides) is not var (height, width))
         {
@@ -33,12 +40,13 @@ internal static class Conv2DRule
         return Shape.Image(height, width, a.Filters);
     }
 
-    public static string Geometry(LayerSpec l) => ProgramWriter.WindowGeometry(l, l.Args.Filters);
+    public override IEnumerable<string> Geometries(LayerSpec l) =>
+        ["global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(l) + " = " + ProgramWriter.WindowGeometry(l, l.Args.Filters)];
 
-    public static void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
+    public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
     {
         string forward = ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
-            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);";
+            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);";
         if (!cpu || ProgramWriter.FoldedBatchNorm(w.Model, l) is not { } bn)
         {
             w.Line(forward);
@@ -51,8 +59,8 @@ internal static class Conv2DRule
         {
             w.Line("// '" + bn.Name + "' (layer " + ProgramWriter.Num(bn.Index) + ") folded in: no pass of its own, and this layer's output is not written.");
             w.Line(ProgramWriter.Kernels + "Conv2D.ForwardWithBatchNorm(ws, " + ProgramWriter.Geometry(l) + ", " + w.Input(l) + ", " + w.Output(bn) + ", p, "
-                + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", " + ProgramWriter.Geometry(bn) + ", " + w.Offset(bn, "gamma") + ", "
-                + w.Offset(bn, "beta") + ", s, " + w.StateOffset(bn, "moving_mean") + ", " + w.StateOffset(bn, "moving_variance") + ", "
+                + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", " + ProgramWriter.Geometry(bn) + ", " + w.Offset(bn, "gamma", "gammaOffset") + ", "
+                + w.Offset(bn, "beta", "betaOffset") + ", s, " + w.StateOffset(bn, "moving_mean", "meanOffset") + ", " + w.StateOffset(bn, "moving_variance", "varianceOffset") + ", "
                 + ProgramWriter.Act(ProgramWriter.ActivationAppliedBy(w.Model, bn) ?? Activation.Linear) + ", n);");
         }
 
@@ -62,8 +70,8 @@ internal static class Conv2DRule
         }
     }
 
-    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+    public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Conv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "
             + w.Input(l) + ", " + w.Output(l) + ", " + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
-            + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + ", p, g, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 }

@@ -10,15 +10,17 @@ namespace CnnGen.Generators.Layers;
 /// (Keras would apply Dense to the last axis of an image; in a classifier that is nearly always
 /// a forgotten [Flatten], so it is reported as CNN0022).
 /// </summary>
-internal static class DenseRule
+internal sealed class DenseRule() : LayerRule("Dense", "Dense", "dense")
 {
-    public static void Validate(LayerContext c)
+    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => args with { Units = ctor.Int(0) };
+
+    public override void Validate(LayerContext c)
     {
         c.RequirePositive("Units", c.Args.Units, "use the number of outputs you want, e.g. [Dense(10)] for ten classes");
         c.RequireActivationAndInitializer();
     }
 
-    public static Shape? Infer(LayerContext c)
+    public override Shape? Infer(LayerContext c)
     {
         Shape input = c.Input;
         if (input.IsImage)
@@ -43,13 +45,13 @@ internal static class DenseRule
         return Shape.Flat(a.Units);
     }
 
-    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+    public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu) =>
         w.Line(ProgramWriter.Kernels + "Dense.Forward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
             + ProgramWriter.Act(l.Args.Activation) + ", " + w.Input(l) + ", " + w.Output(l) + ", p, "
-            + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 
-    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+    public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "Dense.Backward(ws, " + ProgramWriter.Num(l.InputShape.Channels) + ", " + ProgramWriter.Num(l.Args.Units) + ", "
             + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + w.Input(l) + ", " + w.Output(l) + ", "
-            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null") + ", p, g, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 }

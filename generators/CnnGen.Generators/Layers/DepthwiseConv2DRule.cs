@@ -7,11 +7,20 @@ namespace CnnGen.Generators.Layers;
 /// <summary>
 /// DepthwiseConv2D: (H, W, C) → (H', W', C·m); depthwise_kernel (kh, kw, C, m) + bias (C·m).
 /// </summary>
-internal static class DepthwiseConv2DRule
+internal sealed class DepthwiseConv2DRule() : LayerRule("DepthwiseConv2D", "DepthwiseConv2D", "depthwise_conv2d")
 {
-    public static void Validate(LayerContext c) => c.ValidateConvolution(filters: false, depthMultiplier: true);
+    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => ReadWindow(args, ctor);
 
-    public static Shape? Infer(LayerContext c)
+    /// <summary>A window's size from a constructor <c>(size)</c> or <c>(height, width)</c>: depthwise convolutions and pools.</summary>
+    public static LayerArgs ReadWindow(LayerArgs args, ConstructorArguments ctor) => args with
+    {
+        KernelHeight = ctor.Int(0),
+        KernelWidth = ctor.Count > 1 ? ctor.Int(1) : ctor.Int(0),
+    };
+
+    public override void Validate(LayerContext c) => c.ValidateConvolution(filters: false, depthMultiplier: true);
+
+    public override Shape? Infer(LayerContext c)
     {
         if (!c.RequireImage() || Window.Apply(c, "depthwise kernel", c.Args.Strides, c.Args.Strides) is not var (height, width))
         {
@@ -36,15 +45,15 @@ internal static class DepthwiseConv2DRule
         return Shape.Image(height, width, (int)channels);
     }
 
-    /// <summary>The depthwise stage as a Conv2D geometry whose filters are the C·m output channels.</summary>
-    public static string Geometry(LayerSpec l, int outChannels) => ProgramWriter.WindowGeometry(l, outChannels);
+    public override IEnumerable<string> Geometries(LayerSpec l) =>
+        ["global::CnnGen.Kernels.Conv2DGeometry " + ProgramWriter.Geometry(l) + " = " + ProgramWriter.WindowGeometry(l, l.OutputShape.Channels)];
 
-    public static void EmitForward(ProgramWriter w, LayerSpec l) =>
+    public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu) =>
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
-            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "depthwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "depthwise_kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 
-    public static void EmitBackward(ProgramWriter w, LayerSpec l) =>
+    public override void EmitBackward(ProgramWriter w, LayerSpec l) =>
         w.Line(ProgramWriter.Kernels + "DepthwiseConv2D.Backward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(w.BackwardActivation(l)) + ", "
             + w.Input(l) + ", " + w.Output(l) + ", " + w.OutputGradient(l) + ", " + (w.InputGradient(l) ?? "null")
-            + ", p, g, " + w.Offset(l, "depthwise_kernel") + ", " + w.Offset(l, "bias") + ", n);");
+            + ", p, g, " + w.Offset(l, "depthwise_kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);");
 }

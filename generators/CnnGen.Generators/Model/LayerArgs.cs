@@ -1,13 +1,18 @@
+using CnnGen.Generators.Layers;
+
 namespace CnnGen.Generators.Model;
 
 /// <summary>
 /// The arguments of one layer attribute, as plain data. One record for every kind keeps the
 /// parser and the cache simple; fields a kind does not use keep their defaults.
-/// For pools, <see cref="KernelHeight"/>/<see cref="KernelWidth"/> hold the pool size and
-/// <see cref="Strides"/> is 0 when the user left it to default to the pool size.
+/// <see cref="Kind"/> is the attribute's name (<c>Conv2D</c>), which finds the kind's
+/// <see cref="LayerRule"/>. For pools, <see cref="KernelHeight"/>/<see cref="KernelWidth"/> hold
+/// the pool size and <see cref="Strides"/> is 0 when the user left it to default to the pool size.
+/// <see cref="From"/> is the layer read instead of the previous one; <see cref="Merged"/> the names
+/// an <c>Add</c> or <c>Concatenate</c> lists; <see cref="Pad"/> a <c>ZeroPadding2D</c>'s sides.
 /// </summary>
 internal sealed record LayerArgs(
-    LayerKind Kind,
+    string Kind,
     string? Name = null,
     int Filters = 0,
     int Units = 0,
@@ -23,8 +28,16 @@ internal sealed record LayerArgs(
     double Rate = 0,
     double Momentum = LayerDefaults.BatchNormMomentum,
     double Epsilon = LayerDefaults.BatchNormEpsilon,
-    string? From = null)
+    string? From = null,
+    EquatableArray<string> Merged = default,
+    Sides Pad = default)
 {
+    /// <summary>The kind's rule: its arguments, shape, weights and code.</summary>
+    public LayerRule Rule => LayerRules.For(Kind);
+
     /// <summary>The activation this layer applies: its own argument, or what a stand-alone activation layer is.</summary>
-    public Activation EffectiveActivation => Kind.StandaloneActivation() ?? Activation;
+    public Activation EffectiveActivation => Rule.StandaloneActivation ?? Activation;
 }
+
+/// <summary>Rows and columns added on each side of an image (ZeroPadding2D).</summary>
+internal readonly record struct Sides(int Top, int Bottom, int Left, int Right);

@@ -17,4 +17,10 @@ public enum Activation
 
     /// <summary>Softmax over the last axis; belongs on the output layer of a classifier.</summary>
     Softmax = 4,
+
+    /// <summary>
+    /// Rectified linear unit capped at 6, <c>f(x) = min(max(x, 0), 6)</c>: Keras' <c>ReLU(max_value=6)</c>,
+    /// MobileNet's <c>ReLU(6.)</c>. Its derivative is 1 where 0 &lt; f(x) &lt; 6 and 0 elsewhere, as in TensorFlow.
+    /// </summary>
+    Relu6 = 5,
 }

@@ -45,6 +45,10 @@ public sealed class DeviceKernels
         SoftmaxBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.SoftmaxBackwardKernel);
         Loss = accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceTraining.LossSettings, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.LossKernel);
         Adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceTraining.AdamStep, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.AdamKernel);
+        ConcatenateForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatenateSlice>, ArrayView<float>, ArrayView<float>>(Concatenate.ForwardKernel);
+        ConcatenateBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatenateSlice>, ArrayView<float>, ArrayView<float>>(Concatenate.BackwardKernel);
+        ZeroPadding2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>>(ZeroPadding2D.ForwardKernel);
+        ZeroPadding2DBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>>(ZeroPadding2D.BackwardKernel);
         Sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.SgdKernel);
     }
 
@@ -78,6 +82,10 @@ public sealed class DeviceKernels
     public Action<Index1D, int, ArrayView<float>, ArrayView<float>> ActivationDerivative { get; }
     public Action<Index1D, int, ArrayView<float>> Softmax { get; }
     public Action<Index1D, int, ArrayView<float>, ArrayView<float>> SoftmaxBackward { get; }
+    public Action<Index1D, SpecializedValue<ConcatenateSlice>, ArrayView<float>, ArrayView<float>> ConcatenateForward { get; }
+    public Action<Index1D, SpecializedValue<ConcatenateSlice>, ArrayView<float>, ArrayView<float>> ConcatenateBackward { get; }
+    public Action<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>> ZeroPadding2DForward { get; }
+    public Action<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>> ZeroPadding2DBackward { get; }
     internal Action<Index1D, DeviceTraining.LossSettings, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Loss { get; }
     internal Action<Index1D, DeviceTraining.AdamStep, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Adam { get; }
     internal Action<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Sgd { get; }

@@ -109,8 +109,9 @@ public sealed class DeviceWorkspace
         Capacity = capacity;
         Input = state.Allocate(capacity * info.InputSize);
         Outputs = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
-        Gradients = info.OutputSizes.Select(size => state.Allocate(capacity * size)).ToArray();
-        Masks = info.MaskSizes.Select(size => state.Allocate(capacity * size)).ToArray();
+        Gradients = BufferSlots.Allocate(info.OutputSizes, info.GradientSlots, size => state.Allocate(capacity * size), state.Allocate(0));
+        Statistics = info.StatisticsSizes.Select(size => state.Allocate(capacity * size)).ToArray();
+        GradientScratch = state.Allocate(capacity * info.GradientScratchSize);
         Indices = info.IndexSizes.Select(size => state.AllocateInts(capacity * size)).ToArray();
         Extras = info.ExtraSizes.Select(size => state.Allocate(capacity * size)).ToArray();
         Labels = state.AllocateInts(capacity);
@@ -142,8 +143,11 @@ public sealed class DeviceWorkspace
     /// <summary>dL/d(each layer's output).</summary>
     public ArrayView<float>[] Gradients { get; }
 
-    /// <summary>Dropout masks per layer.</summary>
-    public ArrayView<float>[] Masks { get; }
+    /// <summary>What each layer keeps from forward for backward besides its output (see <see cref="Workspace.Statistics"/>).</summary>
+    public ArrayView<float>[] Statistics { get; }
+
+    /// <summary>The device twin of <see cref="Workspace.GradientScratch"/>.</summary>
+    public ArrayView<float> GradientScratch { get; }
 
     /// <summary>A second per-layer buffer.</summary>
     public ArrayView<float>[] Extras { get; }

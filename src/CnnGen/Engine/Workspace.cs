@@ -9,13 +9,30 @@ namespace CnnGen.Engine;
 /// </summary>
 public sealed class Workspace
 {
-    /// <summary>Allocates the buffers; sizes are per sample, as the generator computed them.</summary>
+    /// <summary>Allocates the buffers, one output and one gradient buffer per layer; sizes are per sample, as the generator computed them.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or capacity × a size does not fit one array.</exception>
-    public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] maskSizes, int[] indexSizes, int[]? extraSizes = null)
+    public Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] statisticsSizes, int[] indexSizes, int[]? extraSizes = null, int gradientScratchSize = 0)
+        : this(capacity, pool, inputSize, outputSizes, statisticsSizes, indexSizes, extraSizes, gradientScratchSize, outputSlots: null, gradientSlots: null)
+    {
+    }
+
+    /// <summary>
+    /// Allocates the buffers of <paramref name="info"/>'s model with its buffer plan: gradients
+    /// share storage where their lifetimes allow, and so do outputs when <paramref name="inference"/>
+    /// (no backward pass will read them).
+    /// </summary>
+    internal Workspace(int capacity, WorkerPool pool, ModelInfo info, bool inference)
+        : this(capacity, pool, info.InputSize, info.OutputSizes, info.StatisticsSizes, info.IndexSizes, info.ExtraSizes, info.GradientScratchSize,
+            inference ? info.InferenceSlots : null, info.GradientSlots)
+    {
+    }
+
+    private Workspace(int capacity, WorkerPool pool, int inputSize, int[] outputSizes, int[] statisticsSizes, int[] indexSizes, int[]? extraSizes,
+        int gradientScratchSize, int[]? outputSlots, int[]? gradientSlots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentNullException.ThrowIfNull(pool);
-        int largest = new[] { inputSize }.Concat(outputSizes).Concat(maskSizes).Concat(indexSizes).Concat(extraSizes ?? []).Max();
+        int largest = new[] { inputSize, gradientScratchSize }.Concat(outputSizes).Concat(statisticsSizes).Concat(indexSizes).Concat(extraSizes ?? []).Max();
         if ((long)capacity * largest > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity,
@@ -26,9 +43,10 @@ public sealed class Workspace
         Pool = pool;
         Scratch = new Scratch(pool.Threads, slots: 11);
         Input = new float[capacity * inputSize];
-        Outputs = outputSizes.Select(size => new float[capacity * size]).ToArray();
-        Gradients = outputSizes.Select(size => new float[capacity * size]).ToArray();
-        Masks = maskSizes.Select(size => new float[capacity * size]).ToArray();
+        Outputs = BufferSlots.Allocate(outputSizes, outputSlots, size => new float[capacity * size], []);
+        Gradients = BufferSlots.Allocate(outputSizes, gradientSlots, size => new float[capacity * size], []);
+        Statistics = statisticsSizes.Select(size => new float[capacity * size]).ToArray();
+        GradientScratch = new float[capacity * gradientScratchSize];
         Indices = indexSizes.Select(size => new int[capacity * size]).ToArray();
         Extras = (extraSizes ?? new int[outputSizes.Length]).Select(size => new float[capacity * size]).ToArray();
         int outputSize = outputSizes[^1];
@@ -54,8 +72,18 @@ public sealed class Workspace
     /// <summary>dL/d(each layer's output), same shapes as <see cref="Outputs"/>.</summary>
     public float[][] Gradients { get; }
 
-    /// <summary>Dropout masks, per layer (empty for other layers).</summary>
-    public float[][] Masks { get; }
+    /// <summary>
+    /// What each layer keeps from its forward pass for its backward pass besides its output
+    /// (empty for most): a dropout mask, BatchNorm's per-channel batch mean and inverse deviation
+    /// and backward sums, a SeparableConv2D's depthwise output.
+    /// </summary>
+    public float[][] Statistics { get; }
+
+    /// <summary>
+    /// Where a layer writes the gradient of an input that more than one layer reads, when another
+    /// reader has already written it; the program then adds it to that input's gradient.
+    /// </summary>
+    public float[] GradientScratch { get; }
 
     /// <summary>A second per-layer buffer (SeparableConv2D: the gradient of its depthwise stage).</summary>
     public float[][] Extras { get; }

@@ -26,6 +26,10 @@ public static class Activations
             case Activation.Relu:
                 TensorPrimitives.Max(input, 0f, output);
                 break;
+            case Activation.Relu6:
+                TensorPrimitives.Max(input, 0f, output);
+                TensorPrimitives.Min(output, Relu6Cap, output);
+                break;
             case Activation.Sigmoid:
                 TensorPrimitives.Sigmoid(input, output);
                 break;
@@ -46,7 +50,7 @@ public static class Activations
 
     /// <summary>
     /// Turns <paramref name="gradient"/> (dL/dy) into dL/dz in place, where y = f(z) is <paramref name="output"/>:
-    /// relu 1[y &gt; 0], sigmoid y(1 − y), tanh 1 − y², softmax y ⊙ (g − Σ g·y) per row.
+    /// relu 1[y &gt; 0], relu6 1[0 &lt; y &lt; 6], sigmoid y(1 − y), tanh 1 − y², softmax y ⊙ (g − Σ g·y) per row.
     /// </summary>
     public static void Backward(Activation activation, ReadOnlySpan<float> output, Span<float> gradient, int rowLength) =>
         Backward(activation, output, gradient, gradient, rowLength);
@@ -67,6 +71,9 @@ public static class Activations
                 break;
             case Activation.Relu:
                 ReluBackward(output, gradient, result);
+                break;
+            case Activation.Relu6:
+                Relu6Backward(output, gradient, result);
                 break;
             case Activation.Sigmoid:
                 Derivative(output, gradient, result, static y => y - (y * y), static y => y - (y * y));
@@ -121,6 +128,27 @@ public static class Activations
             result[i] = output[i] > 0 ? gradient[i] : 0;
         }
     }
+
+    // dy where 0 < y < 6, else 0 (TensorFlow's Relu6Grad: no gradient at either corner or past the cap).
+    private static void Relu6Backward(ReadOnlySpan<float> output, ReadOnlySpan<float> gradient, Span<float> result)
+    {
+        var cap = new Vector<float>(Relu6Cap);
+        int i = 0;
+        for (; i <= output.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var y = new Vector<float>(output[i..]);
+            var inside = Vector.GreaterThan(y, Vector<float>.Zero) & Vector.LessThan(y, cap);
+            Vector.ConditionalSelect(inside, new Vector<float>(gradient[i..]), Vector<float>.Zero).CopyTo(result[i..]);
+        }
+
+        for (; i < output.Length; i++)
+        {
+            result[i] = output[i] > 0 && output[i] < Relu6Cap ? gradient[i] : 0;
+        }
+    }
+
+    /// <summary>The upper bound of <see cref="Activation.Relu6"/>.</summary>
+    internal const float Relu6Cap = 6f;
 
     /// <summary>Adds <paramref name="bias"/> to every row of <paramref name="values"/>.</summary>
     public static void AddBias(Span<float> values, ReadOnlySpan<float> bias)

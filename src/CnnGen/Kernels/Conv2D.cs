@@ -352,7 +352,7 @@ public static partial class Conv2D
         {
             Conv2DGeometry g = _g;
             (int first, int end) = WorkerPool.Range(_n, part, _parts);
-            // Bias and ReLU ride on the stores; other activations take a pass of their own.
+            // Bias and ReLU ride on the stores; other activations (ReLU6 too) take a pass of their own.
             bool fused = _activation is Activation.Relu or Activation.Linear;
             float[]? bias = _biasOffset >= 0 ? _parameters : null;
             if (_plan.Winograd is { } winograd)

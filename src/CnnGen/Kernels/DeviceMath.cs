@@ -15,6 +15,7 @@ public static class DeviceMath
     public static float Activate(float z, int activation) => (Activation)activation switch
     {
         Activation.Relu => z > 0 ? z : 0,
+        Activation.Relu6 => z > 0 ? (z < Activations.Relu6Cap ? z : Activations.Relu6Cap) : 0f,
         Activation.Sigmoid => 1f / (1f + XMath.Exp(-z)),
         Activation.Tanh => 1f - (2f / (XMath.Exp(2f * z) + 1f)),
         _ => z,
@@ -27,6 +28,7 @@ public static class DeviceMath
     public static float Derivative(float y, int activation) => (Activation)activation switch
     {
         Activation.Relu => y > 0 ? 1f : 0f,
+        Activation.Relu6 => y > 0f && y < Activations.Relu6Cap ? 1f : 0f,
         Activation.Sigmoid => y * (1f - y),
         Activation.Tanh => 1f - (y * y),
         _ => 1f,

@@ -28,6 +28,18 @@ public abstract partial class Model
         public void Dispose() => model.GiveBack(Workspace, kind);
     }
 
+    /// <summary>How many spare inference workspaces are kept (made by overlapping Predict or Evaluate calls).</summary>
+    internal int SpareWorkspaces
+    {
+        get
+        {
+            lock (_spareWorkspaces)
+            {
+                return _spareWorkspaces.Count;
+            }
+        }
+    }
+
     // The model's own workspace (all its threads) when no other call holds it, else a spare. On an
     // ILGPU device the calls take turns: the device has one set of buffers and one stream.
     private InferenceLease RentInference(int capacity)
@@ -64,7 +76,7 @@ public abstract partial class Model
             }
         }
 
-        return new InferenceLease(this, NewWorkspace(capacity, new WorkerPool(1)), Lent.Spare);
+        return new InferenceLease(this, NewWorkspace(capacity, new WorkerPool(1), inference: true), Lent.Spare);
     }
 
     private void GiveBack(Workspace workspace, Lent kind)
@@ -123,10 +135,10 @@ public abstract partial class Model
 
     private (int Size, string Owner) LargestBuffer()
     {
-        (int size, string owner) = (Info.InputSize, "the input");
+        (int size, string owner) = Info.GradientScratchSize > Info.InputSize ? (Info.GradientScratchSize, "the gradient scratch buffer") : (Info.InputSize, "the input");
         for (int i = 0; i < Info.Layers.Count; i++)
         {
-            int layer = Math.Max(Math.Max(Info.OutputSizes[i], Info.MaskSizes[i]), Math.Max(Info.IndexSizes[i], Info.ExtraSizes[i]));
+            int layer = Math.Max(Math.Max(Info.OutputSizes[i], Info.StatisticsSizes[i]), Math.Max(Info.IndexSizes[i], Info.ExtraSizes[i]));
             if (layer > size)
             {
                 (size, owner) = (layer, $"layer '{Info.Layers[i].Name}'");
@@ -136,6 +148,5 @@ public abstract partial class Model
         return (size, owner);
     }
 
-    private Workspace NewWorkspace(int capacity, WorkerPool pool) =>
-        new(capacity, pool, Info.InputSize, Info.OutputSizes, Info.MaskSizes, Info.IndexSizes, Info.ExtraSizes);
+    private Workspace NewWorkspace(int capacity, WorkerPool pool, bool inference = false) => new(capacity, pool, Info, inference);
 }

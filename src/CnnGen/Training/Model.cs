@@ -12,13 +12,17 @@ namespace CnnGen;
 /// <param name="Layers">The layers in order.</param>
 /// <param name="Weights">The parameter layout.</param>
 /// <param name="OutputSizes">Values per sample of each layer's output buffer; 0 for a layer that writes into its input's buffer (a Flatten, or a stand-alone activation that the BatchNorm before it applies).</param>
-/// <param name="MaskSizes">Per layer, values per sample of its dropout mask (0 if none).</param>
+/// <param name="StatisticsSizes">Per layer, values per sample of what it keeps from forward for backward besides its output (0 if nothing): a dropout mask, BatchNorm's batch statistics, a SeparableConv2D's depthwise output.</param>
 /// <param name="IndexSizes">Per layer, values per sample of its pooling indices (0 if none).</param>
 /// <param name="ExtraSizes">Per layer, values per sample of a second buffer (SeparableConv2D's intermediate gradient).</param>
 /// <param name="OutputActivation">The activation of the last layer.</param>
+/// <param name="GradientScratchSize">Values per sample of the buffer where a layer writes an input's gradient that another layer reading the same input has already written (the two are then added); 0 for a chain.</param>
+/// <param name="GradientSlots">The generator's buffer plan for gradients: per layer, the storage its output gradient shares with others whose lifetimes in the backward pass do not overlap (−1: never used); null for one buffer per layer.</param>
+/// <param name="InferenceSlots">The plan for outputs in forward passes no backward pass follows (concurrent Predict and Evaluate); null for one buffer per layer.</param>
 public sealed record ModelInfo(
     string Name, int InputSize, int OutputSize, int ParameterCount, int StateCount, IReadOnlyList<LayerInfo> Layers, IReadOnlyList<WeightInfo> Weights,
-    int[] OutputSizes, int[] MaskSizes, int[] IndexSizes, int[] ExtraSizes, Activation OutputActivation);
+    int[] OutputSizes, int[] StatisticsSizes, int[] IndexSizes, int[] ExtraSizes, Activation OutputActivation, int GradientScratchSize = 0,
+    int[]? GradientSlots = null, int[]? InferenceSlots = null);
 
 /// <summary>
 /// The runtime half of a generated model: parameters, the Keras-like training API

@@ -20,7 +20,23 @@ public static class NumericalModels
         { nameof(GradBatchNormTanhModel), false },
         { nameof(GradBatchNormTanhModel), true },
         { nameof(GradWinogradModel), false },
+        { nameof(GradBranchModel), false },
+        { nameof(GradBranchModel), true },
+        { nameof(GradGraphModel), false },
+        { nameof(GradGraphModel), true },
     };
+
+    // Multiplies one weight so that the layer's outputs reach the regions a test needs (ReLU6's cap).
+    private static Model Scaled(Model model, string weight, float factor)
+    {
+        WeightInfo w = model.Info.Weights.Single(info => info.Name == weight);
+        foreach (ref float value in model.Parameters.AsSpan(w.Offset, w.Length))
+        {
+            value *= factor;
+        }
+
+        return model;
+    }
 
     /// <summary>A fresh model with fixed weights.</summary>
     public static Model Create(string name) => name switch
@@ -37,6 +53,8 @@ public static class NumericalModels
         nameof(GradFlattenResidualModel) => new GradFlattenResidualModel(seed: 3),
         nameof(GradBatchNormTanhModel) => new GradBatchNormTanhModel(seed: 3),
         nameof(GradWinogradModel) => new GradWinogradModel(seed: 3),
+        nameof(GradBranchModel) => new GradBranchModel(seed: 3),
+        nameof(GradGraphModel) => Scaled(new GradGraphModel(seed: 3), "hot/kernel", 12f),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -178,3 +196,39 @@ public partial class GradBatchNormTanhModel;
 [Flatten]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradWinogradModel;
+
+// A functional graph: a strided main path beside a projection shortcut (a strided 1×1 Conv2D
+// read From the stem), merged by a two-name Add; both branch outputs are read again by a
+// three-way Add (fan-out: their gradients add up), and a layer that reads the model input again.
+[Input(6, 6, 3)]
+[Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.Tanh, Name = "stem")]
+[Conv2D(4, 3, Strides = 2, Padding = Padding.Same, Name = "main_conv")]
+[BatchNorm(Name = "main_bn")]
+[Tanh(Name = "main_act")]
+[Conv2D(4, 1, Strides = 2, From = "stem", Name = "shortcut_conv")]
+[BatchNorm(Name = "shortcut_bn")]
+[Add("shortcut_bn", "main_act", Name = "merge")]
+[Conv2D(4, 3, Strides = 2, Padding = Padding.Same, From = "input_layer", Name = "side")]
+[Add("merge", "shortcut_bn", "side", Name = "merge3")]
+[Add("main_act")]
+[GlobalAvgPool2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradBranchModel;
+
+// Every new graph layer: zero padding (asymmetric, then symmetric), ReLU6 fused into a
+// convolution (scaled so that some outputs pass 6) and stand-alone after a BatchNorm (applied by
+// it), a three-way Concatenate that reads the stem a second time, and a one-name Concatenate.
+[Input(5, 5, 2)]
+[ZeroPadding2D(1, 2, 0, 1, Name = "pad")]
+[Conv2D(3, 3, Strides = 2, Activation = Activation.Tanh, Name = "stem")]
+[Conv2D(2, 1, Activation = Activation.Relu6, Name = "hot")]
+[Conv2D(3, 3, Padding = Padding.Same, From = "stem", Name = "branch")]
+[BatchNorm(Name = "branch_bn")]
+[Relu6(Name = "branch_relu6")]
+[Concatenate("hot", "branch_relu6", "stem", Name = "join")]
+[ZeroPadding2D(1, Name = "pad2")]
+[DepthwiseConv2D(3, Activation = Activation.Tanh, Name = "dw")]
+[Concatenate("join", Name = "join2")]
+[GlobalAvgPool2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradGraphModel;

@@ -64,6 +64,8 @@ public sealed class WeightsTemporaryFileTests : IDisposable
 
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
+            // flock's child `sleep` holds the locked descriptor too and may die a moment later.
+            WaitUntilUnlocked(temporary);
             model.SaveWeights(target);
             Assert.False(File.Exists(temporary), "a killed writer's temporary file was left");
             Assert.Equal([target], Directory.GetFiles(_directory));
@@ -97,5 +99,26 @@ public sealed class WeightsTemporaryFileTests : IDisposable
         }
 
         throw new TimeoutException("flock(1) did not lock " + path);
+    }
+
+    private static void WaitUntilUnlocked(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
+                {
+                    return;
+                }
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(20);
+            }
+        }
+
+        throw new TimeoutException("the killed flock(1) still locks " + path);
     }
 }

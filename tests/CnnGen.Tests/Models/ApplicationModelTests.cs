@@ -1,0 +1,61 @@
+using CnnGen.Applications;
+
+namespace CnnGen.Tests.Models;
+
+/// <summary>
+/// The Keras applications run: a training step and inference at ImageNet size on the CPU backend,
+/// with finite loss, probabilities that sum to 1, and inference of the concurrent (planned,
+/// shared-buffer) workspaces equal to the model's own. Their shapes and counts against Keras
+/// are checked at build time (CnnGen.Generators.Tests' ApplicationsTests).
+/// </summary>
+public class ApplicationModelTests
+{
+    private static float[] Images(int n, int seed)
+    {
+        var random = new Random(seed);
+        var x = new float[n * 224 * 224 * 3];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)random.NextDouble();
+        }
+
+        return x;
+    }
+
+    [Fact]
+    public void MobileNetV2_trains_a_step_and_predicts_probabilities()
+    {
+        using var model = new MobileNetV2(seed: 1);
+        model.Compile(new Sgd(learningRate: 0.01f));
+        float[] x = Images(2, 7);
+        float[] before = (float[])model.Parameters.Clone();
+        History history = model.Fit(x, [3, 999], epochs: 1, batchSize: 2);
+        Assert.True(double.IsFinite(history.Epochs[0].Loss));
+        Assert.NotEqual(before, model.Parameters);
+
+        float[] p = model.Predict(x, batchSize: 2);
+        Assert.Equal(2000, p.Length);
+        Assert.Equal(1.0, p.Take(1000).Sum(v => (double)v), 4);
+        Assert.Equal(1.0, p.Skip(1000).Sum(v => (double)v), 4);
+    }
+
+    [Fact]
+    public async Task ResNet50NoTop_inference_on_shared_buffers_equals_the_models_own_workspace()
+    {
+        using var model = new ResNet50NoTop(seed: 2);
+        float[] x = Images(1, 8);
+        float[] own = model.Predict(x);
+        Assert.Equal(7 * 7 * 2048, own.Length);
+        Assert.All(own, v => Assert.True(float.IsFinite(v) && v >= 0)); // conv5_block3_out is a ReLU
+
+        // While one call holds the model's workspace, another runs on a spare one, which shares
+        // output buffers by the inference plan (ModelInfo.InferenceSlots).
+        model.Threads = 1;
+        Task first = Task.Run(() => model.Predict(Images(8, 9), batchSize: 8));
+        await Task.Delay(300); // the first call takes seconds
+        float[] spare = model.Predict(x);
+        await first;
+        Assert.Equal(1, model.SpareWorkspaces);
+        Assert.Equal(own, spare);
+    }
+}
