@@ -7,7 +7,10 @@ namespace CnnGen.Generators.Layers;
 /// <summary>Conv2D: (H, W, C) → (H', W', filters); kernel (kh, kw, C, filters) + bias (filters).</summary>
 internal sealed class Conv2DRule() : LayerRule("Conv2D", "Conv2D", "conv2d")
 {
-    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => args with
+    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => ReadFiltersAndKernel(args, ctor);
+
+    /// <summary>A constructor <c>(filters, kernel)</c> or <c>(filters, kernelHeight, kernelWidth)</c>: Conv2D and SeparableConv2D.</summary>
+    public static LayerArgs ReadFiltersAndKernel(LayerArgs args, ConstructorArguments ctor) => args with
     {
         Filters = ctor.Int(0),
         KernelHeight = ctor.Int(1),

@@ -10,12 +10,7 @@ namespace CnnGen.Generators.Layers;
 /// </summary>
 internal sealed class SeparableConv2DRule() : LayerRule("SeparableConv2D", "SeparableConv2D", "separable_conv2d")
 {
-    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => args with
-    {
-        Filters = ctor.Int(0),
-        KernelHeight = ctor.Int(1),
-        KernelWidth = ctor.Count > 2 ? ctor.Int(2) : ctor.Int(1),
-    };
+    public override LayerArgs ReadConstructor(LayerArgs args, ConstructorArguments ctor) => Conv2DRule.ReadFiltersAndKernel(args, ctor);
 
     public override void Validate(LayerContext c) => c.ValidateConvolution(filters: true, depthMultiplier: true);
 
