@@ -14,8 +14,8 @@ using Spectre.Console;
 // of the team's shared script) does the same on the same data, batch size and thread count.
 // Figures are the median over the epochs after the first (warm-up). --profile adds CnnGen's time
 // and GFLOP/s per layer.
-var model = new Option<string>("--model") { Description = "mnist (the Keras MNIST CNN, batch 200) or deep (six Conv2D + BatchNorm, batch 50).", DefaultValueFactory = _ => "mnist" };
-var epochs = new Option<int>("--epochs") { Description = "Epochs per framework; the first is warm-up.", DefaultValueFactory = _ => 4 };
+var model = new Option<string>("--model") { Description = "mnist (the Keras MNIST CNN, batch 200), deep (six Conv2D + BatchNorm, batch 50) or resnet50 (Keras' ResNet50 at 224x224x3, batch 8, synthetic data).", DefaultValueFactory = _ => "mnist" };
+var epochs = new Option<int>("--epochs") { Description = "Epochs per framework; the first is warm-up. For resnet50: rounds, each CnnGen then PyTorch.", DefaultValueFactory = _ => 4 };
 var threads = new Option<int>("--threads") { Description = "Threads for both frameworks.", DefaultValueFactory = _ => Environment.ProcessorCount };
 var device = new Option<string>("--device") { Description = "cpu, cuda, opencl, ilgpu-cpu or auto.", DefaultValueFactory = _ => "cpu" };
 var samples = new Option<int>("--samples") { Description = "Training samples per epoch (whole batches are used; the slow ILGPU emulator wants few).", DefaultValueFactory = _ => 8000 };
@@ -29,6 +29,11 @@ return root.Parse(args).Invoke();
 
 static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch)
 {
+    if (name == "resnet50")
+    {
+        return ResNet50Benchmark.Run(rounds: epochs, threads, python, profile, runTorch);
+    }
+
     (string torchName, int batch, Func<Model> create) = name switch
     {
         "mnist" => ("seed000", 200, (Func<Model>)(() => new MnistCnn(seed: 1))),
