@@ -100,12 +100,13 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     /// <summary>
     /// Whether <paramref name="layer"/> writes into its input's buffer instead of its own: a Flatten
-    /// does, since NHWC already is the flat order, and so does an activation that its BatchNorm
-    /// applies (<see cref="IsAppliedByBatchNorm"/>); only when it is its input's only reader, its
+    /// does, since NHWC already is the flat order, so does an activation that its BatchNorm
+    /// applies (<see cref="IsAppliedByBatchNorm"/>), and an activation on an Add runs in place;
+    /// only when it is its input's only reader, its
     /// input is a layer, and it is not the model's output. That saves copies or passes, and buffers.
     /// </summary>
     public static bool SharesInputBuffer(ModelSpec model, LayerSpec layer) =>
-        (layer.Args.Rule is FlattenRule || IsActivationAfterBatchNorm(model, layer)) && layer.Inputs.Count == 1 && layer.Inputs[0] >= 0
+        (layer.Args.Rule is FlattenRule || IsActivationAfterBatchNorm(model, layer) || IsActivationAfterAdd(model, layer)) && layer.Inputs.Count == 1 && layer.Inputs[0] >= 0
         && layer.Index < model.Layers.Count - 1 && ProgramGraph.OnlyReader(model, layer.Inputs[0]) == layer.Index;
 
     /// <summary>
@@ -134,6 +135,12 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
     /// <summary>Whether BatchNorm <paramref name="layer"/> is folded into the convolution before it in inference (<see cref="FoldedBatchNorm"/>).</summary>
     public static bool IsFoldedIntoConvolution(ModelSpec model, LayerSpec layer) =>
         layer.Inputs[0] >= 0 && FoldedBatchNorm(model, model.Layers[layer.Inputs[0]]) is { } folded && folded.Index == layer.Index;
+
+    // A ReLU (or ReLU6, sigmoid, tanh) on an Add, as a residual block ends: it runs in place, since
+    // its backward needs only its output and the Add's backward nothing of the Add's output.
+    private static bool IsActivationAfterAdd(ModelSpec model, LayerSpec layer) =>
+        layer.Args.Rule is ActivationLayerRule && layer.Args.EffectiveActivation is Activation.Relu or Activation.Relu6 or Activation.Sigmoid or Activation.Tanh
+        && layer.Inputs.Count == 1 && layer.Inputs[0] >= 0 && model.Layers[layer.Inputs[0]].Args.Rule is AddRule;
 
     private static bool IsActivationAfterBatchNorm(ModelSpec model, LayerSpec layer) =>
         layer.Args.Rule is ActivationLayerRule && layer.Args.EffectiveActivation is Activation.Relu or Activation.Relu6 or Activation.Sigmoid or Activation.Tanh

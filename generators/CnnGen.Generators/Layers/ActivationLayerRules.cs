@@ -38,8 +38,10 @@ internal abstract class ActivationLayerRule(string attribute, string kerasType, 
             return;
         }
 
+        // On an Add it shares the Add's buffers and runs in place (ProgramWriter.SharesInputBuffer).
+        string? dx = w.InputGradient(l) is { } gradient && gradient != w.OutputGradient(l) ? gradient + ", " : null;
         w.Line(Elementwise + "ActivationBackward(ws, " + ProgramWriter.Act(w.BackwardActivation(l)) + ", " + w.Output(l) + ", " + w.OutputGradient(l) + ", "
-            + w.InputGradient(l) + ", " + ProgramWriter.OutputLength(l) + ", " + ProgramWriter.Num(l.OutputShape.Channels) + ");");
+            + dx + ProgramWriter.OutputLength(l) + ", " + ProgramWriter.Num(l.OutputShape.Channels) + ");");
     }
 }
 

@@ -104,6 +104,10 @@ public static partial class Elementwise
     public static void ActivationBackward(Workspace ws, Activation activation, float[] y, float[] dy, float[] dx, int length, int rowLength) =>
         ws.ActivationJob.Run(ws.Pool, activation, backward: true, y, dy, dx, length, rowLength);
 
+    /// <summary>Its backward in place, dy ← dy ⊙ f'(y): an activation on an Add shares the Add's buffers.</summary>
+    public static void ActivationBackward(Workspace ws, Activation activation, float[] y, float[] dy, int length, int rowLength) =>
+        ws.ActivationJob.Run(ws.Pool, activation, backward: true, y, dy, dy, length, rowLength);
+
     /// <summary>Splits an activation pass into one chunk per thread (whole rows, for softmax).</summary>
     internal sealed class ActivationJob : IParallelWork
     {

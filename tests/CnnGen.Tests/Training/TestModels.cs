@@ -199,7 +199,8 @@ public partial class GradWinogradModel;
 
 // A functional graph: a strided main path beside a projection shortcut (a strided 1×1 Conv2D
 // read From the stem), merged by a two-name Add; both branch outputs are read again by a
-// three-way Add (fan-out: their gradients add up), and a layer that reads the model input again.
+// three-way Add (fan-out: their gradients add up), and a layer that reads the model input again;
+// the activation on the first Add runs in place.
 [Input(6, 6, 3)]
 [Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.Tanh, Name = "stem")]
 [Conv2D(4, 3, Strides = 2, Padding = Padding.Same, Name = "main_conv")]
@@ -208,8 +209,9 @@ public partial class GradWinogradModel;
 [Conv2D(4, 1, Strides = 2, From = "stem", Name = "shortcut_conv")]
 [BatchNorm(Name = "shortcut_bn")]
 [Add("shortcut_bn", "main_act", Name = "merge")]
+[Tanh(Name = "merge_act")]
 [Conv2D(4, 3, Strides = 2, Padding = Padding.Same, From = "input_layer", Name = "side")]
-[Add("merge", "shortcut_bn", "side", Name = "merge3")]
+[Add("merge_act", "shortcut_bn", "side", Name = "merge3")]
 [Add("main_act")]
 [GlobalAvgPool2D]
 [Dense(3, Activation = Activation.Softmax)]
