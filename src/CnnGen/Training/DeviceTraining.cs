@@ -10,8 +10,8 @@ internal static class DeviceTraining
     /// <summary>Loss settings for one batch.</summary>
     public readonly record struct LossSettings(int Classes, int FromLogits, int OneHot, float Scale);
 
-    /// <summary>Adam's step constants (α already includes the bias corrections).</summary>
-    public readonly record struct AdamStep(float Alpha, float Beta1, float Beta2, float Epsilon);
+    /// <summary>Adam's step constants (α already includes the bias corrections; Decay is AdamW's lr·weight decay, 0 for Adam).</summary>
+    public readonly record struct AdamStep(float Alpha, float Beta1, float Beta2, float Epsilon, float Decay);
 
     // Per sample: (softmax for logits), loss −Σ y·log clip(p), a correct flag, and dL/dz = (p − y)·scale.
     public static void LossKernel(Index1D sample, LossSettings settings, ArrayView<float> output, ArrayView<int> labels, ArrayView<float> targets,
@@ -60,6 +60,7 @@ internal static class DeviceTraining
         }
 
         float gradient = g[i];
+        p[i] -= step.Decay * p[i];
         m[i] = (step.Beta1 * m[i]) + ((1 - step.Beta1) * gradient);
         v[i] = (step.Beta2 * v[i]) + ((1 - step.Beta2) * gradient * gradient);
         p[i] -= step.Alpha * m[i] / (XMath.Sqrt(v[i]) + step.Epsilon);

@@ -109,7 +109,7 @@ public abstract partial class Model
 
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
-        Optimizer!.StepOn(state, Info.ParameterCount);
+        Optimizer!.StepOn(state, Info.ParameterCount, _trainable);
         return (lossSum, correct, true);
     }
 
