@@ -56,6 +56,16 @@ public class LearningRateScheduleTests
     }
 
     [Fact]
+    public void A_learning_rate_scheduler_callback_cannot_override_a_schedule()
+    {
+        using var model = new TinySoftmax(seed: 1);
+        model.Compile(new Sgd { Schedule = new CosineDecay(0.1, 10) });
+        var scheduler = new LearningRateScheduler((_, rate) => rate / 2);
+        scheduler.Attach(model);
+        Assert.Throws<InvalidOperationException>(() => scheduler.OnEpochBegin(1));
+    }
+
+    [Fact]
     public void Restoring_the_step_count_restores_the_scheduled_rate()
     {
         var sgd = new Sgd { Schedule = new CosineDecay(1, 2) };
