@@ -8,12 +8,13 @@ namespace CnnGen;
 internal static class DeviceTraining
 {
     /// <summary>Loss settings for one batch.</summary>
-    public readonly record struct LossSettings(int Classes, int FromLogits, int OneHot, float Scale);
+    public readonly record struct LossSettings(int Classes, int FromLogits, int OneHot, float Scale, float LabelSmoothing);
 
-    /// <summary>Adam's step constants (α already includes the bias corrections).</summary>
-    public readonly record struct AdamStep(float Alpha, float Beta1, float Beta2, float Epsilon);
+    /// <summary>Adam's step constants (α already includes the bias corrections; Decay is AdamW's lr·weight decay, 0 for Adam).</summary>
+    public readonly record struct AdamStep(float Alpha, float Beta1, float Beta2, float Epsilon, float Decay);
 
-    // Per sample: (softmax for logits), loss −Σ y·log clip(p), a correct flag, and dL/dz = (p − y)·scale.
+    // Per sample: (softmax for logits), loss −Σ y·log clip(p), a correct flag, and dL/dz = (p − y)·scale,
+    // y smoothed to y·(1 − s) + s/K; the correct flag compares with the unsmoothed target.
     public static void LossKernel(Index1D sample, LossSettings settings, ArrayView<float> output, ArrayView<int> labels, ArrayView<float> targets,
         ArrayView<float> gradient, ArrayView<float> losses, ArrayView<float> correct)
     {
@@ -40,6 +41,7 @@ internal static class DeviceTraining
                 expected = c;
             }
 
+            y = (y * (1 - settings.LabelSmoothing)) + (settings.LabelSmoothing / classes);
             if (y != 0)
             {
                 loss -= y * XMath.Log(XMath.Clamp(p, 1e-7f, 1f - 1e-7f));
@@ -60,6 +62,7 @@ internal static class DeviceTraining
         }
 
         float gradient = g[i];
+        p[i] -= step.Decay * p[i];
         m[i] = (step.Beta1 * m[i]) + ((1 - step.Beta1) * gradient);
         v[i] = (step.Beta2 * v[i]) + ((1 - step.Beta2) * gradient * gradient);
         p[i] -= step.Alpha * m[i] / (XMath.Sqrt(v[i]) + step.Epsilon);

@@ -109,7 +109,7 @@ public abstract partial class Model
 
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
-        Optimizer!.StepOn(state, Info.ParameterCount);
+        Optimizer!.StepOn(state, Info.ParameterCount, _trainable);
         return (lossSum, correct, true);
     }
 
@@ -162,7 +162,7 @@ public abstract partial class Model
     }
 
     private void LaunchLoss(DeviceWorkspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
-        ws.Kernels.Loss(n, new DeviceTraining.LossSettings(Info.OutputSize, loss.FromLogits ? 1 : 0, oneHot ? 1 : 0, 1f / n),
+        ws.Kernels.Loss(n, new DeviceTraining.LossSettings(Info.OutputSize, loss.FromLogits ? 1 : 0, oneHot ? 1 : 0, 1f / n, (float)loss.LabelSmoothing),
             ws.Outputs[^1], ws.Labels, ws.Targets, ws.Gradients[^1], ws.Losses, ws.Correct);
 
     // Copies the per-sample loss and correctness out: the only device-to-host traffic of a step.
