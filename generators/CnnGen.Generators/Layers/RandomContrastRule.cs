@@ -20,8 +20,13 @@ internal sealed class RandomContrastRule() : AugmentationRule("RandomContrast", 
     public override void Validate(LayerContext c)
     {
         Augmentation a = c.Args.Augment;
-        RequireRange(c, "the factor", 0, a.Lower, 0, 1, "use a factor in [0, 1], e.g. [RandomContrast(0.2)]");
-        RequireRange(c, "the factor", 0, a.Upper, 0, 1, "use a factor in [0, 1], e.g. [RandomContrast(0.2)]");
+        foreach ((string bound, double value) in a.Lower == a.Upper ? new[] { ("the factor", a.Lower) } : [("the lower factor", a.Lower), ("the upper factor", a.Upper)])
+        {
+            if (!(value >= 0 && value <= 1))
+            {
+                c.Report(Descriptors.ArgumentOutOfRange, c.Label, bound, "in [0, 1]", LayerContext.Format(value), "use a factor in [0, 1], e.g. [RandomContrast(0.2)]");
+            }
+        }
         if (!(a.ValueMin < a.ValueMax) || double.IsInfinity(a.ValueMin) || double.IsInfinity(a.ValueMax))
         {
             c.Report(Descriptors.ArgumentOutOfRange, c.Label, "ValueRangeMax", "finite and above ValueRangeMin (" + LayerContext.Format(a.ValueMin) + ")",
