@@ -263,3 +263,14 @@ public partial class GradAugmentModel;
 [Flatten]
 [Dense(10, Activation = Activation.Softmax)]
 public partial class AugmentedMnist;
+
+// Only preprocessing: in inference the output is 2x + 1 exactly, whatever the augmentations would draw.
+[Input(4, 4, 2)]
+[Rescaling(2.0, 1.0)]
+[RandomFlip]
+[RandomContrast(0.5, ValueRangeMin = -5, ValueRangeMax = 5)]
+[RandomTranslation(0.25, 0.25)]
+[RandomRotation(0.2)]
+[RandomZoom(0.3)]
+[Flatten]
+public partial class PassThroughAugmentations;
