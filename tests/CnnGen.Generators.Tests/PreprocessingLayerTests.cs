@@ -23,6 +23,7 @@ public class PreprocessingLayerTests
             [RandomTranslation(0.1, 0.2, FillMode = "constant")]
             [RandomZoom(0.2, 0.1, Interpolation = "nearest")]
             [RandomContrast(0.2, ValueRangeMax = 1)]
+            [RandomCrop(30, 20)]
             [Conv2D(4, 3)]
             [Rescaling(2.0, -1.0)]
             [Flatten]
@@ -42,8 +43,9 @@ public class PreprocessingLayerTests
             ("random_translation", "RandomTranslation", [32, 24, 3]),
             ("random_zoom", "RandomZoom", [32, 24, 3]),
             ("random_contrast", "RandomContrast", [32, 24, 3]),
-            ("conv2d", "Conv2D", [30, 22, 4]),
-            ("rescaling_1", "Rescaling", [30, 22, 4]),
+            ("random_crop", "RandomCrop", [30, 20, 3]),
+            ("conv2d", "Conv2D", [28, 18, 4]),
+            ("rescaling_1", "Rescaling", [28, 18, 4]),
         ];
         for (int i = 0; i < expected.Length; i++)
         {
@@ -105,6 +107,15 @@ public class PreprocessingLayerTests
         string source = Usings + "[Input(8, 8, 3)]\n" + layer + "\n[Flatten]\n[Dense(2)]\npublic partial class M { }\n";
         Diagnostic d = Assert.Single(GeneratorHarness.RunGenerator(source).GeneratorDiagnostics, x => x.Id == "CNN0011");
         Assert.Contains(problem, d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0010_a_crop_to_no_rows()
+    {
+        string source = Usings + "[Input(8, 8, 3)]\n[RandomCrop(0, 4)]\n[Flatten]\n[Dense(2)]\npublic partial class M { }\n";
+        Diagnostic d = Assert.Single(GeneratorHarness.RunGenerator(source).GeneratorDiagnostics);
+        Assert.Equal("CNN0010", d.Id);
+        Assert.Contains("the height", d.GetMessage());
     }
 
     [Fact]

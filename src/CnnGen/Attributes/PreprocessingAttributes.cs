@@ -211,3 +211,28 @@ public sealed class RandomZoomAttribute : GeometricAugmentationAttribute
     /// <summary>Whether the width is zoomed on its own; otherwise both axes take the height's zoom.</summary>
     public bool SeparateWidth { get; }
 }
+
+/// <summary>
+/// Crops each image to <see cref="Height"/> × <see cref="Width"/> (Keras <c>RandomCrop</c>). In
+/// training, where the image is larger on both axes, at a random place per image and step;
+/// otherwise, and in inference, the largest centred box of the target's aspect ratio, resized to
+/// the target bilinearly (Keras 2's <c>smart_resize</c>, Keras 3's fallback).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class RandomCropAttribute : LayerAttribute
+{
+    /// <summary>Creates a random crop.</summary>
+    /// <param name="height">Rows of the output (≥ 1).</param>
+    /// <param name="width">Columns of the output (≥ 1).</param>
+    public RandomCropAttribute(int height, int width)
+    {
+        Height = height;
+        Width = width;
+    }
+
+    /// <summary>Rows of the output.</summary>
+    public int Height { get; }
+
+    /// <summary>Columns of the output.</summary>
+    public int Width { get; }
+}

@@ -54,6 +54,7 @@ public sealed class DeviceKernels
         ContrastMeans = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ContrastSettings>, ArrayView<float>, ArrayView<float>>(Preprocessing.ContrastMeansKernel);
         RandomContrast = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ContrastSettings>, uint, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Preprocessing.ContrastKernel);
         RandomAffine = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<AffineSettings>, uint, ArrayView<float>, ArrayView<float>>(Preprocessing.AffineKernel);
+        RandomCrop = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<CropSettings>, uint, int, ArrayView<float>, ArrayView<float>>(Preprocessing.CropKernel);
         Sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.SgdKernel);
     }
 
@@ -106,6 +107,9 @@ public sealed class DeviceKernels
 
     /// <summary>RandomTranslation, RandomRotation and RandomZoom, one thread per output value.</summary>
     public Action<Index1D, SpecializedValue<AffineSettings>, uint, ArrayView<float>, ArrayView<float>> RandomAffine { get; }
+
+    /// <summary>RandomCrop (training: a random box; inference: a centred box resized), one thread per output value.</summary>
+    public Action<Index1D, SpecializedValue<CropSettings>, uint, int, ArrayView<float>, ArrayView<float>> RandomCrop { get; }
     internal Action<Index1D, DeviceTraining.LossSettings, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Loss { get; }
     internal Action<Index1D, DeviceTraining.AdamStep, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Adam { get; }
     internal Action<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Sgd { get; }

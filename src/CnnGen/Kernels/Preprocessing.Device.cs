@@ -60,6 +60,37 @@ public static partial class Preprocessing
         }
     }
 
+    /// <summary>Random (training) or centred, resized (inference) crops on the device.</summary>
+    public static void RandomCrop(DeviceWorkspace ws, in CropSettings g, uint seed, bool training, ArrayView<float> x, ArrayView<float> y, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        LayoutCopy.RequireLength(nameof(RandomCrop), "input", x.Length, n, g.InSize);
+        LayoutCopy.RequireLength(nameof(RandomCrop), "output", y.Length, n, g.OutSize);
+        if (Bounds.Length("RandomCrop's output", n * (long)g.OutSize) is > 0 and int count)
+        {
+            ws.Kernels.RandomCrop(count, SpecializedValue.New(g), seed, training ? 1 : 0, x, y);
+        }
+    }
+
+    internal static void CropKernel(Index1D index, SpecializedValue<CropSettings> settings, uint seed, int training, ArrayView<float> x, ArrayView<float> y)
+    {
+        CropSettings g = settings.Value;
+        int i = index;
+        int c = i % g.Channels;
+        int rest = i / g.Channels;
+        int ox = rest % g.OutWidth;
+        rest /= g.OutWidth;
+        int oy = rest % g.OutHeight;
+        int s = rest / g.OutHeight;
+        (int top, int left, int height, int width) = CropBox(g, seed, s, training != 0);
+        (int y0, int y1, float fy) = ResizeTaps(oy, g.OutHeight, height);
+        (int x0, int x1, float fx) = ResizeTaps(ox, g.OutWidth, width);
+        int start = (s * g.InSize) + c, row0 = (top + y0) * g.InWidth, row1 = (top + y1) * g.InWidth;
+        var t = new Taps(0, 0, 0, 0, fx, fy);
+        y[i] = Blend(t, x[start + ((row0 + left + x0) * g.Channels)], x[start + ((row0 + left + x1) * g.Channels)],
+            x[start + ((row1 + left + x0) * g.Channels)], x[start + ((row1 + left + x1) * g.Channels)]);
+    }
+
     internal static void RescaleKernel(Index1D i, RescalingSettings g, ArrayView<float> x, ArrayView<float> y) =>
         y[i] = (x[i] * g.Scale) + g.Offset;
 

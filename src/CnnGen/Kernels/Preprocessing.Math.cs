@@ -197,4 +197,43 @@ public static partial class Preprocessing
     /// <summary>Whether image <paramref name="sample"/> is flipped left-right (<paramref name="axis"/> 0) or top-bottom (1).</summary>
     internal static bool Flips(in FlipSettings g, uint seed, int sample, int axis) =>
         (g.Mode & (1 << axis)) != 0 && Draw(seed, sample, axis) < 0.5f;
+
+    /// <summary>
+    /// The box image <paramref name="sample"/> is cropped to, as Keras' <c>RandomCrop</c> chooses it:
+    /// in training, where the input is larger on both axes, the target size at a random place;
+    /// otherwise the largest centred box of the target's aspect ratio (which is then resized).
+    /// </summary>
+    internal static (int Top, int Left, int Height, int Width) CropBox(in CropSettings g, uint seed, int sample, bool training)
+    {
+        if (training && g.InHeight > g.OutHeight && g.InWidth > g.OutWidth)
+        {
+            // The float product can round up to the count itself: clamp to the last place.
+            int top = XMath.Min((int)(Draw(seed, sample, 0) * (g.InHeight - g.OutHeight + 1)), g.InHeight - g.OutHeight);
+            int left = XMath.Min((int)(Draw(seed, sample, 1) * (g.InWidth - g.OutWidth + 1)), g.InWidth - g.OutWidth);
+            return (top, left, g.OutHeight, g.OutWidth);
+        }
+
+        // Keras: int(float(input_width * height) / width), at least 1 and at most the input.
+        int height = (int)((float)(g.InWidth * g.OutHeight) / g.OutWidth), width = (int)((float)(g.InHeight * g.OutWidth) / g.OutHeight);
+        height = XMath.Max(XMath.Min(g.InHeight, height), 1);
+        width = XMath.Max(XMath.Min(g.InWidth, width), 1);
+        return ((int)((float)(g.InHeight - height) / 2), (int)((float)(g.InWidth - width) / 2), height, width);
+    }
+
+    /// <summary>
+    /// Where output row (or column) <paramref name="o"/> of <paramref name="outLength"/> reads a box of
+    /// <paramref name="boxLength"/>: TensorFlow's bilinear resize with half-pixel centres, (o + ½)·scale − ½,
+    /// the two rows clamped into the box and the fraction between them. A box of the output's size reads row o exactly.
+    /// </summary>
+    internal static (int Low, int High, float Fraction) ResizeTaps(int o, int outLength, int boxLength)
+    {
+        if (boxLength == outLength)
+        {
+            return (o, o, 0f);
+        }
+
+        float source = ((o + 0.5f) * ((float)boxLength / outLength)) - 0.5f;
+        float low = XMath.Floor(source);
+        return (XMath.Max((int)low, 0), XMath.Min((int)XMath.Ceiling(source), boxLength - 1), source - low);
+    }
 }

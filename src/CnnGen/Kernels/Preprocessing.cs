@@ -54,6 +54,21 @@ public readonly record struct AffineSettings(
     public int Size => Height * Width * Channels;
 }
 
+/// <summary>A RandomCrop layer's input and output sizes.</summary>
+/// <param name="InHeight">Rows of the input.</param>
+/// <param name="InWidth">Columns of the input.</param>
+/// <param name="Channels">Channels, the same in and out.</param>
+/// <param name="OutHeight">Rows of the output.</param>
+/// <param name="OutWidth">Columns of the output.</param>
+public readonly record struct CropSettings(int InHeight, int InWidth, int Channels, int OutHeight, int OutWidth)
+{
+    /// <summary>Values per input sample.</summary>
+    public int InSize => InHeight * InWidth * Channels;
+
+    /// <summary>Values per output sample.</summary>
+    public int OutSize => OutHeight * OutWidth * Channels;
+}
+
 /// <summary>
 /// Preprocessing and augmentation layers (Keras' <c>Rescaling</c>, <c>RandomFlip</c>,
 /// <c>RandomContrast</c>, <c>RandomTranslation</c>, <c>RandomRotation</c>, <c>RandomZoom</c>).
@@ -98,6 +113,18 @@ public static partial class Preprocessing
     {
         Check(nameof(RandomAffine), g.Size, x.Length, y.Length, n);
         Run(ws, new AffineOp(g, seed, x, y), n, g.Size);
+    }
+
+    /// <summary>
+    /// Each image cropped to the output size (<see cref="CropBox"/>): at a random place in training
+    /// (<paramref name="training"/>), else the centred box of the output's aspect ratio resized bilinearly.
+    /// </summary>
+    public static void RandomCrop(Workspace ws, in CropSettings g, uint seed, bool training, float[] x, float[] y, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        LayoutCopy.RequireLength(nameof(RandomCrop), "input", x.Length, n, g.InSize);
+        LayoutCopy.RequireLength(nameof(RandomCrop), "output", y.Length, n, g.OutSize);
+        Run(ws, new CropOp(g, seed, training, x, y), n, g.OutSize);
     }
 
     private static void Check(string layer, int size, long inputLength, long outputLength, int n)
@@ -225,6 +252,32 @@ public static partial class Preprocessing
             }
 
             float Read(int pixel, int k) => pixel < 0 ? g.FillValue : x[start + pixel + k];
+        }
+    }
+
+    private readonly record struct CropOp(CropSettings G, uint Seed, bool Training, float[] X, float[] Y) : ISampleOp
+    {
+        public void Run(int s)
+        {
+            CropSettings g = G;
+            (int top, int left, int height, int width) = CropBox(g, Seed, s, Training);
+            int c = g.Channels, start = s * g.InSize;
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                (int y0, int y1, float fy) = ResizeTaps(oy, g.OutHeight, height);
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                {
+                    (int x0, int x1, float fx) = ResizeTaps(ox, g.OutWidth, width);
+                    var t = new Taps(Pixel(top + y0, left + x0), Pixel(top + y0, left + x1), Pixel(top + y1, left + x0), Pixel(top + y1, left + x1), fx, fy);
+                    int o = (s * g.OutSize) + (((oy * g.OutWidth) + ox) * c);
+                    for (int k = 0; k < c; k++)
+                    {
+                        Y[o + k] = Blend(t, X[start + t.I00 + k], X[start + t.I01 + k], X[start + t.I10 + k], X[start + t.I11 + k]);
+                    }
+                }
+            }
+
+            int Pixel(int row, int column) => ((row * g.InWidth) + column) * g.Channels;
         }
     }
 }

@@ -223,6 +223,92 @@ public class PreprocessingTests(IlgpuCpuKernels device) : IClassFixture<IlgpuCpu
         Assert.Throws<ArgumentException>(() => Preprocessing.RandomContrast(Cpu(pool), new ContrastSettings(2, 2, 2, 0, 0, 0, 1), 0, new float[8], new float[8], new float[1], 1));
     }
 
+    [Fact]
+    public void Training_crops_a_random_window_of_each_image_exactly()
+    {
+        var g = new CropSettings(InHeight: 7, InWidth: 6, Channels: 2, OutHeight: 3, OutWidth: 4);
+        const int N = 40;
+        float[] x = Sequence(N * g.InSize), y = new float[N * g.OutSize];
+        using var pool = new WorkerPool(2);
+        Preprocessing.RandomCrop(Cpu(pool), g, 77, training: true, x, y, N);
+        var places = new HashSet<(int, int)>();
+        for (int s = 0; s < N; s++)
+        {
+            // The window's first value says where it starts; every value follows from it.
+            int first = (int)y[s * g.OutSize] - 1 - (s * g.InSize);
+            (int top, int left) = (first / (g.InWidth * g.Channels), first % (g.InWidth * g.Channels) / g.Channels);
+            Assert.InRange(top, 0, g.InHeight - g.OutHeight);
+            Assert.InRange(left, 0, g.InWidth - g.OutWidth);
+            Assert.Equal((top, left), (Preprocessing.CropBox(g, 77, s, true).Top, Preprocessing.CropBox(g, 77, s, true).Left));
+            places.Add((top, left));
+            for (int r = 0; r < g.OutHeight; r++)
+            {
+                for (int c = 0; c < g.OutWidth * g.Channels; c++)
+                {
+                    Assert.Equal(x[(s * g.InSize) + ((top + r) * g.InWidth * g.Channels) + (left * g.Channels) + c], y[(s * g.OutSize) + (r * g.OutWidth * g.Channels) + c]);
+                }
+            }
+        }
+
+        Assert.True(places.Count > 5, "windows at many places");
+    }
+
+    [Theory]
+    [InlineData(7, 6, 3, 4, true)]   // inference: the centred 4 × 6 box (int(6·3 / 4) rows), resized
+    [InlineData(4, 4, 6, 5, false)]  // smaller input: resized up even in training, as Keras does
+    [InlineData(5, 8, 5, 4, false)]  // equal height in training: Keras' centred crop, no random place
+    public void Otherwise_a_centred_box_of_the_targets_aspect_ratio_is_resized_bilinearly(int inHeight, int inWidth, int outHeight, int outWidth, bool inference)
+    {
+        var g = new CropSettings(inHeight, inWidth, 2, outHeight, outWidth);
+        const int N = 3;
+        float[] x = RandomValues(new Random(inHeight), N * g.InSize), y = new float[N * g.OutSize];
+        using var pool = new WorkerPool(1);
+        Preprocessing.RandomCrop(Cpu(pool), g, 5, training: !inference, x, y, N);
+
+        // Keras: crop_height = max(min(H, int(W·h / w)), 1), likewise the width, centred; then tf.image.resize (half-pixel centres).
+        int boxHeight = Math.Max(Math.Min(inHeight, (int)((double)inWidth * outHeight / outWidth)), 1);
+        int boxWidth = Math.Max(Math.Min(inWidth, (int)((double)inHeight * outWidth / outHeight)), 1);
+        int top = (inHeight - boxHeight) / 2, left = (inWidth - boxWidth) / 2;
+        for (int s = 0; s < N; s++)
+        {
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                double sy = ((oy + 0.5) * boxHeight / outHeight) - 0.5;
+                int y0 = Math.Max((int)Math.Floor(sy), 0), y1 = Math.Min((int)Math.Ceiling(sy), boxHeight - 1);
+                double fy = sy - Math.Floor(sy);
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    double sx = ((ox + 0.5) * boxWidth / outWidth) - 0.5;
+                    int x0 = Math.Max((int)Math.Floor(sx), 0), x1 = Math.Min((int)Math.Ceiling(sx), boxWidth - 1);
+                    double fx = sx - Math.Floor(sx);
+                    for (int c = 0; c < 2; c++)
+                    {
+                        double At(int r, int col) => x[(s * g.InSize) + ((((top + r) * inWidth) + left + col) * 2) + c];
+                        double expected = ((1 - fy) * (((1 - fx) * At(y0, x0)) + (fx * At(y0, x1)))) + (fy * (((1 - fx) * At(y1, x0)) + (fx * At(y1, x1))));
+                        float actual = y[(s * g.OutSize) + (((oy * outWidth) + ox) * 2) + c];
+                        Assert.True(Math.Abs(expected - actual) <= 1e-5, $"sample {s} ({oy}, {ox}, {c}): {actual}, expected {expected}");
+                    }
+                }
+            }
+        }
+
+        using MemoryBuffer1D<float, Stride1D.Dense> deviceX = device.Upload(x), deviceY = device.Upload(new float[y.Length]);
+        Preprocessing.RandomCrop(device.Workspace, g, 5, !inference, deviceX.View, deviceY.View, N);
+        Assert.Equal(y, device.Download(deviceY));
+    }
+
+    [Fact]
+    public void The_ilgpu_crop_takes_the_same_random_windows()
+    {
+        var g = new CropSettings(9, 8, 3, 5, 5);
+        float[] x = RandomValues(new Random(2), 6 * g.InSize), y = new float[6 * g.OutSize];
+        using var pool = new WorkerPool(2);
+        Preprocessing.RandomCrop(Cpu(pool), g, 31, training: true, x, y, 6);
+        using MemoryBuffer1D<float, Stride1D.Dense> deviceX = device.Upload(x), deviceY = device.Upload(new float[y.Length]);
+        Preprocessing.RandomCrop(device.Workspace, g, 31, true, deviceX.View, deviceY.View, 6);
+        Assert.Equal(y, device.Download(deviceY));
+    }
+
     // A bilinear (or nearest) sampler in double: TensorFlow's ImageProjectiveTransformV3 with its fill modes.
     private static float[] ReferenceAffine(AffineSettings g, AffineMap m, float[] image)
     {

@@ -246,6 +246,7 @@ public partial class GradGraphModel;
 [RandomRotation(0.1, FillMode = "constant", FillValue = 0.25)]
 [RandomZoom(0.2, 0.1, FillMode = "wrap", Interpolation = "nearest")]
 [RandomZoom(0.3, FillMode = "nearest")]
+[RandomCrop(4, 4)]
 [Conv2D(3, 3, Activation = Activation.Tanh)]
 [Rescaling(2.0, -0.5)]
 [Flatten]
