@@ -133,6 +133,11 @@ public sealed partial class CnnGenerator
                     "DepthMultiplier" when value is int i => args with { DepthMultiplier = i },
                     "Momentum" when value is double d => args with { Momentum = d },
                     "Epsilon" when value is double d => args with { Epsilon = d },
+                    "FillMode" => args with { Augment = args.Augment with { FillMode = value as string } },
+                    "Interpolation" => args with { Augment = args.Augment with { Interpolation = value as string } },
+                    "FillValue" when value is double d => args with { Augment = args.Augment with { FillValue = d } },
+                    "ValueRangeMin" when value is double d => args with { Augment = args.Augment with { ValueMin = d } },
+                    "ValueRangeMax" when value is double d => args with { Augment = args.Augment with { ValueMax = d } },
                     _ => args,
                 };
             }

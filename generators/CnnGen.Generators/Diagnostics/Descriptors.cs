@@ -122,6 +122,10 @@ internal static class Descriptors
         "CNN0029", "Concatenate of different sizes",
         "{0} joins {1} from {2} and {3} from {4} on the channel axis; their heights and widths must be equal. Fix: {5}.");
 
+    public static readonly DiagnosticDescriptor AugmentationAfterWeights = Error(
+        "CNN0030", "Augmentation after a layer with weights",
+        "{0} reads the output of {1}, which has weights; random augmentation layers are kept out of the backward pass, so no gradient could reach those weights through this layer. Fix: {2}.");
+
     public static readonly DiagnosticDescriptor TooLarge = Error(
         "CNN0026", "Tensor too large",
         "{0} would hold {1} values, more than one buffer can hold (2,147,483,591, the longest float[] .NET allocates). Fix: {2}.");

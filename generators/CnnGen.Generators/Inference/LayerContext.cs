@@ -9,9 +9,10 @@ namespace CnnGen.Generators.Inference;
 
 /// <summary>
 /// One input of a layer: the producing layer's name, how messages name it, its output shape and
-/// index (−1 for the model input), and how to get an image back if it is flat.
+/// index (−1 for the model input), how to get an image back if it is flat, and the nearest layer
+/// with weights it depends on (null if none: no gradient flows back through it).
 /// </summary>
-internal sealed record LayerInput(string Name, string Label, Shape Shape, int Index, string RestoreImageFix);
+internal sealed record LayerInput(string Name, string Label, Shape Shape, int Index, string RestoreImageFix, string? WeightedSource = null);
 
 /// <summary>A weight a layer declares; the walker gives it its place in a buffer.</summary>
 internal readonly record struct WeightDraft(string Name, int[] Shape, bool IsState);

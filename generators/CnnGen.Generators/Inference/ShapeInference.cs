@@ -321,7 +321,8 @@ internal static class ShapeInference
             string restoreImage = context.Input.IsImage && !output.IsImage
                 ? "move this layer before " + context.Label + ", which makes the tensor flat"
                 : inputs[0].RestoreImageFix;
-            produced[context.Name] = new LayerInput(context.Name, label, output, context.Index, restoreImage);
+            string? weightedSource = layerParams > 0 ? label : inputs.Select(i => i.WeightedSource).FirstOrDefault(source => source is not null);
+            produced[context.Name] = new LayerInput(context.Name, label, output, context.Index, restoreImage, weightedSource);
             previous = context.Name;
         }
 

@@ -16,6 +16,9 @@ internal readonly struct ConstructorArguments(ImmutableArray<TypedConstant> argu
 
     public double Double(int index) => index < arguments.Length && arguments[index].Value is double d ? d : double.NaN;
 
+    /// <summary>A string argument, or null when missing or not a string (a rule reports it).</summary>
+    public string? String(int index) => index < arguments.Length ? arguments[index].Value as string : null;
+
     /// <summary>The strings of a <c>params string[]</c> argument (null entries as empty names, which are reported as unknown).</summary>
     public ImmutableArray<string> Strings(int index) =>
         index < arguments.Length && arguments[index].Kind == TypedConstantKind.Array && !arguments[index].IsNull

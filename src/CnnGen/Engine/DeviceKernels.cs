@@ -49,6 +49,12 @@ public sealed class DeviceKernels
         ConcatenateBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ConcatenateSlice>, ArrayView<float>, ArrayView<float>>(Concatenate.BackwardKernel);
         ZeroPadding2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>>(ZeroPadding2D.ForwardKernel);
         ZeroPadding2DBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>>(ZeroPadding2D.BackwardKernel);
+        Rescale = accelerator.LoadAutoGroupedStreamKernel<Index1D, RescalingSettings, ArrayView<float>, ArrayView<float>>(Preprocessing.RescaleKernel);
+        RandomFlip = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<FlipSettings>, uint, ArrayView<float>, ArrayView<float>>(Preprocessing.FlipKernel);
+        ContrastMeans = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ContrastSettings>, ArrayView<float>, ArrayView<float>>(Preprocessing.ContrastMeansKernel);
+        RandomContrast = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ContrastSettings>, uint, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Preprocessing.ContrastKernel);
+        RandomAffine = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<AffineSettings>, uint, ArrayView<float>, ArrayView<float>>(Preprocessing.AffineKernel);
+        RandomCrop = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<CropSettings>, uint, int, ArrayView<float>, ArrayView<float>>(Preprocessing.CropKernel);
         Sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DeviceTraining.SgdKernel);
     }
 
@@ -86,6 +92,24 @@ public sealed class DeviceKernels
     public Action<Index1D, SpecializedValue<ConcatenateSlice>, ArrayView<float>, ArrayView<float>> ConcatenateBackward { get; }
     public Action<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>> ZeroPadding2DForward { get; }
     public Action<Index1D, SpecializedValue<ZeroPadding2DGeometry>, ArrayView<float>, ArrayView<float>> ZeroPadding2DBackward { get; }
+
+    /// <summary>Rescaling: y = x · scale + offset.</summary>
+    public Action<Index1D, RescalingSettings, ArrayView<float>, ArrayView<float>> Rescale { get; }
+
+    /// <summary>RandomFlip, one thread per output value.</summary>
+    public Action<Index1D, SpecializedValue<FlipSettings>, uint, ArrayView<float>, ArrayView<float>> RandomFlip { get; }
+
+    /// <summary>RandomContrast's per-image channel means, one thread per image and channel.</summary>
+    public Action<Index1D, SpecializedValue<ContrastSettings>, ArrayView<float>, ArrayView<float>> ContrastMeans { get; }
+
+    /// <summary>RandomContrast's values, one thread per output value.</summary>
+    public Action<Index1D, SpecializedValue<ContrastSettings>, uint, ArrayView<float>, ArrayView<float>, ArrayView<float>> RandomContrast { get; }
+
+    /// <summary>RandomTranslation, RandomRotation and RandomZoom, one thread per output value.</summary>
+    public Action<Index1D, SpecializedValue<AffineSettings>, uint, ArrayView<float>, ArrayView<float>> RandomAffine { get; }
+
+    /// <summary>RandomCrop (training: a random box; inference: a centred box resized), one thread per output value.</summary>
+    public Action<Index1D, SpecializedValue<CropSettings>, uint, int, ArrayView<float>, ArrayView<float>> RandomCrop { get; }
     internal Action<Index1D, DeviceTraining.LossSettings, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Loss { get; }
     internal Action<Index1D, DeviceTraining.AdamStep, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Adam { get; }
     internal Action<Index1D, float, float, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Sgd { get; }

@@ -66,6 +66,15 @@ public abstract class DeviceParityTests
         AssertGradientsMatch(() => new LongReductionModel(seed: 3), 32, training);
     }
 
+    [SkippableFact]
+    public void Augmentation_in_training_draws_the_same_images_as_the_cpu_backend()
+    {
+        // The same model seed gives both backends the same step seeds, and each image's draws
+        // come from the same hash, so the augmented inputs, and all that follows, agree.
+        SkipUnlessPresent();
+        AssertGradientsMatch(() => new GradAugmentModel(seed: 3), N, training: true);
+    }
+
     private void AssertGradientsMatch(Func<Model> create, int n, bool training)
     {
         var loss = (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy;

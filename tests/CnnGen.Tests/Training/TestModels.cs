@@ -24,6 +24,7 @@ public static class NumericalModels
         { nameof(GradBranchModel), true },
         { nameof(GradGraphModel), false },
         { nameof(GradGraphModel), true },
+        { nameof(GradAugmentModel), false }, // augmentations copy in inference; the second Rescaling has a backward
     };
 
     // Multiplies one weight so that the layer's outputs reach the regions a test needs (ReLU6's cap).
@@ -55,6 +56,7 @@ public static class NumericalModels
         nameof(GradWinogradModel) => new GradWinogradModel(seed: 3),
         nameof(GradBranchModel) => new GradBranchModel(seed: 3),
         nameof(GradGraphModel) => Scaled(new GradGraphModel(seed: 3), "hot/kernel", 12f),
+        nameof(GradAugmentModel) => new GradAugmentModel(seed: 3),
         _ => throw new ArgumentException("No test model " + name, nameof(name)),
     };
 }
@@ -234,3 +236,44 @@ public partial class GradBranchModel;
 [GlobalAvgPool2D]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradGraphModel;
+
+// Every preprocessing layer in front of the weights (CNN0030), and a Rescaling after them, whose
+// backward (dx = dy · scale) the gradient check covers. In training the augmentations draw per
+// image and step: the device parity tests run it that way too.
+[Input(6, 5, 2)]
+[Rescaling(0.5, 0.1)]
+[RandomFlip]
+[RandomContrast(0.3, ValueRangeMin = -10, ValueRangeMax = 10)]
+[RandomTranslation(0.2, 0.3)]
+[RandomRotation(0.1, FillMode = "constant", FillValue = 0.25)]
+[RandomZoom(0.2, 0.1, FillMode = "wrap", Interpolation = "nearest")]
+[RandomZoom(0.3, FillMode = "nearest")]
+[RandomCrop(4, 4)]
+[Conv2D(3, 3, Activation = Activation.Tanh)]
+[Rescaling(2.0, -0.5)]
+[Flatten]
+[Dense(3)]
+[Softmax]
+public partial class GradAugmentModel;
+
+// Keras' usual front end: bytes to [0, 1], left-right flips and small rotations, then a small CNN.
+[Input(28, 28, 1)]
+[Rescaling(1.0 / 255)]
+[RandomFlip("horizontal")]
+[RandomRotation(0.05)]
+[Conv2D(8, 3, Activation = Activation.Relu)]
+[MaxPool2D(2)]
+[Flatten]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class AugmentedMnist;
+
+// Only preprocessing: in inference the output is 2x + 1 exactly, whatever the augmentations would draw.
+[Input(4, 4, 2)]
+[Rescaling(2.0, 1.0)]
+[RandomFlip]
+[RandomContrast(0.5, ValueRangeMin = -5, ValueRangeMax = 5)]
+[RandomTranslation(0.25, 0.25)]
+[RandomRotation(0.2)]
+[RandomZoom(0.3)]
+[Flatten]
+public partial class PassThroughAugmentations;
