@@ -205,7 +205,7 @@ public class FuzzTests
 
         string[] reads = ["\"input_layer\"", "\"conv2d\"", "\"dense\"", "\"missing\"", "null!", "\"block1\"", "\"add\"", "\"flatten\"", "\"concatenate\""];
         string names() => string.Join(", ", Enumerable.Range(0, random.Next(0, 4)).Select(_ => Pick(random, reads)));
-        string layer = (kind ?? random.Next(21)) switch
+        string layer = (kind ?? random.Next(23)) switch
         {
             0 or 1 => window("Conv2D(" + Size(random) + ", " + Size(random) + (Chance(random, 30) ? ", " + Size(random) : "") + ")"),
             2 => window("DepthwiseConv2D(" + Size(random) + ")"),
@@ -220,6 +220,10 @@ public class FuzzTests
             15 or 16 => "Add(" + names() + ")",
             17 => "Concatenate(" + names() + ")",
             18 => "ZeroPadding2D(" + string.Join(", ", Enumerable.Range(0, Pick(random, (int[])[0, 1, 2, 4])).Select(_ => Chance(random, 80) ? Num(random.Next(0, 3)) : Size(random))) + ")",
+            19 => Pick(random, (string[])["Rescaling(1.0 / 255)", "Rescaling(2, -1)", "Rescaling(double.NaN)", "RandomFlip", "RandomFlip(\"horizontal\")", "RandomFlip(\"x\")",
+                "RandomContrast(0.2)", "RandomContrast(2)", "RandomTranslation(0.1, 0.2, FillMode = \"wrap\")", "RandomRotation(0.1)", "RandomRotation(2)",
+                "RandomZoom(0.1, Interpolation = \"nearest\")", "RandomZoom(0.1, FillMode = \"x\")"]),
+            20 => "RandomCrop(" + Size(random) + ", " + Size(random) + ")",
             _ => "Add(" + Pick(random, reads) + ")",
         };
 

@@ -100,7 +100,9 @@ public class PreprocessingLayerTests
     [InlineData("[RandomZoom(0.1, Interpolation = \"bicubic\")]", "Interpolation must be \"bilinear\" or \"nearest\", got \"bicubic\"")]
     [InlineData("[RandomContrast(1.5)]", "the factor must be in [0, 1], got 1.5")]
     [InlineData("[RandomContrast(0.1, 1.5)]", "the upper factor must be in [0, 1], got 1.5")]
-    [InlineData("[RandomContrast(0.2, ValueRangeMax = -1)]", "ValueRangeMax must be finite and above ValueRangeMin (0), got -1")]
+    [InlineData("[RandomContrast(0.2, ValueRangeMax = -1)]", "ValueRangeMax must be a finite float above ValueRangeMin (0), got -1")]
+    [InlineData("[RandomContrast(0.2, ValueRangeMax = 1e300)]", "ValueRangeMax must be a finite float above ValueRangeMin (0), got 1E+300")]
+    [InlineData("[RandomZoom(0.2, FillMode = \"constant\", FillValue = -1e40)]", "FillValue must be a finite float, got -1E+40")]
     [InlineData("[Rescaling(double.NaN)]", "the scale must be a finite float, got NaN")]
     public void CNN0011_preprocessing_arguments(string layer, string problem)
     {

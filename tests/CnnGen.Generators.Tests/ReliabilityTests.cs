@@ -210,6 +210,9 @@ public class ReliabilityTests
         + "[GlobalAvgPool2D]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class ResidualNet { }\n",
         "[Conv2D] 'branch_c' (layer 2) reads 'branch_b', which is [Conv2D] 'branch_b' (layer 3), written after it; a layer reads only the model input or layers written before it. "
         + "Fix: move [Conv2D] 'branch_b' (layer 3) (and what it reads) above this layer, or read an earlier layer.")]
+    [InlineData("[Input(32, 32, 3)]\n[Conv2D(16, 3, Activation = Activation.Relu)]\n[RandomFlip(\"horizontal\")]\n[Flatten]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class FlipAfterConv { }\n",
+        "[RandomFlip] 'random_flip' (layer 1) reads the output of 'conv2d' (layer 0), which has weights; random augmentation layers are kept out of the backward pass, so no gradient could reach those weights through this layer. "
+        + "Fix: move this layer above every layer with weights, right after [Input] or [Rescaling].")]
     [InlineData("[Input(32, 32, 3)]\n[Conv2D(16, 1, Activation = Activation.Relu, Name = \"branch_1x1\")]\n[Conv2D(16, 3, Activation = Activation.Relu, From = \"input_layer\", Name = \"branch_3x3\")]\n"
         + "[Concatenate(\"branch_1x1\", \"branch_3x3\", Name = \"mixed\")]\n[GlobalAvgPool2D]\n[Dense(10, Activation = Activation.Softmax)]\npublic partial class InceptionNet { }\n",
         "[Concatenate] 'mixed' (layer 2) joins (None, 32, 32, 16) from 'branch_1x1' (layer 0) and (None, 30, 30, 16) from 'branch_3x3' (layer 1) on the channel axis; their heights and widths must be equal. "

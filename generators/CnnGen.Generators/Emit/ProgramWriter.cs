@@ -18,6 +18,9 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A float literal for the generated code, rounded as the kernel will hold it: <c>0.1f</c>.</summary>
+    public static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
     public static string Act(Activation activation) => "global::CnnGen.Activation." + activation;
 
     private readonly ProgramGraph _graph = new(model);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using CnnGen.Generators.Diagnostics;
 using CnnGen.Generators.Emit;
 using CnnGen.Generators.Inference;
@@ -55,8 +54,7 @@ internal abstract class AugmentationRule(string attribute, string kerasType, str
     {
     }
 
-    /// <summary>A float literal for the generated code: <c>0.1f</c>.</summary>
-    protected static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+    protected static string Float(double value) => ProgramWriter.Float(value);
 
     /// <summary>Reports CNN0011 unless lower ≤ upper, both finite and within [<paramref name="min"/>, <paramref name="max"/>].</summary>
     protected static void RequireRange(LayerContext c, string what, double lower, double upper, double min, double max, string fix)
@@ -104,9 +102,9 @@ internal abstract class AffineAugmentationRule(string attribute, string kerasTyp
                 "leave Interpolation out for \"bilinear\", Keras' default");
         }
 
-        if (double.IsNaN(a.FillValue) || double.IsInfinity(a.FillValue))
+        if (!(Math.Abs(a.FillValue) <= float.MaxValue))
         {
-            c.Report(Descriptors.ArgumentOutOfRange, c.Label, "FillValue", "a finite number", LayerContext.Format(a.FillValue), "use FillValue = 0, the default");
+            c.Report(Descriptors.ArgumentOutOfRange, c.Label, "FillValue", "a finite float", LayerContext.Format(a.FillValue), "use FillValue = 0, the default");
         }
     }
 

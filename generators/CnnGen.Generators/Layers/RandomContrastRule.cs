@@ -27,9 +27,9 @@ internal sealed class RandomContrastRule() : AugmentationRule("RandomContrast", 
                 c.Report(Descriptors.ArgumentOutOfRange, c.Label, bound, "in [0, 1]", LayerContext.Format(value), "use a factor in [0, 1], e.g. [RandomContrast(0.2)]");
             }
         }
-        if (!(a.ValueMin < a.ValueMax) || double.IsInfinity(a.ValueMin) || double.IsInfinity(a.ValueMax))
+        if (!(a.ValueMin < a.ValueMax) || !(Math.Abs(a.ValueMin) <= float.MaxValue) || !(Math.Abs(a.ValueMax) <= float.MaxValue))
         {
-            c.Report(Descriptors.ArgumentOutOfRange, c.Label, "ValueRangeMax", "finite and above ValueRangeMin (" + LayerContext.Format(a.ValueMin) + ")",
+            c.Report(Descriptors.ArgumentOutOfRange, c.Label, "ValueRangeMax", "a finite float above ValueRangeMin (" + LayerContext.Format(a.ValueMin) + ")",
                 LayerContext.Format(a.ValueMax), "use the range the images hold: 0 to 255 (the default), or ValueRangeMax = 1 after [Rescaling(1.0 / 255)]");
         }
     }

@@ -30,8 +30,8 @@ internal sealed class RescalingRule() : LayerRule("Rescaling", "Rescaling", "res
 
     public override IEnumerable<string> Geometries(LayerSpec l)
     {
-        yield return "global::CnnGen.Kernels.RescalingSettings " + ProgramWriter.Geometry(l) + " = new(Scale: " + Float(l.Args.Augment.Scale) + ", Offset: "
-            + Float(l.Args.Augment.Offset) + ")";
+        yield return "global::CnnGen.Kernels.RescalingSettings " + ProgramWriter.Geometry(l) + " = new(Scale: " + ProgramWriter.Float(l.Args.Augment.Scale) + ", Offset: "
+            + ProgramWriter.Float(l.Args.Augment.Offset) + ")";
     }
 
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu) =>
@@ -45,6 +45,4 @@ internal sealed class RescalingRule() : LayerRule("Rescaling", "Rescaling", "res
                 + ProgramWriter.OutputLength(l) + ");");
         }
     }
-
-    private static string Float(double value) => ((float)value).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
 }

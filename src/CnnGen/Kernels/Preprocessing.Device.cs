@@ -63,9 +63,7 @@ public static partial class Preprocessing
     /// <summary>Random (training) or centred, resized (inference) crops on the device.</summary>
     public static void RandomCrop(DeviceWorkspace ws, in CropSettings g, uint seed, bool training, ArrayView<float> x, ArrayView<float> y, int n)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        LayoutCopy.RequireLength(nameof(RandomCrop), "input", x.Length, n, g.InSize);
-        LayoutCopy.RequireLength(nameof(RandomCrop), "output", y.Length, n, g.OutSize);
+        CheckCrop(g, x.Length, y.Length, n);
         if (Bounds.Length("RandomCrop's output", n * (long)g.OutSize) is > 0 and int count)
         {
             ws.Kernels.RandomCrop(count, SpecializedValue.New(g), seed, training ? 1 : 0, x, y);

@@ -214,7 +214,7 @@ public static partial class Preprocessing
         }
 
         // Keras: int(float(input_width * height) / width), at least 1 and at most the input.
-        int height = (int)((float)(g.InWidth * g.OutHeight) / g.OutWidth), width = (int)((float)(g.InHeight * g.OutWidth) / g.OutHeight);
+        int height = (int)((float)((long)g.InWidth * g.OutHeight) / g.OutWidth), width = (int)((float)((long)g.InHeight * g.OutWidth) / g.OutHeight);
         height = XMath.Max(XMath.Min(g.InHeight, height), 1);
         width = XMath.Max(XMath.Min(g.InWidth, width), 1);
         return ((int)((float)(g.InHeight - height) / 2), (int)((float)(g.InWidth - width) / 2), height, width);

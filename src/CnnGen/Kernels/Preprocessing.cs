@@ -121,15 +121,29 @@ public static partial class Preprocessing
     /// </summary>
     public static void RandomCrop(Workspace ws, in CropSettings g, uint seed, bool training, float[] x, float[] y, int n)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        LayoutCopy.RequireLength(nameof(RandomCrop), "input", x.Length, n, g.InSize);
-        LayoutCopy.RequireLength(nameof(RandomCrop), "output", y.Length, n, g.OutSize);
+        CheckCrop(g, x.Length, y.Length, n);
         Run(ws, new CropOp(g, seed, training, x, y), n, g.OutSize);
+    }
+
+    // Sizes of at least 1 (the box divides by the output's), samples that fit an array, buffers that hold n of them.
+    private static void CheckCrop(in CropSettings g, long inputLength, long outputLength, int n)
+    {
+        if (g.InHeight < 1 || g.InWidth < 1 || g.Channels < 1 || g.OutHeight < 1 || g.OutWidth < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(g), $"RandomCrop: every size must be 1 or more, but the settings are {g}.");
+        }
+
+        LayoutCopy.RequireSampleFits(nameof(RandomCrop), "input", (Int128)g.InHeight * g.InWidth * g.Channels, nameof(g));
+        LayoutCopy.RequireSampleFits(nameof(RandomCrop), "output", (Int128)g.OutHeight * g.OutWidth * g.Channels, nameof(g));
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        LayoutCopy.RequireLength(nameof(RandomCrop), "input", inputLength, n, g.InSize);
+        LayoutCopy.RequireLength(nameof(RandomCrop), "output", outputLength, n, g.OutSize);
     }
 
     private static void Check(string layer, int size, long inputLength, long outputLength, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
         LayoutCopy.RequireLength(layer, "input", inputLength, n, size);
         LayoutCopy.RequireLength(layer, "output", outputLength, n, size);
     }

@@ -221,6 +221,9 @@ public class PreprocessingTests(IlgpuCpuKernels device) : IClassFixture<IlgpuCpu
         var error = Assert.Throws<ArgumentException>(() => Preprocessing.RandomFlip(Cpu(pool), new FlipSettings(2, 2, 1, 1), 0, new float[8], new float[7], 2));
         Assert.Contains("output", error.Message);
         Assert.Throws<ArgumentException>(() => Preprocessing.RandomContrast(Cpu(pool), new ContrastSettings(2, 2, 2, 0, 0, 0, 1), 0, new float[8], new float[8], new float[1], 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Preprocessing.RandomCrop(Cpu(pool), new CropSettings(4, 4, 1, 0, 2), 0, false, new float[16], [], 1));
+        using MemoryBuffer1D<float, Stride1D.Dense> input = device.Upload(new float[16]), output = device.Upload(new float[3]);
+        Assert.Throws<ArgumentException>(() => Preprocessing.RandomCrop(device.Workspace, new CropSettings(4, 4, 1, 2, 2), 0, true, input.View, output.View, 1));
     }
 
     [Fact]
