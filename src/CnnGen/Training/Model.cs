@@ -108,20 +108,7 @@ public abstract partial class Model : IDisposable
         ArgumentNullException.ThrowIfNull(optimizer);
         using CallGate.Scope call = _gate.Write(nameof(Compile));
         loss ??= Loss.CategoricalCrossentropy;
-        if (loss is CategoricalCrossentropyLoss cce)
-        {
-            if (cce.FromLogits && Info.OutputActivation == Activation.Softmax)
-            {
-                throw new InvalidOperationException($"{Info.Name} ends with a softmax, so its outputs are probabilities; use CategoricalCrossentropy without fromLogits.");
-            }
-
-            if (!cce.FromLogits && Info.OutputActivation != Activation.Softmax)
-            {
-                throw new InvalidOperationException($"Categorical cross-entropy needs probabilities, but {Info.Name}'s last layer applies {Info.OutputActivation}. "
-                    + "End the model with Activation = Activation.Softmax, or use new CategoricalCrossentropyLoss(FromLogits: true) for a linear output.");
-            }
-        }
-
+        loss.CheckOutput(Info);
         optimizer.Build(Info.ParameterCount);
         (Optimizer, Loss) = (optimizer, loss);
     }
@@ -190,7 +177,7 @@ public abstract partial class Model : IDisposable
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "The validation split must be in [0, 1).");
         }
 
-        if (Optimizer is null || Loss is not CategoricalCrossentropyLoss loss)
+        if (Optimizer is null || Loss is not { } loss)
         {
             throw new InvalidOperationException($"Call Compile before Fit, e.g. model.Compile(new Adam()).");
         }
@@ -222,7 +209,7 @@ public abstract partial class Model : IDisposable
     }
 
     private History FitEpochs(float[] x, Targets y, int epochs, int batchSize, bool shuffle, Action<TrainingProgress>? progress, float[]? validationX,
-        Targets? validationY, IReadOnlyList<Callback> callbacks, CategoricalCrossentropyLoss loss, Workspace ws, int[] order, History history,
+        Targets? validationY, IReadOnlyList<Callback> callbacks, Loss loss, Workspace ws, int[] order, History history,
         TrainingPlan plan, CancellationToken cancellationToken)
     {
         (int trainCount, int validationCount, int batches) = (plan.TrainingSamples, plan.ValidationSamples, plan.BatchesPerEpoch);
@@ -246,8 +233,8 @@ public abstract partial class Model : IDisposable
             }
 
             var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int correct = 0, seen = 0;
+            double lossSum = 0, correct = 0;
+            int seen = 0;
             for (int batch = 0; batch < batches && !StopTraining; batch++)
             {
                 if (cancellationToken.IsCancellationRequested)
@@ -259,7 +246,7 @@ public abstract partial class Model : IDisposable
                 int start = batch * batchSize;
                 int n = Math.Min(batchSize, trainCount - start);
                 Gather(x, y, order.AsSpan(start, n), ws);
-                (double batchLoss, int batchCorrect, bool applied) = _device is null ? TrainBatch(ws, loss, n, y.IsOneHot) : TrainBatchOnDevice(ws, loss, n, y.IsOneHot);
+                (double batchLoss, double batchCorrect, bool applied) = _device is null ? TrainBatch(ws, loss, n, y.IsOneHot) : TrainBatchOnDevice(ws, loss, n, y.IsOneHot);
                 if (!applied)
                 {
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
@@ -268,7 +255,7 @@ public abstract partial class Model : IDisposable
                 lossSum += batchLoss;
                 correct += batchCorrect;
                 seen += n;
-                var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds);
+                var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
                 progress?.Invoke(step);
                 foreach (Callback callback in callbacks)
                 {
@@ -292,7 +279,7 @@ public abstract partial class Model : IDisposable
             (double Loss, double Accuracy)? validation = validationX is not null
                 ? EvaluateRange(ws, validationX, validationY!.Value, 0, validationCount)
                 : validationCount > 0 ? EvaluateRange(ws, x, y, trainCount, validationCount) : null;
-            var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
+            var metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             DownloadFromDevice();
             foreach (Callback callback in callbacks)
@@ -417,10 +404,10 @@ public abstract partial class Model : IDisposable
     /// its forward pass moved are put back: the model stays as it was. Returns the loss summed over the
     /// batch, the correct predictions and whether the update was applied. Allocates nothing.
     /// </summary>
-    internal (double LossSum, int Correct, bool Applied) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot = false)
+    internal (double LossSum, double Correct, bool Applied) TrainBatch(Workspace ws, Loss loss, int n, bool oneHot = false)
     {
         State.CopyTo(_stateBeforeStep, 0);
-        (double lossSum, int correct) = ComputeGradients(ws, loss, n, training: true, oneHot);
+        (double lossSum, double correct) = ComputeGradients(ws, loss, n, training: true, oneHot);
         if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
         {
             _stateBeforeStep.CopyTo(State, 0);
@@ -433,6 +420,13 @@ public abstract partial class Model : IDisposable
 
     /// <summary>Forward and backward without updating: fills <see cref="Gradients"/> (for gradient checks and custom loops).</summary>
     internal (double LossSum, int Correct) ComputeGradients(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool training, bool oneHot = false)
+    {
+        (double lossSum, double correct) = ComputeGradients(ws, (Loss)loss, n, training, oneHot);
+        return (lossSum, (int)correct);
+    }
+
+    /// <summary>Forward and backward with any loss; the accuracy is summed over the samples (each counts between 0 and 1).</summary>
+    internal (double LossSum, double Correct) ComputeGradients(Workspace ws, Loss loss, int n, bool training, bool oneHot = false)
     {
         ws.Inference = false;
         Forward(ws, n, training);
@@ -492,7 +486,7 @@ public abstract partial class Model : IDisposable
     /// <summary>The same backward program on an ILGPU accelerator.</summary>
     protected abstract void Backward(DeviceWorkspace ws, int n);
 
-    private (double LossSum, int Correct) EvaluateBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    private (double LossSum, double Correct) EvaluateBatch(Workspace ws, Loss loss, int n, bool oneHot)
     {
         ws.Inference = true;
         Forward(ws, n, training: false);
@@ -500,26 +494,25 @@ public abstract partial class Model : IDisposable
     }
 
     // The loss reads the batch's labels or its one-hot targets, whichever the data has.
-    private (double LossSum, int Correct) Compute(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
+    private (double LossSum, double Correct) Compute(Workspace ws, Loss loss, int n, bool oneHot) =>
         loss.Compute(ws.Outputs[^1], oneHot ? default : ws.Labels.AsSpan(0, n), oneHot ? ws.Targets.AsSpan(0, n * Info.OutputSize) : default,
-            ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+            ws.Gradients[^1], n, Info.OutputSize, 1f / n, Info.OutputActivation);
 
     private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count)
     {
-        var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)CnnGen.Loss.CategoricalCrossentropy;
-        double lossSum = 0;
-        int correct = 0;
+        Loss loss = EffectiveLoss;
+        double lossSum = 0, correct = 0;
         for (int start = 0; start < count; start += ws.Capacity)
         {
             int n = Math.Min(ws.Capacity, count - start);
             Array.Copy(x, (long)(first + start) * Info.InputSize, ws.Input, 0, (long)n * Info.InputSize);
             y.CopyTo(ws, first + start, 0, n, Info.OutputSize);
-            (double batchLoss, int batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, y.IsOneHot) : EvaluateBatchOnDevice(ws, loss, n, y.IsOneHot);
+            (double batchLoss, double batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, y.IsOneHot) : EvaluateBatchOnDevice(ws, loss, n, y.IsOneHot);
             lossSum += batchLoss;
             correct += batchCorrect;
         }
 
-        return (lossSum / count, (double)correct / count);
+        return (lossSum / count, correct / count);
     }
 
     private void Gather(float[] x, Targets y, ReadOnlySpan<int> indices, Workspace ws)
@@ -550,6 +543,9 @@ public abstract partial class Model : IDisposable
         return count;
     }
 
+    // Evaluate before Compile measures categorical cross-entropy, the default loss.
+    private Loss EffectiveLoss => Loss ?? CnnGen.Loss.CategoricalCrossentropy;
+
     private int CheckData(float[] x, Targets y, string xName, string yName)
     {
         int count = CheckInputs(x, xName);
@@ -560,11 +556,12 @@ public abstract partial class Model : IDisposable
                 throw new ArgumentException($"{xName} holds {count} samples but {yName} has {labels.Length} labels.", yName);
             }
 
+            Loss loss = EffectiveLoss;
             for (int i = 0; i < labels.Length; i++)
             {
-                if ((uint)labels[i] >= (uint)Info.OutputSize)
+                if (loss.LabelProblem(labels[i], Info) is { } problem)
                 {
-                    throw new ArgumentException($"{yName}[{i}] is {labels[i]}, but {Info.Name} has {Info.OutputSize} classes (labels 0 to {Info.OutputSize - 1}).", yName);
+                    throw new ArgumentException($"{yName}[{i}] is {labels[i]}, but {problem}.", yName);
                 }
             }
         }
