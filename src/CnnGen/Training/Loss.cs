@@ -28,8 +28,33 @@ public abstract record Loss
     /// program skips the last layer's softmax or sigmoid derivative, so for those activations the
     /// gradient is dL/dz of the pre-activation, otherwise dL/d(output).
     /// </summary>
-    internal abstract (double LossSum, double Correct) Compute(float[] output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float[] gradient,
+    internal abstract (double LossSum, double Correct) Compute(Span<float> output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, Span<float> gradient,
         int n, int outputs, float gradientScale, Activation outputActivation);
+
+    /// <summary>
+    /// As the <c>Compute</c> above, with the loss and the gradient of sample s multiplied by
+    /// <paramref name="weights"/>[s] (Keras' sample weights; none when empty). The loss stays a sum:
+    /// divided by n it is Keras' <c>sum_over_batch_size</c> reduction, Σ w·l / n. Accuracy is not weighted.
+    /// </summary>
+    internal (double LossSum, double Correct) Compute(Span<float> output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, Span<float> gradient,
+        int n, int outputs, float gradientScale, Activation outputActivation, ReadOnlySpan<float> weights)
+    {
+        if (weights.IsEmpty)
+        {
+            return Compute(output, labels, targets, gradient, n, outputs, gradientScale, outputActivation);
+        }
+
+        double loss = 0, correct = 0;
+        for (int s = 0; s < n; s++)
+        {
+            (double sampleLoss, double sampleCorrect) = Compute(output.Slice(s * outputs, outputs), labels.IsEmpty ? default : labels.Slice(s, 1),
+                targets.IsEmpty ? default : targets.Slice(s * outputs, outputs), gradient.Slice(s * outputs, outputs), 1, outputs, gradientScale * weights[s], outputActivation);
+            loss += weights[s] * sampleLoss;
+            correct += sampleCorrect;
+        }
+
+        return (loss, correct);
+    }
 
     /// <summary>
     /// Turns dL/d(output) of one sample into what the backward program expects: dL/dz for a softmax or
@@ -109,7 +134,7 @@ public sealed record CategoricalCrossentropyLoss(bool FromLogits) : Loss
     internal override string? LabelProblem(int label, ModelInfo info) =>
         (uint)label < (uint)info.OutputSize ? null : $"{info.Name} has {info.OutputSize} classes (labels 0 to {info.OutputSize - 1})";
 
-    internal override (double LossSum, double Correct) Compute(float[] output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float[] gradient,
+    internal override (double LossSum, double Correct) Compute(Span<float> output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, Span<float> gradient,
         int n, int outputs, float gradientScale, Activation outputActivation) =>
         Compute(output, labels, targets, gradient, n, outputs, gradientScale);
 
@@ -117,20 +142,23 @@ public sealed record CategoricalCrossentropyLoss(bool FromLogits) : Loss
     /// Loss summed over the batch (the caller divides), correct predictions counted, and dL/dz of the
     /// output layer's pre-activation written into <paramref name="gradient"/>.
     /// </summary>
-    internal (double LossSum, int Correct) Compute(float[] output, ReadOnlySpan<int> labels, ReadOnlySpan<float> oneHot, float[] gradient, int n, int classes, float gradientScale)
+    internal (double LossSum, int Correct) Compute(float[] output, ReadOnlySpan<int> labels, ReadOnlySpan<float> oneHot, float[] gradient, int n, int classes, float gradientScale) =>
+        Compute(output.AsSpan(), labels, oneHot, gradient.AsSpan(), n, classes, gradientScale);
+
+    private (double LossSum, int Correct) Compute(Span<float> output, ReadOnlySpan<int> labels, ReadOnlySpan<float> oneHot, Span<float> gradient, int n, int classes, float gradientScale)
     {
         double loss = 0;
         int correct = 0;
         float smoothing = (float)LabelSmoothing;
         for (int s = 0; s < n; s++)
         {
-            Span<float> p = output.AsSpan(s * classes, classes);
+            Span<float> p = output.Slice(s * classes, classes);
             if (FromLogits)
             {
                 System.Numerics.Tensors.TensorPrimitives.SoftMax(p, p);
             }
 
-            Span<float> g = gradient.AsSpan(s * classes, classes);
+            Span<float> g = gradient.Slice(s * classes, classes);
             int predicted = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(p);
             ReadOnlySpan<float> y = labels.IsEmpty ? oneHot.Slice(s * classes, classes) : default;
             int label = labels.IsEmpty ? System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y) : labels[s];
@@ -198,7 +226,7 @@ public sealed record BinaryCrossentropyLoss(bool FromLogits) : Loss
         : label is 0 or 1 ? null
         : "binary cross-entropy takes labels 0 and 1";
 
-    internal override (double LossSum, double Correct) Compute(float[] output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float[] gradient,
+    internal override (double LossSum, double Correct) Compute(Span<float> output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, Span<float> gradient,
         int n, int outputs, float gradientScale, Activation outputActivation)
     {
         double loss = 0, correct = 0;
@@ -255,16 +283,16 @@ public sealed record MeanSquaredErrorLoss : Loss
     internal override string? LabelProblem(int label, ModelInfo info) =>
         "mean squared error takes float targets (n × outputs values), not integer labels";
 
-    internal override (double LossSum, double Correct) Compute(float[] output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float[] gradient,
+    internal override (double LossSum, double Correct) Compute(Span<float> output, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, Span<float> gradient,
         int n, int outputs, float gradientScale, Activation outputActivation)
     {
         double loss = 0, correct = 0;
         float scale = 2 * gradientScale / outputs;
         for (int s = 0; s < n; s++)
         {
-            ReadOnlySpan<float> p = output.AsSpan(s * outputs, outputs);
+            ReadOnlySpan<float> p = output.Slice(s * outputs, outputs);
             ReadOnlySpan<float> y = targets.Slice(s * outputs, outputs);
-            Span<float> g = gradient.AsSpan(s * outputs, outputs);
+            Span<float> g = gradient.Slice(s * outputs, outputs);
             double sampleLoss = 0;
             for (int k = 0; k < outputs; k++)
             {

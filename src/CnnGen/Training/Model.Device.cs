@@ -92,13 +92,13 @@ public abstract partial class Model
     // As TrainBatch: a step whose loss is not finite is not applied, and the moving statistics its
     // forward pass moved are put back. The loss is read before the backward pass for that (the
     // step's one wait for the device either way); gradients are not scanned on the device.
-    private (double LossSum, double Correct, bool Applied) TrainBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot)
+    private (double LossSum, double Correct, bool Applied) TrainBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         DeviceModelState state = ws.Model;
         state.State.CopyTo(ws.Accelerator.DefaultStream, state.StateBeforeStep);
         Forward(ws, n, training: true);
-        (double lossSum, double correct) = DeviceLoss(ws, host, loss, n, oneHot);
+        (double lossSum, double correct) = DeviceLoss(ws, host, loss, n, oneHot, weights);
         if (!double.IsFinite(lossSum))
         {
             state.StateBeforeStep.CopyTo(ws.Accelerator.DefaultStream, state.State);
@@ -125,7 +125,7 @@ public abstract partial class Model
         UploadToDevice();
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         Forward(ws, n, training);
-        var result = DeviceLoss(ws, host, loss, n, oneHot);
+        var result = DeviceLoss(ws, host, loss, n, oneHot, default);
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
         ws.Accelerator.Synchronize();
@@ -133,18 +133,18 @@ public abstract partial class Model
         return result;
     }
 
-    private (double LossSum, double Correct) EvaluateBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot)
+    private (double LossSum, double Correct) EvaluateBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         Forward(ws, n, training: false);
-        return DeviceLoss(ws, host, loss, n, oneHot);
+        return DeviceLoss(ws, host, loss, n, oneHot, weights);
     }
 
-    // Categorical cross-entropy has a kernel. Other losses run on the host: the batch's outputs come
-    // over and their gradient goes back (one more round trip per step, small beside the model's work).
-    private (double LossSum, double Correct) DeviceLoss(DeviceWorkspace ws, Workspace host, Loss loss, int n, bool oneHot)
+    // Categorical cross-entropy without sample weights has a kernel. Other losses run on the host: the batch's
+    // outputs come over and their gradient goes back (one more round trip per step, small beside the model's work).
+    private (double LossSum, double Correct) DeviceLoss(DeviceWorkspace ws, Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
-        if (loss is CategoricalCrossentropyLoss cce)
+        if (loss is CategoricalCrossentropyLoss cce && weights.IsEmpty)
         {
             LaunchLoss(ws, cce, n, oneHot);
             return DownloadMetrics(ws, n);
@@ -153,7 +153,7 @@ public abstract partial class Model
         int length = n * Info.OutputSize;
         ws.Accelerator.Synchronize();
         ws.Outputs[^1].SubView(0, length).CopyToCPU(ws.Accelerator.DefaultStream, host.Outputs[^1].AsSpan(0, length));
-        var result = Compute(host, loss, n, oneHot);
+        var result = Compute(host, loss, n, oneHot, weights);
         ws.Gradients[^1].SubView(0, length).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Gradients[^1], 0, length));
         return result;
     }
