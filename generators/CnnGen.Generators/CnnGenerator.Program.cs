@@ -88,8 +88,8 @@ public sealed partial class CnnGenerator
                         continue;
                     }
 
-                    w.Line("// " + Describe(layer) + (program.IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax
-                        ? ": the loss already differentiated the softmax" : string.Empty));
+                    w.Line("// " + Describe(layer) + (program.IsLast(layer) && ProgramWriter.LossDifferentiates(layer.Args.EffectiveActivation)
+                        ? ": the loss already differentiated the " + (layer.Args.EffectiveActivation == Activation.Softmax ? "softmax" : "sigmoid") : string.Empty));
                     layer.Args.Rule.EmitBackward(program, layer);
                     if (!layer.Args.Rule.WritesEachInputGradient)
                     {

@@ -165,9 +165,15 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
 
     public static string Geometry(LayerSpec layer) => "s_geometry" + Num(layer.Index);
 
-    /// <summary>The activation backward applies: none on a softmax output layer, whose softmax the loss differentiates.</summary>
+    /// <summary>
+    /// The activation backward applies: none on a softmax or sigmoid output layer, whose derivative the
+    /// loss applies (fused with cross-entropy as p − y, which stays exact where the activation saturates).
+    /// </summary>
     public Activation BackwardActivation(LayerSpec layer) =>
-        IsLast(layer) && layer.Args.EffectiveActivation == Activation.Softmax ? Activation.Linear : layer.Args.EffectiveActivation;
+        IsLast(layer) && LossDifferentiates(layer.Args.EffectiveActivation) ? Activation.Linear : layer.Args.EffectiveActivation;
+
+    /// <summary>Whether the loss, not the backward program, differentiates this activation on the output layer.</summary>
+    public static bool LossDifferentiates(Activation activation) => activation is Activation.Softmax or Activation.Sigmoid;
 
     public bool IsLast(LayerSpec layer) => layer.Index == Model.Layers.Count - 1;
 

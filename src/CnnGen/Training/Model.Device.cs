@@ -92,14 +92,13 @@ public abstract partial class Model
     // As TrainBatch: a step whose loss is not finite is not applied, and the moving statistics its
     // forward pass moved are put back. The loss is read before the backward pass for that (the
     // step's one wait for the device either way); gradients are not scanned on the device.
-    private (double LossSum, int Correct, bool Applied) TrainBatchOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    private (double LossSum, double Correct, bool Applied) TrainBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         DeviceModelState state = ws.Model;
         state.State.CopyTo(ws.Accelerator.DefaultStream, state.StateBeforeStep);
         Forward(ws, n, training: true);
-        LaunchLoss(ws, loss, n, oneHot);
-        (double lossSum, int correct) = DownloadMetrics(ws, n);
+        (double lossSum, double correct) = DeviceLoss(ws, host, loss, n, oneHot, weights);
         if (!double.IsFinite(lossSum))
         {
             state.StateBeforeStep.CopyTo(ws.Accelerator.DefaultStream, state.State);
@@ -116,23 +115,47 @@ public abstract partial class Model
     /// <summary>Forward, loss and backward on the device, gradients copied back into <see cref="Gradients"/> (for parity tests).</summary>
     internal (double LossSum, int Correct) ComputeGradientsOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool training)
     {
+        (double lossSum, double correct) = ComputeGradientsOnDevice(host, (Loss)loss, n, training);
+        return (lossSum, (int)correct);
+    }
+
+    /// <summary>As the CPU's <c>ComputeGradients</c> with any loss, on the device; <paramref name="oneHot"/> reads <see cref="Workspace.Targets"/>.</summary>
+    internal (double LossSum, double Correct) ComputeGradientsOnDevice(Workspace host, Loss loss, int n, bool training, bool oneHot = false)
+    {
         UploadToDevice();
-        DeviceWorkspace ws = DeviceBatch(host, n, oneHot: false);
+        DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         Forward(ws, n, training);
-        LaunchLoss(ws, loss, n, oneHot: false);
+        var result = DeviceLoss(ws, host, loss, n, oneHot, default);
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
-        var result = DownloadMetrics(ws, n);
+        ws.Accelerator.Synchronize();
         ws.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(Gradients);
         return result;
     }
 
-    private (double LossSum, int Correct) EvaluateBatchOnDevice(Workspace host, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    private (double LossSum, double Correct) EvaluateBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         Forward(ws, n, training: false);
-        LaunchLoss(ws, loss, n, oneHot);
-        return DownloadMetrics(ws, n);
+        return DeviceLoss(ws, host, loss, n, oneHot, weights);
+    }
+
+    // Categorical cross-entropy without sample weights has a kernel. Other losses run on the host: the batch's
+    // outputs come over and their gradient goes back (one more round trip per step, small beside the model's work).
+    private (double LossSum, double Correct) DeviceLoss(DeviceWorkspace ws, Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
+    {
+        if (loss is CategoricalCrossentropyLoss cce && weights.IsEmpty)
+        {
+            LaunchLoss(ws, cce, n, oneHot);
+            return DownloadMetrics(ws, n);
+        }
+
+        int length = n * Info.OutputSize;
+        ws.Accelerator.Synchronize();
+        ws.Outputs[^1].SubView(0, length).CopyToCPU(ws.Accelerator.DefaultStream, host.Outputs[^1].AsSpan(0, length));
+        var result = Compute(host, loss, n, oneHot, weights);
+        ws.Gradients[^1].SubView(0, length).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Gradients[^1], 0, length));
+        return result;
     }
 
     private void PredictOnDevice(Workspace host, int n, Span<float> result)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using CnnGen.Engine;
 
@@ -108,20 +109,7 @@ public abstract partial class Model : IDisposable
         ArgumentNullException.ThrowIfNull(optimizer);
         using CallGate.Scope call = _gate.Write(nameof(Compile));
         loss ??= Loss.CategoricalCrossentropy;
-        if (loss is CategoricalCrossentropyLoss cce)
-        {
-            if (cce.FromLogits && Info.OutputActivation == Activation.Softmax)
-            {
-                throw new InvalidOperationException($"{Info.Name} ends with a softmax, so its outputs are probabilities; use CategoricalCrossentropy without fromLogits.");
-            }
-
-            if (!cce.FromLogits && Info.OutputActivation != Activation.Softmax)
-            {
-                throw new InvalidOperationException($"Categorical cross-entropy needs probabilities, but {Info.Name}'s last layer applies {Info.OutputActivation}. "
-                    + "End the model with Activation = Activation.Softmax, or use new CategoricalCrossentropyLoss(FromLogits: true) for a linear output.");
-            }
-        }
-
+        loss.CheckOutput(Info);
         optimizer.Build(Info.ParameterCount);
         (Optimizer, Loss) = (optimizer, loss);
     }
@@ -140,17 +128,21 @@ public abstract partial class Model : IDisposable
     /// <param name="validationX">Validation inputs (instead of a split).</param>
     /// <param name="validationY">Validation labels.</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
+    /// <param name="classWeight">Keras' <c>class_weight</c>: a weight per class (classes 0 and 1 for one output) that multiplies the loss of the training samples of that class; classes not listed weigh 1. Not with <paramref name="sampleWeight"/>.</param>
+    /// <param name="sampleWeight">Keras' <c>sample_weight</c>: one weight per sample of <paramref name="x"/>, multiplying its loss (the samples of a validation split keep theirs for the validation loss). Not with <paramref name="classWeight"/>.</param>
     /// <param name="cancellationToken">Ends training after the batch in progress (e.g. on Ctrl+C); <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied: the model keeps the weights from before it.</exception>
-    /// <exception cref="ArgumentException">The data are inconsistent (sizes, a label out of range, a NaN or infinite input), naming the sample; nothing was trained.</exception>
+    /// <exception cref="ArgumentException">The data are inconsistent (sizes, a label out of range, a NaN or infinite input), or a class or sample weight is negative, NaN or infinite (naming the sample or class), or both kinds of weight are given; nothing was trained.</exception>
     /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(float[] x, int[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
         Action<TrainingProgress>? progress = null, float[]? validationX = null, int[]? validationY = null,
-        IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        IReadOnlyList<Callback>? callbacks = null, IReadOnlyDictionary<int, double>? classWeight = null, float[]? sampleWeight = null,
+        CancellationToken cancellationToken = default) =>
         FitCore(x, Targets.Of(y), epochs, batchSize, validationSplit, shuffle, progress, validationX,
-            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))), callbacks ?? [], cancellationToken);
+            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))), callbacks ?? [],
+            classWeight, sampleWeight, cancellationToken);
 
     /// <summary>
     /// Trains on <paramref name="x"/> with one-hot (or any probability) targets <paramref name="y"/>,
@@ -166,20 +158,25 @@ public abstract partial class Model : IDisposable
     /// <param name="validationX">Validation inputs (instead of a split).</param>
     /// <param name="validationY">Validation targets.</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
+    /// <param name="classWeight">Keras' <c>class_weight</c>: a weight per class (classes 0 and 1 for one output) that multiplies the loss of the training samples of that class; classes not listed weigh 1. Not with <paramref name="sampleWeight"/>.</param>
+    /// <param name="sampleWeight">Keras' <c>sample_weight</c>: one weight per sample of <paramref name="x"/>, multiplying its loss (the samples of a validation split keep theirs for the validation loss). Not with <paramref name="classWeight"/>.</param>
     /// <param name="cancellationToken">Ends training after the batch in progress (e.g. on Ctrl+C); <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied: the model keeps the weights from before it.</exception>
-    /// <exception cref="ArgumentException">The data are inconsistent (sizes, a NaN or infinite input or target), naming the sample; nothing was trained.</exception>
+    /// <exception cref="ArgumentException">The data are inconsistent (sizes, a NaN or infinite input or target), or a class or sample weight is negative, NaN or infinite (naming the sample or class), or both kinds of weight are given; nothing was trained.</exception>
     /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(float[] x, float[] y, int epochs = 1, int batchSize = 32, double validationSplit = 0, bool shuffle = true,
         Action<TrainingProgress>? progress = null, float[]? validationX = null, float[]? validationY = null,
-        IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        IReadOnlyList<Callback>? callbacks = null, IReadOnlyDictionary<int, double>? classWeight = null, float[]? sampleWeight = null,
+        CancellationToken cancellationToken = default) =>
         FitCore(x, Targets.Of(y), epochs, batchSize, validationSplit, shuffle, progress, validationX,
-            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))), callbacks ?? [], cancellationToken);
+            validationX is null ? null : Targets.Of(validationY ?? throw new ArgumentNullException(nameof(validationY))), callbacks ?? [],
+            classWeight, sampleWeight, cancellationToken);
 
     private History FitCore(float[] x, Targets y, int epochs, int batchSize, double validationSplit, bool shuffle,
-        Action<TrainingProgress>? progress, float[]? validationX, Targets? validationY, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
+        Action<TrainingProgress>? progress, float[]? validationX, Targets? validationY, IReadOnlyList<Callback> callbacks,
+        IReadOnlyDictionary<int, double>? classWeight, float[]? sampleWeight, CancellationToken cancellationToken)
     {
         using CallGate.Scope call = _gate.Write("Fit");
         ArgumentNullException.ThrowIfNull(x);
@@ -190,7 +187,7 @@ public abstract partial class Model : IDisposable
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "The validation split must be in [0, 1).");
         }
 
-        if (Optimizer is null || Loss is not CategoricalCrossentropyLoss loss)
+        if (Optimizer is null || Loss is not { } loss)
         {
             throw new InvalidOperationException($"Call Compile before Fit, e.g. model.Compile(new Adam()).");
         }
@@ -198,6 +195,10 @@ public abstract partial class Model : IDisposable
         int count = CheckData(x, y, "x", "y");
         int validationCount = validationX is null ? (int)(count * validationSplit) : CheckData(validationX, validationY!.Value, "validationX", "validationY");
         int trainCount = validationX is null ? count - validationCount : count;
+        float[]? weights = SampleWeights(y, count, classWeight, sampleWeight);
+
+        // As Keras 3: a split keeps its samples' weights for the validation loss; class weights are for training only.
+        float[]? validationWeights = sampleWeight is not null && validationX is null ? weights : null;
         if (trainCount == 0)
         {
             throw new ArgumentException("No training samples are left after the validation split.", nameof(validationSplit));
@@ -211,7 +212,8 @@ public abstract partial class Model : IDisposable
         StopTraining = false;
         try
         {
-            return FitEpochs(x, y, epochs, batchSize, shuffle, progress, validationX, validationY, callbacks, loss, ws, order, history, plan, cancellationToken);
+            return FitEpochs(x, y, epochs, batchSize, shuffle, progress, validationX, validationY, callbacks, loss, ws, order, history, plan,
+                weights, validationWeights, cancellationToken);
         }
         finally
         {
@@ -222,10 +224,11 @@ public abstract partial class Model : IDisposable
     }
 
     private History FitEpochs(float[] x, Targets y, int epochs, int batchSize, bool shuffle, Action<TrainingProgress>? progress, float[]? validationX,
-        Targets? validationY, IReadOnlyList<Callback> callbacks, CategoricalCrossentropyLoss loss, Workspace ws, int[] order, History history,
-        TrainingPlan plan, CancellationToken cancellationToken)
+        Targets? validationY, IReadOnlyList<Callback> callbacks, Loss loss, Workspace ws, int[] order, History history,
+        TrainingPlan plan, float[]? weights, float[]? validationWeights, CancellationToken cancellationToken)
     {
         (int trainCount, int validationCount, int batches) = (plan.TrainingSamples, plan.ValidationSamples, plan.BatchesPerEpoch);
+        float[] weightBuffer = weights is null ? [] : new float[Math.Min(batchSize, trainCount)];
         foreach (Callback callback in callbacks)
         {
             callback.Attach(this);
@@ -246,8 +249,8 @@ public abstract partial class Model : IDisposable
             }
 
             var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int correct = 0, seen = 0;
+            double lossSum = 0, correct = 0;
+            int seen = 0;
             for (int batch = 0; batch < batches && !StopTraining; batch++)
             {
                 if (cancellationToken.IsCancellationRequested)
@@ -259,7 +262,10 @@ public abstract partial class Model : IDisposable
                 int start = batch * batchSize;
                 int n = Math.Min(batchSize, trainCount - start);
                 Gather(x, y, order.AsSpan(start, n), ws);
-                (double batchLoss, int batchCorrect, bool applied) = _device is null ? TrainBatch(ws, loss, n, y.IsOneHot) : TrainBatchOnDevice(ws, loss, n, y.IsOneHot);
+                ReadOnlySpan<float> batchWeights = GatherWeights(weights, order.AsSpan(start, n), weightBuffer);
+                (double batchLoss, double batchCorrect, bool applied) = _device is null
+                    ? TrainBatch(ws, loss, n, y.IsOneHot, batchWeights)
+                    : TrainBatchOnDevice(ws, loss, n, y.IsOneHot, batchWeights);
                 if (!applied)
                 {
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
@@ -268,7 +274,7 @@ public abstract partial class Model : IDisposable
                 lossSum += batchLoss;
                 correct += batchCorrect;
                 seen += n;
-                var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds);
+                var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
                 progress?.Invoke(step);
                 foreach (Callback callback in callbacks)
                 {
@@ -291,8 +297,8 @@ public abstract partial class Model : IDisposable
             // Validation runs on the device's current weights; then the host gets them for the callbacks.
             (double Loss, double Accuracy)? validation = validationX is not null
                 ? EvaluateRange(ws, validationX, validationY!.Value, 0, validationCount)
-                : validationCount > 0 ? EvaluateRange(ws, x, y, trainCount, validationCount) : null;
-            var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
+                : validationCount > 0 ? EvaluateRange(ws, x, y, trainCount, validationCount, validationWeights) : null;
+            var metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             DownloadFromDevice();
             foreach (Callback callback in callbacks)
@@ -417,10 +423,10 @@ public abstract partial class Model : IDisposable
     /// its forward pass moved are put back: the model stays as it was. Returns the loss summed over the
     /// batch, the correct predictions and whether the update was applied. Allocates nothing.
     /// </summary>
-    internal (double LossSum, int Correct, bool Applied) TrainBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot = false)
+    internal (double LossSum, double Correct, bool Applied) TrainBatch(Workspace ws, Loss loss, int n, bool oneHot = false, ReadOnlySpan<float> weights = default)
     {
         State.CopyTo(_stateBeforeStep, 0);
-        (double lossSum, int correct) = ComputeGradients(ws, loss, n, training: true, oneHot);
+        (double lossSum, double correct) = ComputeGradients(ws, loss, n, training: true, oneHot, weights);
         if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
         {
             _stateBeforeStep.CopyTo(State, 0);
@@ -434,9 +440,16 @@ public abstract partial class Model : IDisposable
     /// <summary>Forward and backward without updating: fills <see cref="Gradients"/> (for gradient checks and custom loops).</summary>
     internal (double LossSum, int Correct) ComputeGradients(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool training, bool oneHot = false)
     {
+        (double lossSum, double correct) = ComputeGradients(ws, (Loss)loss, n, training, oneHot);
+        return (lossSum, (int)correct);
+    }
+
+    /// <summary>Forward and backward with any loss; the accuracy is summed over the samples (each counts between 0 and 1).</summary>
+    internal (double LossSum, double Correct) ComputeGradients(Workspace ws, Loss loss, int n, bool training, bool oneHot = false, ReadOnlySpan<float> weights = default)
+    {
         ws.Inference = false;
         Forward(ws, n, training);
-        var result = Compute(ws, loss, n, oneHot);
+        var result = Compute(ws, loss, n, oneHot, weights);
         Array.Clear(Gradients);
         Backward(ws, n);
         return result;
@@ -492,34 +505,114 @@ public abstract partial class Model : IDisposable
     /// <summary>The same backward program on an ILGPU accelerator.</summary>
     protected abstract void Backward(DeviceWorkspace ws, int n);
 
-    private (double LossSum, int Correct) EvaluateBatch(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot)
+    private (double LossSum, double Correct) EvaluateBatch(Workspace ws, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         ws.Inference = true;
         Forward(ws, n, training: false);
-        return Compute(ws, loss, n, oneHot);
+        return Compute(ws, loss, n, oneHot, weights);
     }
 
     // The loss reads the batch's labels or its one-hot targets, whichever the data has.
-    private (double LossSum, int Correct) Compute(Workspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
+    // Sample weights, when given, hold one weight per sample of the batch.
+    private (double LossSum, double Correct) Compute(Workspace ws, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights) =>
         loss.Compute(ws.Outputs[^1], oneHot ? default : ws.Labels.AsSpan(0, n), oneHot ? ws.Targets.AsSpan(0, n * Info.OutputSize) : default,
-            ws.Gradients[^1], n, Info.OutputSize, 1f / n);
+            ws.Gradients[^1], n, Info.OutputSize, 1f / n, Info.OutputActivation, weights);
 
-    private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count)
+    private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights = null)
     {
-        var loss = Loss as CategoricalCrossentropyLoss ?? (CategoricalCrossentropyLoss)CnnGen.Loss.CategoricalCrossentropy;
-        double lossSum = 0;
-        int correct = 0;
+        Loss loss = EffectiveLoss;
+        double lossSum = 0, correct = 0;
         for (int start = 0; start < count; start += ws.Capacity)
         {
             int n = Math.Min(ws.Capacity, count - start);
             Array.Copy(x, (long)(first + start) * Info.InputSize, ws.Input, 0, (long)n * Info.InputSize);
             y.CopyTo(ws, first + start, 0, n, Info.OutputSize);
-            (double batchLoss, int batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, y.IsOneHot) : EvaluateBatchOnDevice(ws, loss, n, y.IsOneHot);
+            ReadOnlySpan<float> batchWeights = weights is null ? default : weights.AsSpan(first + start, n);
+            (double batchLoss, double batchCorrect) = _device is null
+                ? EvaluateBatch(ws, loss, n, y.IsOneHot, batchWeights)
+                : EvaluateBatchOnDevice(ws, loss, n, y.IsOneHot, batchWeights);
             lossSum += batchLoss;
             correct += batchCorrect;
         }
 
-        return (lossSum / count, (double)correct / count);
+        return (lossSum / count, correct / count);
+    }
+
+    // The batch's sample weights, in the order of its samples; none without weights.
+    private static ReadOnlySpan<float> GatherWeights(float[]? weights, ReadOnlySpan<int> indices, float[] buffer)
+    {
+        if (weights is null)
+        {
+            return default;
+        }
+
+        for (int i = 0; i < indices.Length; i++)
+        {
+            buffer[i] = weights[indices[i]];
+        }
+
+        return buffer.AsSpan(0, indices.Length);
+    }
+
+    /// <summary>
+    /// One weight per sample from Keras' <c>sample_weight</c> or <c>class_weight</c> (then the weight of the
+    /// sample's class: its label, the largest target of a row, or a single target rounded), after checking them;
+    /// null without either.
+    /// </summary>
+    private float[]? SampleWeights(Targets y, int count, IReadOnlyDictionary<int, double>? classWeight, float[]? sampleWeight)
+    {
+        if (classWeight is not null && sampleWeight is not null)
+        {
+            throw new ArgumentException("Pass classWeight or sampleWeight, not both (Keras 3 refuses the two together too); multiply the class weights into the sample weights instead.", nameof(sampleWeight));
+        }
+
+        if (sampleWeight is not null)
+        {
+            if (sampleWeight.Length != count)
+            {
+                throw new ArgumentException($"x holds {count} samples but sampleWeight has {sampleWeight.Length} weights.", nameof(sampleWeight));
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                if (!(float.IsFinite(sampleWeight[i]) && sampleWeight[i] >= 0))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight[{i}] is {sampleWeight[i]}: the weight of sample {i} must be finite and at least 0."), nameof(sampleWeight));
+                }
+            }
+
+            return (float[])sampleWeight.Clone();
+        }
+
+        if (classWeight is null)
+        {
+            return null;
+        }
+
+        int classes = Info.OutputSize == 1 ? 2 : Info.OutputSize;
+        foreach ((int c, double w) in classWeight)
+        {
+            if ((uint)c >= (uint)classes)
+            {
+                throw new ArgumentException($"classWeight has class {c}, but {Info.Name} has classes 0 to {classes - 1}.", nameof(classWeight));
+            }
+
+            if (!(double.IsFinite(w) && w >= 0))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"classWeight[{c}] is {w}: the weight of class {c} must be finite and at least 0."), nameof(classWeight));
+            }
+        }
+
+        var weights = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            int c = y.Labels is { } labels ? labels[i]
+                : Info.OutputSize == 1 ? (int)Math.Clamp(Math.Round(y.OneHot![i]), -1, classes)
+                : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.OneHot.AsSpan(i * Info.OutputSize, Info.OutputSize));
+            weights[i] = classWeight.TryGetValue(c, out double w) ? (float)w : 1f;
+        }
+
+        return weights;
     }
 
     private void Gather(float[] x, Targets y, ReadOnlySpan<int> indices, Workspace ws)
@@ -550,6 +643,9 @@ public abstract partial class Model : IDisposable
         return count;
     }
 
+    // Evaluate before Compile measures categorical cross-entropy, the default loss.
+    private Loss EffectiveLoss => Loss ?? CnnGen.Loss.CategoricalCrossentropy;
+
     private int CheckData(float[] x, Targets y, string xName, string yName)
     {
         int count = CheckInputs(x, xName);
@@ -560,11 +656,12 @@ public abstract partial class Model : IDisposable
                 throw new ArgumentException($"{xName} holds {count} samples but {yName} has {labels.Length} labels.", yName);
             }
 
+            Loss loss = EffectiveLoss;
             for (int i = 0; i < labels.Length; i++)
             {
-                if ((uint)labels[i] >= (uint)Info.OutputSize)
+                if (loss.LabelProblem(labels[i], Info) is { } problem)
                 {
-                    throw new ArgumentException($"{yName}[{i}] is {labels[i]}, but {Info.Name} has {Info.OutputSize} classes (labels 0 to {Info.OutputSize - 1}).", yName);
+                    throw new ArgumentException($"{yName}[{i}] is {labels[i]}, but {problem}.", yName);
                 }
             }
         }
