@@ -110,54 +110,86 @@ internal static class ImageDecoder
         return (top, left, cropHeight, cropWidth);
     }
 
-    // Reads one channel of the colour mode from an RGBA pixel (as the byte a decoder to that mode gives).
-    private static float Channel(byte[] rgba, int pixel, int channel, ColorMode mode)
+    // The crop's pixels in the colour mode, as the bytes a decoder to that mode gives, into floats.
+    private static void Channels(byte[] rgba, int stride, int top, int left, int height, int width, ColorMode mode, Span<float> plane)
     {
-        int at = pixel * 4;
-        if (mode == ColorMode.Grayscale)
+        int channels = Channels(mode), at = 0;
+        for (int y = 0; y < height; y++)
         {
-            return ((299 * rgba[at]) + (587 * rgba[at + 1]) + (114 * rgba[at + 2]) + 500) / 1000;
-        }
+            for (int x = 0, pixel = (((top + y) * stride) + left) * 4; x < width; x++, pixel += 4)
+            {
+                if (mode == ColorMode.Grayscale)
+                {
+                    plane[at++] = ((299 * rgba[pixel]) + (587 * rgba[pixel + 1]) + (114 * rgba[pixel + 2]) + 500) / 1000;
+                    continue;
+                }
 
-        return rgba[at + channel];
+                for (int c = 0; c < channels; c++)
+                {
+                    plane[at++] = rgba[pixel + c];
+                }
+            }
+        }
     }
 
     private static void Resize(byte[] rgba, int stride, int top, int left, int inHeight, int inWidth, ColorMode mode, Interpolation interpolation,
         int outHeight, int outWidth, Span<float> destination)
     {
         int channels = Channels(mode);
-        float heightScale = (float)inHeight / outHeight, widthScale = (float)inWidth / outWidth;
-        for (int y = 0; y < outHeight; y++)
+        if (inHeight == outHeight && inWidth == outWidth)
         {
+            // Either method at scale 1 samples every pixel at its own center.
+            Channels(rgba, stride, top, left, inHeight, inWidth, mode, destination);
+            return;
+        }
+
+        float[] plane = ArrayPool<float>.Shared.Rent(inHeight * inWidth * channels);
+        try
+        {
+            Channels(rgba, stride, top, left, inHeight, inWidth, mode, plane);
+            float heightScale = (float)inHeight / outHeight, widthScale = (float)inWidth / outWidth;
+            Span<(int Lower, int Upper, float Lerp)> columns = outWidth <= 1024 ? stackalloc (int, int, float)[outWidth] : new (int, int, float)[outWidth];
             for (int x = 0; x < outWidth; x++)
             {
-                int at = ((y * outWidth) + x) * channels;
+                columns[x] = interpolation == Interpolation.Nearest
+                    ? (Math.Min((int)MathF.Floor((x + 0.5f) * widthScale), inWidth - 1), 0, 0f)
+                    : Weights(x, widthScale, inWidth);
+            }
+
+            int rowLength = inWidth * channels;
+            for (int y = 0; y < outHeight; y++)
+            {
+                Span<float> output = destination.Slice(y * outWidth * channels, outWidth * channels);
                 if (interpolation == Interpolation.Nearest)
                 {
-                    int sy = Math.Min((int)MathF.Floor((y + 0.5f) * heightScale), inHeight - 1);
-                    int sx = Math.Min((int)MathF.Floor((x + 0.5f) * widthScale), inWidth - 1);
-                    int pixel = ((top + sy) * stride) + left + sx;
-                    for (int c = 0; c < channels; c++)
+                    int row = Math.Min((int)MathF.Floor((y + 0.5f) * heightScale), inHeight - 1) * rowLength;
+                    for (int x = 0; x < outWidth; x++)
                     {
-                        destination[at + c] = Channel(rgba, pixel, c, mode);
+                        plane.AsSpan(row + (columns[x].Lower * channels), channels).CopyTo(output.Slice(x * channels, channels));
                     }
 
                     continue;
                 }
 
                 (int y0, int y1, float yLerp) = Weights(y, heightScale, inHeight);
-                (int x0, int x1, float xLerp) = Weights(x, widthScale, inWidth);
-                int topLeft = ((top + y0) * stride) + left + x0, topRight = ((top + y0) * stride) + left + x1;
-                int bottomLeft = ((top + y1) * stride) + left + x0, bottomRight = ((top + y1) * stride) + left + x1;
-                for (int c = 0; c < channels; c++)
+                ReadOnlySpan<float> upperRow = plane.AsSpan(y0 * rowLength, rowLength), lowerRow = plane.AsSpan(y1 * rowLength, rowLength);
+                for (int x = 0; x < outWidth; x++)
                 {
-                    float tl = Channel(rgba, topLeft, c, mode), tr = Channel(rgba, topRight, c, mode);
-                    float bl = Channel(rgba, bottomLeft, c, mode), br = Channel(rgba, bottomRight, c, mode);
-                    float upper = tl + ((tr - tl) * xLerp);
-                    float lower = bl + ((br - bl) * xLerp);
-                    destination[at + c] = upper + ((lower - upper) * yLerp);
+                    (int x0, int x1, float xLerp) = columns[x];
+                    for (int c = 0; c < channels; c++)
+                    {
+                        float tl = upperRow[(x0 * channels) + c], tr = upperRow[(x1 * channels) + c];
+                        float bl = lowerRow[(x0 * channels) + c], br = lowerRow[(x1 * channels) + c];
+                        float upper = tl + ((tr - tl) * xLerp);
+                        float lower = bl + ((br - bl) * xLerp);
+                        output[(x * channels) + c] = upper + ((lower - upper) * yLerp);
+                    }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(plane);
         }
     }
 
