@@ -261,7 +261,7 @@ public sealed class ImageDataset : Dataset
 
         if (seed < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(seed), seed, "numpy's seeds are 0 to 2^32 − 1.");
+            throw new ArgumentOutOfRangeException(nameof(seed), seed, "The seed must be 0 or more (numpy takes 0 to 2^32 − 1).");
         }
 
         if (validationSplit > 0 && o.Shuffle && seed is null)

@@ -74,8 +74,10 @@ public abstract partial class Model
         using CallGate.Scope call = _gate.Read(nameof(Evaluate));
         ArgumentNullException.ThrowIfNull(data);
         CheckDataset(data, nameof(data), labeled: true);
-        using InferenceLease lease = RentInference(BatchCapacity(data.BatchSize, data.Count));
-        using var reader = new BatchPrefetcher(data, lease.Workspace.Capacity);
+        // The reader's batches are the dataset's; the workspace may be larger (it is kept between calls).
+        int batchSize = BatchCapacity(data.BatchSize, data.Count);
+        using InferenceLease lease = RentInference(batchSize);
+        using var reader = new BatchPrefetcher(data, batchSize);
         UploadToDevice();
         return EvaluateStream(lease.Workspace, data, reader, epoch: null);
     }
@@ -105,9 +107,10 @@ public abstract partial class Model
             return result;
         }
 
-        using InferenceLease lease = RentInference(BatchCapacity(data.BatchSize, count));
+        int batchSize = BatchCapacity(data.BatchSize, count);
+        using InferenceLease lease = RentInference(batchSize);
         Workspace ws = lease.Workspace;
-        using var reader = new BatchPrefetcher(data, ws.Capacity);
+        using var reader = new BatchPrefetcher(data, batchSize);
         UploadToDevice();
         int start = 0;
         ForEachBatch(data, reader, Identity(count), epoch: null, ws, oneHot: false, labeled: false, (n, _) =>

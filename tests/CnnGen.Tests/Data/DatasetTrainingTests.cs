@@ -76,6 +76,21 @@ public sealed class DatasetTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Evaluate_and_predict_read_the_datasets_batches_after_a_call_with_larger_batches()
+    {
+        Colors(6);
+        ImageDataset data = ImageDataset.FromDirectory(_folder.Root, (6, 6), batchSize: 5, shuffle: false);
+        (float[] x, int[] y) = data.ToArrays();
+        using FolderCnn model = Compiled();
+        model.Evaluate(x, y, batchSize: 12); // leaves a workspace of 12
+
+        // (Evaluate on arrays steps by the workspace it has, 12 here: compare with a fresh model's.)
+        using FolderCnn fresh = Compiled();
+        Assert.Equal(fresh.Evaluate(x, y, batchSize: 5), model.Evaluate(data));
+        Assert.Equal(fresh.Predict(x, batchSize: 5), model.Predict(data));
+    }
+
+    [Fact]
     public void A_file_that_breaks_in_epoch_two_is_named_with_the_epoch_and_the_model_keeps_its_last_good_step()
     {
         Colors(8);
