@@ -95,7 +95,7 @@ public sealed class Workspace
     public bool Training { get; set; }
 
     /// <summary>
-    /// Set by <see cref="Model.Predict"/> and <see cref="Model.Evaluate(float[], int[], int)"/> for their forward passes: no backward
+    /// Set by <see cref="Model.Predict(float[], int)"/> and <see cref="Model.Evaluate(float[], int[], int)"/> for their forward passes: no backward
     /// pass follows, so the generated program may fold a BatchNorm into the convolution before it
     /// (<see cref="Kernels.Conv2D.ForwardWithBatchNorm"/>), which leaves the convolution's own
     /// output buffer unwritten. Cleared for passes whose gradients are taken.

@@ -37,9 +37,14 @@ public static class Activations
                 TensorPrimitives.Tanh(input, output);
                 break;
             case Activation.Softmax:
+                // TensorPrimitives.SoftMax does not subtract the row's maximum: logits above ~88
+                // (raw 0–255 pixels reach them) overflow exp into inf / inf = NaN. Shift first, as the
+                // device kernel and Keras do.
                 for (int start = 0; start < input.Length; start += rowLength)
                 {
-                    TensorPrimitives.SoftMax(input.Slice(start, rowLength), output.Slice(start, rowLength));
+                    Span<float> row = output.Slice(start, rowLength);
+                    TensorPrimitives.Subtract(input.Slice(start, rowLength), TensorPrimitives.Max(input.Slice(start, rowLength)), row);
+                    TensorPrimitives.SoftMax(row, row);
                 }
 
                 break;

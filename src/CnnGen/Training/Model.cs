@@ -28,7 +28,7 @@ public sealed record ModelInfo(
 /// <summary>
 /// The runtime half of a generated model: parameters, the Keras-like training API
 /// (<see cref="Compile"/>, <c>Fit</c>,
-/// <see cref="Evaluate(float[], int[], int)"/>, <see cref="Predict"/>) and the batch loop. The
+/// <see cref="Evaluate(float[], int[], int)"/>, <see cref="Predict(float[], int)"/>) and the batch loop. The
 /// generated subclass supplies the network itself: a straight-line forward and backward program
 /// with every size a constant.
 /// </summary>
@@ -84,7 +84,7 @@ public abstract partial class Model : IDisposable
 
     /// <summary>
     /// Threads used by the kernels (default: all cores). Set before training. Concurrent
-    /// <see cref="Predict"/> and <c>Evaluate</c> calls beyond the first run on one thread each.
+    /// <see cref="Predict(float[], int)"/> and <c>Evaluate</c> calls beyond the first run on one thread each.
     /// </summary>
     public int Threads
     {
@@ -332,7 +332,7 @@ public abstract partial class Model : IDisposable
     /// <param name="x">Inputs, n × input size values (n ≥ 1), all finite.</param>
     /// <param name="y">Class indices in [0, classes), one per sample.</param>
     /// <param name="batchSize">Samples per forward pass (Keras' default 32); at most n are allocated for.</param>
-    /// <remarks>Safe to call from several threads at once, also with <see cref="Predict"/>.</remarks>
+    /// <remarks>Safe to call from several threads at once, also with <see cref="Predict(float[], int)"/>.</remarks>
     /// <exception cref="ArgumentException">Sizes disagree, x is empty, a label is out of range or an input is NaN or infinite (the message names the sample).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or too large for one buffer.</exception>
     /// <exception cref="InvalidOperationException">A call that changes the model (Fit, LoadWeights, ...) runs on another thread.</exception>
@@ -343,7 +343,7 @@ public abstract partial class Model : IDisposable
     /// <param name="x">Inputs, n × input size values (n ≥ 1), all finite.</param>
     /// <param name="y">Target distributions, n × classes finite values.</param>
     /// <param name="batchSize">Samples per forward pass (Keras' default 32); at most n are allocated for.</param>
-    /// <remarks>Safe to call from several threads at once, also with <see cref="Predict"/>.</remarks>
+    /// <remarks>Safe to call from several threads at once, also with <see cref="Predict(float[], int)"/>.</remarks>
     /// <exception cref="ArgumentException">Sizes disagree, x is empty, or an input or target is NaN or infinite (the message names the sample).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or too large for one buffer.</exception>
     /// <exception cref="InvalidOperationException">A call that changes the model (Fit, LoadWeights, ...) runs on another thread.</exception>
@@ -458,7 +458,7 @@ public abstract partial class Model : IDisposable
     /// <summary>
     /// The model's own workspace, on its threads, for batches of up to <paramref name="capacity"/> samples
     /// (kept while the capacity suffices). A low-level hook for custom loops and tests: it is not guarded
-    /// against concurrent calls as <see cref="Predict"/> is.
+    /// against concurrent calls as <see cref="Predict(float[], int)"/> is.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or a buffer of that many samples would not fit one array.</exception>
     public Workspace GetWorkspace(int capacity)
