@@ -40,6 +40,18 @@ public abstract partial class Model
         }
     }
 
+    /// <summary>Whether an inference call holds the model's own workspace now (for tests that overlap calls).</summary>
+    internal bool OwnWorkspaceLent
+    {
+        get
+        {
+            lock (_spareWorkspaces)
+            {
+                return _ownWorkspaceLent;
+            }
+        }
+    }
+
     // The model's own workspace (all its threads) when no other call holds it, else a spare. On an
     // ILGPU device the calls take turns: the device has one set of buffers and one stream.
     private InferenceLease RentInference(int capacity)

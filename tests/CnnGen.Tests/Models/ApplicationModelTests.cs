@@ -52,7 +52,8 @@ public class ApplicationModelTests
         // output buffers by the inference plan (ModelInfo.InferenceSlots).
         model.Threads = 1;
         Task first = Task.Run(() => model.Predict(Images(8, 9), batchSize: 8));
-        await Task.Delay(300); // the first call takes seconds
+        // Wait until the first call holds the workspace (a fixed delay raced a busy thread pool); it then takes seconds.
+        Assert.True(SpinWait.SpinUntil(() => model.OwnWorkspaceLent, TimeSpan.FromSeconds(60)), "the first Predict did not start");
         float[] spare = model.Predict(x);
         await first;
         Assert.Equal(1, model.SpareWorkspaces);
