@@ -31,8 +31,18 @@ public static class Idx
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
     {
+        (byte[] data, int count, int rows, int columns) = ReadImageFile(path);
+        return (data[ImagesHeaderLength..], count, rows, columns);
+    }
+
+    internal const int ImagesHeaderLength = 16;
+
+    // The whole file with its header: the pixels start at ImagesHeaderLength. Mnist.Load converts
+    // from here, without copying the pixels out first.
+    internal static (byte[] File, int Count, int Rows, int Columns) ReadImageFile(string path)
+    {
         byte[] data = ReadAll(path);
-        Header(data, path, ImagesMagic, "images (idx3)", 16);
+        Header(data, path, ImagesMagic, "images (idx3)", ImagesHeaderLength);
         int count = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4));
         int rows = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(8));
         int columns = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(12));
@@ -42,9 +52,9 @@ public static class Idx
         }
 
         // Each factor is below 2^31, so the product of three can exceed a long (and wrap): Int128.
-        Int128 expected = 16 + ((Int128)count * rows * columns);
+        Int128 expected = ImagesHeaderLength + ((Int128)count * rows * columns);
         Length(data, path, expected, $"{count} images of {rows}x{columns}");
-        return (data[16..], count, rows, columns);
+        return (data, count, rows, columns);
     }
 
     /// <summary>Reads a label file: count bytes.</summary>
@@ -145,7 +155,7 @@ public static class Mnist
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
         string images = Find(directory, prefix + "-images-idx3-ubyte");
         string labelsPath = Find(directory, prefix + "-labels-idx1-ubyte");
-        (byte[] pixels, int count, int rows, int columns) = Idx.ReadImages(images);
+        (byte[] file, int count, int rows, int columns) = Idx.ReadImageFile(images);
         byte[] labels = Idx.ReadLabels(labelsPath);
         if (labels.Length != count)
         {
@@ -158,6 +168,8 @@ public static class Mnist
             throw new IdxFormatException($"{labelsPath}: label {bad} is {labels[bad]}, but there are {classes} classes (0 to {classes - 1}).");
         }
 
+        // The float copy is the only one kept: 4 bytes a pixel beside the file's 1, which is dropped.
+        ReadOnlySpan<byte> pixels = file.AsSpan(Idx.ImagesHeaderLength);
         var x = new float[pixels.Length];
         for (int i = 0; i < pixels.Length; i++)
         {
