@@ -46,7 +46,7 @@ root.SetAction(parse =>
     }
 
     (double loss, double accuracy) = model.Evaluate(test.Images, test.Labels);
-    Console.WriteLine($"Test: loss {loss:F4}, accuracy {accuracy:P2} on {test.Count:N0} held-out digits.");
+    Console.WriteLine($"Test: loss {loss:F4}, accuracy {accuracy:P2} on {test.Count:N0} held-out images.");
     return 0;
 });
 return root.Parse(args).Invoke();

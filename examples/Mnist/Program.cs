@@ -13,7 +13,7 @@ var epochs = new Option<int>("--epochs") { Description = "Passes over the traini
 var batchSize = new Option<int>("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => 200 };
 var data = new Option<DirectoryInfo?>("--data")
 {
-    Description = "Directory with MNIST-format files (train-/t10k-images-idx3-ubyte[.gz], train-/t10k-labels-idx1-ubyte[.gz]), e.g. the full MNIST. Default: the bundled 8,000 + 2,000 sample.",
+    Description = "Directory with MNIST-format files (train-/t10k-images-idx3-ubyte[.gz], train-/t10k-labels-idx1-ubyte[.gz]), e.g. the full MNIST or Fashion-MNIST (Debian dataset-fashion-mnist: /usr/share/datasets/fashion-mnist). Default: the bundled 8,000 + 2,000 sample.",
 };
 var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, shuffling and dropout.", DefaultValueFactory = _ => 1 };
 var threads = new Option<int>("--threads") { Description = "CPU threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -79,7 +79,7 @@ static int Run(Settings settings)
 
     Console.Write(MnistCnn.Summary());
     int validationCount = (int)(train.Count * validationSplit);
-    Console.WriteLine($"Training on {train.Count - validationCount:N0} digits from {directory} (validation: the last {validationCount:N0}), testing on {test.Count:N0}; batch {batchSize}, {threads} threads, seed {seed}.");
+    Console.WriteLine($"Training on {train.Count - validationCount:N0} images from {directory} (validation: the last {validationCount:N0}), testing on {test.Count:N0}; batch {batchSize}, {threads} threads, seed {seed}.");
 
     using var model = new MnistCnn(seed) { Threads = threads };
     try
@@ -153,7 +153,7 @@ static int Run(Settings settings)
     }
 
     (double testLoss, double testAccuracy) = model.Evaluate(test.Images, test.Labels, batchSize);
-    AnsiConsole.MarkupLineInterpolated($"Test: loss {testLoss:F4}, accuracy [bold]{testAccuracy:P2}[/] on {test.Count:N0} held-out digits; {clock.Elapsed.TotalSeconds:F0} s in all.");
+    AnsiConsole.MarkupLineInterpolated($"Test: loss {testLoss:F4}, accuracy [bold]{testAccuracy:P2}[/] on {test.Count:N0} held-out images; {clock.Elapsed.TotalSeconds:F0} s in all.");
     return 0;
 }
 
