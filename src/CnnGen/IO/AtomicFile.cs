@@ -31,7 +31,13 @@ public static class AtomicFile
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="IOException">The file cannot be written or renamed (e.g. <paramref name="path"/> is a directory); the target is as it was and the temporary file is removed.</exception>
     /// <exception cref="UnauthorizedAccessException">The directory may not be written.</exception>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents)
+    public static void WriteAllBytes(string path, byte[] contents) => Write(path, stream => stream.Write(contents));
+
+    /// <summary>
+    /// As <see cref="WriteAllBytes"/>, with <paramref name="write"/> writing the contents into the
+    /// temporary file as it goes (no buffer of the file's size). If it throws, the target is as it was.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -46,7 +52,7 @@ public static class AtomicFile
             // Windows renames an open file only when the handle shares delete access.
             FileShare share = OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
             using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, share);
-            stream.Write(contents);
+            write(stream);
             stream.Flush(flushToDisk: true);
             File.Move(temporary, full, overwrite: true);
         }

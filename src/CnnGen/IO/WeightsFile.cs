@@ -42,7 +42,8 @@ internal static class WeightsFile
         public string Describe() => "'" + Name + "' " + Type + " (" + string.Join(", ", Shape) + ")";
     }
 
-    public sealed record WeightRecord(string Name, bool IsState, bool Trainable, int[] Shape, float[] Values)
+    // Values may be a slice of the model's own arrays: saving writes them without copying.
+    public sealed record WeightRecord(string Name, bool IsState, bool Trainable, int[] Shape, ReadOnlyMemory<float> Values)
     {
         public string Layer => Name[..Name.LastIndexOf('/')];
     }
@@ -74,6 +75,18 @@ internal static class WeightsFile
     public static byte[] Serialize(Contents contents)
     {
         using var stream = new MemoryStream();
+        Serialize(contents, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the file to <paramref name="destination"/> as it goes, hashing the bytes on the way: a
+    /// checkpoint of a large model costs no buffer of the file's size (ModelCheckpoint saves every
+    /// improving epoch, and those buffers used to pile up in the large-object heap).
+    /// </summary>
+    public static void Serialize(Contents contents, Stream destination)
+    {
+        using var stream = new HashingStream(destination, HashAlgorithmName.SHA256);
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(s_magic);
@@ -96,7 +109,7 @@ internal static class WeightsFile
                 writer.Write((byte)(weight.IsState ? 1 : 0));
                 writer.Write((byte)(weight.Trainable ? 1 : 0));
                 WriteShape(writer, weight.Shape);
-                WriteFloats(writer, weight.Values);
+                WriteFloats(writer, weight.Values.Span);
             }
 
             if (contents.Optimizer is { } optimizer)
@@ -112,8 +125,7 @@ internal static class WeightsFile
             }
         }
 
-        stream.Write(SHA256.HashData(stream.GetBuffer().AsSpan(0, (int)stream.Length)));
-        return stream.ToArray();
+        destination.Write(stream.Hash());
     }
 
     /// <summary>Parses and verifies a whole file; throws <see cref="WeightsFileException"/> naming what is wrong.</summary>
@@ -226,11 +238,11 @@ internal static class WeightsFile
         }
     }
 
-    private static void WriteFloats(BinaryWriter writer, float[] values)
+    private static void WriteFloats(BinaryWriter writer, ReadOnlySpan<float> values)
     {
         if (BitConverter.IsLittleEndian)
         {
-            writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+            writer.Write(MemoryMarshal.AsBytes(values));
             return;
         }
 

@@ -38,11 +38,12 @@ public abstract partial class Model
 
         DownloadFromDevice();
         var weights = Info.Weights.Select(w => new WeightsFile.WeightRecord(
-            w.Name, w.IsState, w.Trainable, [.. w.Shape], (w.IsState ? State : Parameters).AsSpan(w.Offset, w.Length).ToArray())).ToArray();
+            w.Name, w.IsState, w.Trainable, [.. w.Shape], (w.IsState ? State : Parameters).AsMemory(w.Offset, w.Length))).ToArray();
         WeightsFile.OptimizerRecord? optimizer = includeOptimizer
-            ? new(Optimizer!.GetType().Name, Optimizer.Iterations, Optimizer.Moments.Select(m => m.ToArray()).ToArray())
+            ? new(Optimizer!.GetType().Name, Optimizer.Iterations, Optimizer.Moments)
             : null;
-        AtomicFile.WriteAllBytes(path, WeightsFile.Serialize(new(Info.Name, Fingerprint(), LayerRecords(), weights, optimizer)));
+        var contents = new WeightsFile.Contents(Info.Name, Fingerprint(), LayerRecords(), weights, optimizer);
+        AtomicFile.Write(path, stream => WeightsFile.Serialize(contents, stream));
     }
 
     /// <summary>
@@ -96,7 +97,7 @@ public abstract partial class Model
         // Everything is checked: only now does the model change.
         foreach ((WeightInfo target, WeightsFile.WeightRecord source) in matches)
         {
-            source.Values.CopyTo((target.IsState ? State : Parameters).AsSpan(target.Offset, target.Length));
+            source.Values.Span.CopyTo((target.IsState ? State : Parameters).AsSpan(target.Offset, target.Length));
         }
 
         if (restoreOptimizer)
@@ -207,7 +208,7 @@ public abstract partial class Model
                     + "Give the layer another Name in one of the models so that it is not matched, or change its size.");
             }
 
-            if (Array.Exists(source.Values, v => !float.IsFinite(v)))
+            if (!Finite.All(source.Values.Span))
             {
                 throw new WeightsFileException($"{path}: weight '{source.Name}' holds NaN or infinite values (saved from a diverged run?); refusing to load it.");
             }

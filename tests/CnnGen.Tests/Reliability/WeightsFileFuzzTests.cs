@@ -150,7 +150,7 @@ public sealed class WeightsFileFuzzTests : IDisposable
             float[] values = (weight.IsState ? model.State : model.Parameters).AsSpan(weight.Offset, weight.Length).ToArray();
             WeightsFile.WeightRecord? record = file.Weights.SingleOrDefault(r => r.Name == weight.Name && r.IsState == weight.IsState);
             Assert.True(record is not null || byName, $"{context}: loaded without a record for {weight.Name}");
-            float[] expected = record?.Values ?? (weight.IsState ? initial.State : initial.Parameters).AsSpan(weight.Offset, weight.Length).ToArray();
+            float[] expected = record?.Values.ToArray() ?? (weight.IsState ? initial.State : initial.Parameters).AsSpan(weight.Offset, weight.Length).ToArray();
             Assert.True(expected.AsSpan().SequenceEqual(values), $"{context}: {weight.Name} does not hold the file's values");
         }
 

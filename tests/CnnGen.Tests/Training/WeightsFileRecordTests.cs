@@ -8,6 +8,8 @@ namespace CnnGen.Tests.Training;
 /// </summary>
 public sealed class WeightsFileRecordTests : IDisposable
 {
+    private static readonly float[] TwoValues = [1f, 2f];
+
     private readonly string _directory = Directory.CreateTempSubdirectory("cnngen-records-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -46,7 +48,7 @@ public sealed class WeightsFileRecordTests : IDisposable
     [Fact]
     public void A_file_with_an_extra_weight_is_refused_naming_it()
     {
-        string path = Edited(weights => [.. weights, new WeightsFile.WeightRecord("ghost/kernel", false, true, [2], [1f, 2f])]);
+        string path = Edited(weights => [.. weights, new WeightsFile.WeightRecord("ghost/kernel", false, true, [2], TwoValues)]);
         using var model = new TinyMnist(seed: 2);
         AssertRefusedUnchanged(model, path, "holds weight 'ghost/kernel', which TinyMnist does not have");
     }
@@ -62,7 +64,7 @@ public sealed class WeightsFileRecordTests : IDisposable
 
     private static WeightsFile.Contents WithLayerName(string name) => new(
         "Named", new byte[32], [new WeightsFile.LayerRecord(name, "Dense", [2])],
-        [new WeightsFile.WeightRecord(name + "/bias", false, true, [2], [1f, 2f])], null);
+        [new WeightsFile.WeightRecord(name + "/bias", false, true, [2], TwoValues)], null);
 
     [Fact]
     public void A_name_too_long_for_the_format_is_a_clear_error_not_an_overflow()
