@@ -106,8 +106,8 @@ public sealed class DatasetAllocationTests(ITestOutputHelper output)
 
     /// <summary>
     /// Samples in an array, as a user would stream them, whose <see cref="Read"/> allocates nothing and
-    /// sums what each reader thread allocated between the end of one of its reads and the start of the
-    /// next: the prefetcher's own work per sample and per batch.
+    /// sums what each reader thread allocated from the end of one of its reads to the end of the next:
+    /// the read (with <see cref="Dataset.SampleSize"/>) and the prefetcher's own work per sample and per batch.
     /// </summary>
     private sealed class InMemoryDataset(float[] values, int[] labels, LabelMode labelMode) : Dataset(DatasetAllocationTests.BatchSize, shuffle: true, labelMode)
     {
@@ -132,15 +132,15 @@ public sealed class DatasetAllocationTests(ITestOutputHelper output)
 
         public override int Read(int index, Span<float> destination)
         {
-            long start = GC.GetAllocatedBytesForCurrentThread();
+            values.AsSpan(index * SampleSize, SampleSize).CopyTo(destination);
+            long end = GC.GetAllocatedBytesForCurrentThread();
             if (t_hasRead)
             {
-                Interlocked.Add(ref _readerBytes, start - t_lastReadEnd);
+                Interlocked.Add(ref _readerBytes, end - t_lastReadEnd);
                 Interlocked.Increment(ref _readsCounted);
             }
 
-            values.AsSpan(index * 108, 108).CopyTo(destination);
-            (t_hasRead, t_lastReadEnd) = (true, GC.GetAllocatedBytesForCurrentThread());
+            (t_hasRead, t_lastReadEnd) = (true, end);
             return labels[index];
         }
     }
