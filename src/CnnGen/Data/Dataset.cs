@@ -46,8 +46,22 @@ public abstract class Dataset
     /// <summary>The shape of one sample, channels last: (height, width, channels) for images.</summary>
     public abstract IReadOnlyList<int> SampleShape { get; }
 
-    /// <summary>Values per sample: the product of <see cref="SampleShape"/>.</summary>
-    public int SampleSize => SampleShape.Aggregate(1, (a, b) => checked(a * b));
+    /// <summary>Values per sample: the product of <see cref="SampleShape"/>. Allocates nothing (a <see cref="Read"/> may use it).</summary>
+    public int SampleSize
+    {
+        get
+        {
+            // By index: LINQ over the IReadOnlyList would box an enumerator on every call.
+            IReadOnlyList<int> shape = SampleShape;
+            int size = 1;
+            for (int i = 0; i < shape.Count; i++)
+            {
+                size = checked(size * shape[i]);
+            }
+
+            return size;
+        }
+    }
 
     /// <summary>The number of classes the labels index.</summary>
     public abstract int ClassCount { get; }

@@ -20,15 +20,16 @@ public abstract partial class Model
     /// <param name="validationData">Samples evaluated after every epoch (Keras' <c>validation_data</c>).</param>
     /// <param name="progress">Called after every batch.</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>, called in order.</param>
+    /// <param name="classWeight">Keras' <c>class_weight</c>: a weight per class (classes 0 and 1 for one output) that multiplies the loss of the training samples of that class, looked up from each batch's labels; classes not listed weigh 1. Validation is not weighted. (Per-sample weights are not offered: Keras takes them from the dataset.)</param>
     /// <param name="cancellationToken">Ends training after the batch in progress; <see cref="History.Stop"/> then says <see cref="TrainingStop.Cancelled"/>.</param>
     /// <returns>Loss and accuracy per epoch.</returns>
     /// <exception cref="DatasetReadException">A batch could not be read (an image that does not decode, a file gone, a label out of range, a NaN input); names the epoch, batch and file. The model keeps the weights of the last step before it.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied.</exception>
-    /// <exception cref="ArgumentException">A dataset does not fit the model (sample size, class count), has no samples or no labels; nothing was trained.</exception>
+    /// <exception cref="ArgumentException">A dataset does not fit the model (sample size, class count), has no samples or no labels, or a class weight is negative, NaN or infinite or its class is not the model's (naming the class); nothing was trained.</exception>
     /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(Dataset data, int epochs = 1, Dataset? validationData = null, Action<TrainingProgress>? progress = null,
-        IReadOnlyList<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<Callback>? callbacks = null, IReadOnlyDictionary<int, double>? classWeight = null, CancellationToken cancellationToken = default)
     {
         using CallGate.Scope call = _gate.Write("Fit");
         ArgumentNullException.ThrowIfNull(data);
@@ -46,6 +47,8 @@ public abstract partial class Model
             CheckDataset(validationData, nameof(validationData), labeled: true);
         }
 
+        ClassWeights? classWeights = ClassWeights.Of(classWeight, Info);
+
         int trainCount = data.Count, validationCount = validationData?.Count ?? 0;
         int capacity = BatchCapacity(data.BatchSize, trainCount);
         Workspace ws = GetWorkspace(validationData is null ? capacity : Math.Max(capacity, BatchCapacity(validationData.BatchSize, validationCount)));
@@ -55,7 +58,7 @@ public abstract partial class Model
         StopTraining = false;
         try
         {
-            return FitStream(data, reader, epochs, validationData, validationReader, progress, callbacks ?? [], loss, ws, plan, cancellationToken);
+            return FitStream(data, reader, epochs, validationData, validationReader, progress, callbacks ?? [], loss, classWeights, ws, plan, cancellationToken);
         }
         finally
         {
@@ -115,7 +118,7 @@ public abstract partial class Model
         using var reader = new BatchPrefetcher(data, batchSize);
         UploadToDevice();
         int start = 0;
-        ForEachBatch(data, reader, Identity(count), epoch: null, ws, oneHot: false, labeled: false, (n, _) =>
+        ForEachBatch(data, reader, Identity(count), epoch: null, ws, oneHot: false, labeled: false, classWeights: null, weightBuffer: null, (n, _) =>
         {
             if (_device is null)
             {
@@ -135,11 +138,12 @@ public abstract partial class Model
     }
 
     private History FitStream(Dataset data, BatchPrefetcher reader, int epochs, Dataset? validationData, BatchPrefetcher? validationReader,
-        Action<TrainingProgress>? progress, IReadOnlyList<Callback> callbacks, Loss loss, Workspace ws, TrainingPlan plan,
+        Action<TrainingProgress>? progress, IReadOnlyList<Callback> callbacks, Loss loss, ClassWeights? classWeights, Workspace ws, TrainingPlan plan,
         CancellationToken cancellationToken)
     {
         bool oneHot = data.LabelMode == LabelMode.Categorical;
         int[] order = Identity(data.Count);
+        float[]? weightBuffer = classWeights is null ? null : new float[Math.Min(data.BatchSize, data.Count)];
         var history = new History();
         foreach (Callback callback in callbacks)
         {
@@ -163,7 +167,7 @@ public abstract partial class Model
             var clock = Stopwatch.StartNew();
             double lossSum = 0, correct = 0;
             int seen = 0;
-            ForEachBatch(data, reader, order, epoch, ws, oneHot, labeled: true, (n, batch) =>
+            ForEachBatch(data, reader, order, epoch, ws, oneHot, labeled: true, classWeights, weightBuffer, (n, batch) =>
             {
                 if (StopTraining)
                 {
@@ -176,7 +180,10 @@ public abstract partial class Model
                     return false;
                 }
 
-                (double batchLoss, double batchCorrect, bool applied) = _device is null ? TrainBatch(ws, loss, n, oneHot) : TrainBatchOnDevice(ws, loss, n, oneHot, default);
+                ReadOnlySpan<float> weights = weightBuffer is null ? default : weightBuffer.AsSpan(0, n);
+                (double batchLoss, double batchCorrect, bool applied) = _device is null
+                    ? TrainBatch(ws, loss, n, oneHot, weights)
+                    : TrainBatchOnDevice(ws, loss, n, oneHot, weights);
                 if (!applied)
                 {
                     throw new TrainingDivergedException(epoch, batch, batchLoss / n);
@@ -187,9 +194,10 @@ public abstract partial class Model
                 seen += n;
                 var step = new TrainingProgress(epoch, epochs, batch, plan.BatchesPerEpoch, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
                 progress?.Invoke(step);
-                foreach (Callback callback in callbacks)
+                // By index: foreach over the IReadOnlyList would box an enumerator every step.
+                for (int c = 0; c < callbacks.Count; c++)
                 {
-                    callback.OnBatchEnd(step);
+                    callbacks[c].OnBatchEnd(step);
                 }
 
                 return true;
@@ -237,7 +245,7 @@ public abstract partial class Model
         Loss loss = EffectiveLoss;
         bool oneHot = data.LabelMode == LabelMode.Categorical;
         double lossSum = 0, correct = 0;
-        ForEachBatch(data, reader, Identity(data.Count), epoch, ws, oneHot, labeled: true, (n, _) =>
+        ForEachBatch(data, reader, Identity(data.Count), epoch, ws, oneHot, labeled: true, classWeights: null, weightBuffer: null, (n, _) =>
         {
             (double batchLoss, double batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, oneHot, default) : EvaluateBatchOnDevice(ws, loss, n, oneHot, default);
             lossSum += batchLoss;
@@ -248,10 +256,11 @@ public abstract partial class Model
     }
 
     // Runs one pass of the reader over order, loading each batch into the workspace (inputs, and the
-    // labels or one-hot targets) and handing it to step (sample count, batch from 1) until step
-    // returns false. Stops the readers whatever happens.
+    // labels or one-hot targets, and with class weights each sample's weight into weightBuffer) and
+    // handing it to step (sample count, batch from 1) until step returns false. Stops the readers
+    // whatever happens.
     private void ForEachBatch(Dataset data, BatchPrefetcher reader, int[] order, int? epoch, Workspace ws, bool oneHot, bool labeled,
-        Func<int, int, bool> step, Func<bool>? checkFirst = null)
+        ClassWeights? classWeights, float[]? weightBuffer, Func<int, int, bool> step, Func<bool>? checkFirst = null)
     {
         int size = Info.InputSize, classes = Info.OutputSize;
         Loss loss = EffectiveLoss;
@@ -303,6 +312,8 @@ public abstract partial class Model
                             ws.Labels[i] = labels[i];
                         }
                     }
+
+                    classWeights?.Fill(labels.AsSpan(0, n), weightBuffer!);
                 }
 
                 reader.Release();

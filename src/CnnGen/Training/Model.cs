@@ -276,9 +276,10 @@ public abstract partial class Model : IDisposable
                 seen += n;
                 var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
                 progress?.Invoke(step);
-                foreach (Callback callback in callbacks)
+                // By index: foreach over the IReadOnlyList would box an enumerator every step.
+                for (int c = 0; c < callbacks.Count; c++)
                 {
-                    callback.OnBatchEnd(step);
+                    callbacks[c].OnBatchEnd(step);
                 }
             }
 
@@ -584,32 +585,19 @@ public abstract partial class Model : IDisposable
             return (float[])sampleWeight.Clone();
         }
 
-        if (classWeight is null)
+        if (ClassWeights.Of(classWeight, Info) is not { } table)
         {
             return null;
         }
 
-        int classes = Info.OutputSize == 1 ? 2 : Info.OutputSize;
-        foreach ((int c, double w) in classWeight)
-        {
-            if ((uint)c >= (uint)classes)
-            {
-                throw new ArgumentException($"classWeight has class {c}, but {Info.Name} has classes 0 to {classes - 1}.", nameof(classWeight));
-            }
-
-            if (!(double.IsFinite(w) && w >= 0))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"classWeight[{c}] is {w}: the weight of class {c} must be finite and at least 0."), nameof(classWeight));
-            }
-        }
-
+        int classes = ClassWeights.ClassCount(Info);
         var weights = new float[count];
         for (int i = 0; i < count; i++)
         {
             int c = y.Labels is { } labels ? labels[i]
                 : Info.OutputSize == 1 ? (int)Math.Clamp(Math.Round(y.OneHot![i]), -1, classes)
                 : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.OneHot.AsSpan(i * Info.OutputSize, Info.OutputSize));
-            weights[i] = classWeight.TryGetValue(c, out double w) ? (float)w : 1f;
+            weights[i] = table[c];
         }
 
         return weights;

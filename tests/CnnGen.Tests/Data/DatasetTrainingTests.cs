@@ -75,6 +75,87 @@ public sealed class DatasetTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(arrays.Predict(xVal, batchSize: 7), streamed.Predict(validation));
     }
 
+    [Theory]
+    [InlineData(true, LabelMode.ClassIndex)]
+    [InlineData(false, LabelMode.Categorical)]
+    public void Class_weights_on_a_dataset_train_to_exactly_the_weights_of_class_weights_on_arrays(bool shuffle, LabelMode labelMode)
+    {
+        Colors(13);
+        ImageDataset data = ImageDataset.FromDirectory(_folder.Root, (6, 6), batchSize: 5, shuffle: shuffle, seed: 3, labelMode: labelMode);
+        // Validation in batches of 5 too: Fit on arrays evaluates in batches of its workspace (5), and the
+        // losses summed per batch then agree to the last bit.
+        ImageDataset validation = ImageDataset.FromDirectory(_folder.Root, (6, 6), batchSize: 5, shuffle: false);
+        (float[] x, int[] y) = data.ToArrays();
+        (float[] xVal, int[] yVal) = validation.ToArrays();
+        var classWeight = new Dictionary<int, double> { [0] = 3, [1] = 0.25 };
+        using FolderCnn streamed = Compiled(), arrays = Compiled(), unweighted = Compiled();
+
+        History a = streamed.Fit(data, epochs: 3, validationData: validation, classWeight: classWeight);
+        History b = arrays.Fit(x, y, epochs: 3, batchSize: 5, shuffle: shuffle, validationX: xVal, validationY: yVal, classWeight: classWeight);
+        unweighted.Fit(data, epochs: 3);
+
+        Assert.Equal(arrays.Parameters, streamed.Parameters);
+        Assert.NotEqual(unweighted.Parameters, streamed.Parameters);
+        Assert.Equal(b["loss"], a["loss"]);
+        Assert.Equal(b["val_loss"], a["val_loss"]); // validation is not weighted on either path
+        Assert.Equal(arrays.Evaluate(xVal, yVal, batchSize: 5), streamed.Evaluate(validation));
+    }
+
+    [Fact]
+    public void Bad_class_weights_on_a_dataset_are_refused_before_training_naming_the_class()
+    {
+        Colors(2);
+        ImageDataset data = ImageDataset.FromDirectory(_folder.Root, (6, 6), batchSize: 2);
+        using FolderCnn model = Compiled();
+        float[] before = [.. model.Parameters];
+        int batches = 0;
+        ArgumentException Bad(Dictionary<int, double> classWeight) =>
+            Assert.Throws<ArgumentException>(() => model.Fit(data, progress: _ => batches++, classWeight: classWeight));
+
+        Assert.Contains("classWeight has class 2, but FolderCnn has classes 0 to 1", Bad(new() { [2] = 1 }).Message);
+        Assert.Contains("class -1", Bad(new() { [-1] = 1 }).Message);
+        Assert.Contains("classWeight[1] is -0.5: the weight of class 1", Bad(new() { [1] = -0.5 }).Message);
+        Assert.Contains("classWeight[0] is NaN", Bad(new() { [0] = double.NaN }).Message);
+        Assert.Equal("classWeight", Bad(new() { [0] = double.PositiveInfinity }).ParamName);
+        Assert.Equal(0, batches);
+        Assert.Equal(before, model.Parameters);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Two_classes_as_indices_train_evaluate_and_predict_one_sigmoid_output_as_the_arrays_do(bool classWeighted)
+    {
+        Colors(11);
+        ImageDataset data = ImageDataset.FromDirectory(_folder.Root, (6, 6), batchSize: 4, shuffle: true, seed: 5);
+        ImageDataset validation = ImageDataset.FromDirectory(_folder.Root, (6, 6), batchSize: 4, shuffle: false); // as the arrays' validation batches
+        (float[] x, int[] y) = data.ToArrays();
+        (float[] xVal, int[] yVal) = validation.ToArrays();
+        Dictionary<int, double>? classWeight = classWeighted ? new() { [1] = 4 } : null;
+        using FolderBinaryCnn streamed = CompiledBinary(), arrays = CompiledBinary();
+
+        History a = streamed.Fit(data, epochs: 3, validationData: validation, classWeight: classWeight);
+        History b = arrays.Fit(x, y, epochs: 3, batchSize: 4, validationX: xVal, validationY: yVal, classWeight: classWeight);
+
+        Assert.Equal(2, data.ClassCount);
+        Assert.Equal(arrays.Parameters, streamed.Parameters);
+        Assert.Equal(b["loss"], a["loss"]);
+        Assert.Equal(b["accuracy"], a["accuracy"]);
+        Assert.Equal(b["val_loss"], a["val_loss"]);
+        Assert.Equal(b["val_accuracy"], a["val_accuracy"]);
+        Assert.Equal(arrays.Evaluate(xVal, yVal, batchSize: 4), streamed.Evaluate(validation));
+        float[] predicted = streamed.Predict(validation);
+        Assert.Equal(validation.Count, predicted.Length);
+        Assert.Equal(arrays.Predict(xVal, batchSize: 4), predicted);
+
+        static FolderBinaryCnn CompiledBinary()
+        {
+            var model = new FolderBinaryCnn(1) { Threads = 1 };
+            model.Compile(new Adam(learningRate: 0.003), Loss.BinaryCrossentropy);
+            return model;
+        }
+    }
+
     [Fact]
     public void Evaluate_and_predict_read_the_datasets_batches_after_a_call_with_larger_batches()
     {
@@ -240,3 +321,9 @@ public sealed class DatasetTrainingTests(ITestOutputHelper output) : IDisposable
 [Flatten]
 [Dense(2, Activation = Activation.Softmax)]
 public partial class FolderCnn;
+
+[Input(6, 6, 3)]
+[Conv2D(4, 3, Activation = Activation.Relu)]
+[Flatten]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class FolderBinaryCnn;
