@@ -30,7 +30,7 @@ internal static class ImageDecoder
     /// <summary>
     /// Decodes <paramref name="path"/> (its first frame for an animated GIF or WebP), crops it to the
     /// target's aspect ratio if asked (centered, as Keras' <c>smart_resize</c>) and resizes it into
-    /// <paramref name="destination"/>, (height, width, channels) values 0–255.
+    /// <paramref name="destination"/>, (height, width, channels) values 0–255 (a cubic or Lanczos resize may overshoot a little).
     /// </summary>
     /// <exception cref="ImageFormatException">The file does not decode (corrupt, truncated or an unsupported format).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
