@@ -101,25 +101,34 @@ internal static class ImageResize
         }
     }
 
-    // Each row of height rows: every output pixel the weighted sum of source pixels of that row.
+    // Each row of height rows: every output pixel the weighted sum of source pixels of that row,
+    // taps in order per channel (the channels of one tap side by side, for locality).
     private static void AlongColumns(ReadOnlySpan<float> source, int height, int inWidth, int channels, ResizeTaps columns, Span<float> output, float scale)
     {
-        int outWidth = columns.Starts.Length - 1;
+        int[] starts = columns.Starts, indices = columns.Indices;
+        float[] weights = columns.Weights;
+        int outWidth = starts.Length - 1;
+        Span<float> sums = channels <= 16 ? stackalloc float[channels] : new float[channels];
         for (int y = 0; y < height; y++)
         {
             ReadOnlySpan<float> from = source.Slice(y * inWidth * channels, inWidth * channels);
             Span<float> to = output.Slice(y * outWidth * channels, outWidth * channels);
             for (int x = 0; x < outWidth; x++)
             {
+                sums.Clear();
+                for (int t = starts[x]; t < starts[x + 1]; t++)
+                {
+                    ReadOnlySpan<float> pixel = from.Slice(indices[t] * channels, channels);
+                    float weight = weights[t];
+                    for (int c = 0; c < channels; c++)
+                    {
+                        sums[c] += pixel[c] * weight;
+                    }
+                }
+
                 for (int c = 0; c < channels; c++)
                 {
-                    float sum = 0f;
-                    for (int t = columns.Starts[x]; t < columns.Starts[x + 1]; t++)
-                    {
-                        sum += from[(columns.Indices[t] * channels) + c] * columns.Weights[t];
-                    }
-
-                    to[(x * channels) + c] = sum * scale;
+                    to[(x * channels) + c] = sums[c] * scale;
                 }
             }
         }
