@@ -14,7 +14,8 @@ public enum Subset
 /// Images in a directory with one subfolder per class, read in batches while a model trains, as
 /// Keras' <c>image_dataset_from_directory</c>. Only the file list is held in memory: each image is
 /// decoded (through Skia: JPEG, PNG, BMP, GIF, WebP) and resized when its batch is read, on
-/// background threads. Pixel values are floats 0–255, as in Keras (add a rescaling step yourself).
+/// background threads. Pixel values are floats 0–255, as in Keras (add a rescaling step yourself); the
+/// cubic and Lanczos resizes may overshoot that range a little near sharp edges, unclipped as in Keras.
 /// </summary>
 public sealed class ImageDataset : Dataset
 {
@@ -154,7 +155,7 @@ public sealed class ImageDataset : Dataset
 
     /// <summary>
     /// Loads one image as <see cref="FromDirectory"/> reads it (Keras' <c>load_img</c> + <c>img_to_array</c>):
-    /// (height, width, channels) floats 0–255.
+    /// (height, width, channels) floats 0–255 (a cubic or Lanczos resize may overshoot a little, unclipped).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>

@@ -3,16 +3,6 @@ using SkiaSharp;
 
 namespace CnnGen.Data;
 
-/// <summary>How an image is resized to the dataset's size, as Keras' <c>interpolation</c>.</summary>
-public enum Interpolation
-{
-    /// <summary>Bilinear (Keras' default): TensorFlow's <c>resize_bilinear</c> with half-pixel centers, no antialiasing.</summary>
-    Bilinear,
-
-    /// <summary>Nearest neighbour: TensorFlow's <c>resize_nearest_neighbor</c> with half-pixel centers.</summary>
-    Nearest,
-}
-
 /// <summary>The channels an image is decoded to, as Keras' <c>color_mode</c>.</summary>
 public enum ColorMode
 {
@@ -40,7 +30,7 @@ internal static class ImageDecoder
     /// <summary>
     /// Decodes <paramref name="path"/> (its first frame for an animated GIF or WebP), crops it to the
     /// target's aspect ratio if asked (centered, as Keras' <c>smart_resize</c>) and resizes it into
-    /// <paramref name="destination"/>, (height, width, channels) values 0–255.
+    /// <paramref name="destination"/>, (height, width, channels) values 0–255 (a cubic or Lanczos resize may overshoot a little).
     /// </summary>
     /// <exception cref="ImageFormatException">The file does not decode (corrupt, truncated or an unsupported format).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
@@ -136,9 +126,8 @@ internal static class ImageDecoder
         int outHeight, int outWidth, Span<float> destination)
     {
         int channels = Channels(mode);
-        if (inHeight == outHeight && inWidth == outWidth)
+        if (inHeight == outHeight && inWidth == outWidth && ImageResize.IsIdentityAtSameSize(interpolation))
         {
-            // Either method at scale 1 samples every pixel at its own center.
             Channels(rgba, stride, top, left, inHeight, inWidth, mode, destination);
             return;
         }
@@ -147,57 +136,11 @@ internal static class ImageDecoder
         try
         {
             Channels(rgba, stride, top, left, inHeight, inWidth, mode, plane);
-            float heightScale = (float)inHeight / outHeight, widthScale = (float)inWidth / outWidth;
-            Span<(int Lower, int Upper, float Lerp)> columns = outWidth <= 1024 ? stackalloc (int, int, float)[outWidth] : new (int, int, float)[outWidth];
-            for (int x = 0; x < outWidth; x++)
-            {
-                columns[x] = interpolation == Interpolation.Nearest
-                    ? (Math.Min((int)MathF.Floor((x + 0.5f) * widthScale), inWidth - 1), 0, 0f)
-                    : Weights(x, widthScale, inWidth);
-            }
-
-            int rowLength = inWidth * channels;
-            for (int y = 0; y < outHeight; y++)
-            {
-                Span<float> output = destination.Slice(y * outWidth * channels, outWidth * channels);
-                if (interpolation == Interpolation.Nearest)
-                {
-                    int row = Math.Min((int)MathF.Floor((y + 0.5f) * heightScale), inHeight - 1) * rowLength;
-                    for (int x = 0; x < outWidth; x++)
-                    {
-                        plane.AsSpan(row + (columns[x].Lower * channels), channels).CopyTo(output.Slice(x * channels, channels));
-                    }
-
-                    continue;
-                }
-
-                (int y0, int y1, float yLerp) = Weights(y, heightScale, inHeight);
-                ReadOnlySpan<float> upperRow = plane.AsSpan(y0 * rowLength, rowLength), lowerRow = plane.AsSpan(y1 * rowLength, rowLength);
-                for (int x = 0; x < outWidth; x++)
-                {
-                    (int x0, int x1, float xLerp) = columns[x];
-                    for (int c = 0; c < channels; c++)
-                    {
-                        float tl = upperRow[(x0 * channels) + c], tr = upperRow[(x1 * channels) + c];
-                        float bl = lowerRow[(x0 * channels) + c], br = lowerRow[(x1 * channels) + c];
-                        float upper = tl + ((tr - tl) * xLerp);
-                        float lower = bl + ((br - bl) * xLerp);
-                        output[(x * channels) + c] = upper + ((lower - upper) * yLerp);
-                    }
-                }
-            }
+            ImageResize.Resize(plane.AsSpan(0, inHeight * inWidth * channels), inHeight, inWidth, channels, interpolation, outHeight, outWidth, destination);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(plane);
         }
-    }
-
-    // TensorFlow's compute_interpolation_weights with the half-pixel scaler.
-    private static (int Lower, int Upper, float Lerp) Weights(int i, float scale, int inSize)
-    {
-        float source = ((i + 0.5f) * scale) - 0.5f;
-        float floor = MathF.Floor(source);
-        return (Math.Max((int)floor, 0), Math.Min((int)MathF.Ceiling(source), inSize - 1), source - floor);
     }
 }
