@@ -10,17 +10,17 @@ namespace CnnGen.Examples.ImageFolder;
 /// </summary>
 internal static class Measure
 {
-    private const int Rounds = 2;
     private const int DecodeLimit = 2000;
 
     /// <summary>Prints the rates; returns the exit code.</summary>
     public static int Run(ImageDataset train, Settings s, Device device)
     {
+        int rounds = s.MeasureRounds;
         Console.WriteLine($"Measuring on {Environment.ProcessorCount} cores; {train.Count:N0} training images in {train.Directory}, resized to 150x150 RGB.");
         int decodeCount = Math.Min(train.Count, DecodeLimit);
         int[] threadCounts = train.Workers > 1 ? [1, train.Workers] : [1];
         var decode = threadCounts.ToDictionary(t => t, _ => new List<double>());
-        for (int round = 1; round <= Rounds; round++)
+        for (int round = 1; round <= rounds; round++)
         {
             foreach (int t in threadCounts)
             {
@@ -34,7 +34,7 @@ internal static class Measure
         (float[] x, int[] y) = ReadArrays(train, n);
         var plain = new List<double>();
         var augmented = new List<double>();
-        for (int round = 1; round <= Rounds; round++)
+        for (int round = 1; round <= rounds; round++)
         {
             plain.Add(TrainRate(new ImageFolderCnnPlain(s.Seed), x, y, s, device));
             Console.WriteLine($"  round {round}: training without augmentation: {plain[^1]:N1} images/s");
@@ -42,15 +42,29 @@ internal static class Measure
             Console.WriteLine($"  round {round}: training with augmentation:    {augmented[^1]:N1} images/s");
         }
 
-        double decodeBest = decode[threadCounts[^1]].Max(), plainBest = plain.Max(), augmentedBest = augmented.Max();
+        // Medians: other processes on a shared machine slow single rounds down by large factors.
+        double decodeOne = Median(decode[1]), decodeAll = Median(decode[threadCounts[^1]]);
+        double plainRate = Median(plain), augmentedRate = Median(augmented);
         Console.WriteLine();
-        Console.WriteLine($"Decode+resize (ImageDataset.Read, {threadCounts[^1]} reader threads): {decodeBest:N0} images/s (best of {Rounds}); one thread: {decode[1].Max():N0}.");
-        Console.WriteLine($"Training step, {n} images in memory, batch {s.BatchSize}, {s.Threads} threads (second epoch, best of {Rounds}): "
-            + $"{plainBest:N1} images/s without augmentation, {augmentedBest:N1} with; the augmentation layers take {1 - (augmentedBest / plainBest):P0} of a step.");
-        Console.WriteLine(decodeBest > 5 * augmentedBest
-            ? $"The reader decodes {decodeBest / augmentedBest:N0}x faster than the model trains: it keeps ahead (it takes about {augmentedBest / decodeBest:P0} of the cores' time while training)."
+        Console.WriteLine($"Medians of {rounds} rounds:");
+        Console.WriteLine($"  decode+resize (ImageDataset.Read): {decodeOne:N0} images/s on one thread, {decodeAll:N0} on {threadCounts[^1]}.");
+        Console.WriteLine($"  training, {n} images in memory, batch {s.BatchSize}, {s.Threads} threads (second epoch): "
+            + $"{plainRate:N1} images/s without augmentation, {augmentedRate:N1} with.");
+        double share = 1 - (augmentedRate / plainRate);
+        Console.WriteLine(share > 0
+            ? $"  the augmentation layers take {share:P0} of a training step: alone they would run at about {1 / ((1 / augmentedRate) - (1 / plainRate)):N0} images/s."
+            : "  the augmentation layers' share is below the noise of this measurement.");
+        Console.WriteLine(decodeOne > 5 * augmentedRate
+            ? $"The reader keeps ahead: one thread decodes {decodeOne / augmentedRate:N0}x faster than the model trains, so reading takes about {augmentedRate / decodeOne:P1} of one core while training."
             : "The reader is within 5x of the training rate: it may hold training back on this machine.");
         return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     // ImageDataset.Read as the prefetcher calls it, each thread with its own buffer.

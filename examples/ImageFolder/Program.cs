@@ -23,15 +23,16 @@ var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Decode eve
 var output = new Option<DirectoryInfo>("--output") { Description = "Where to write best.weights (the epoch with the lowest val_loss) and history.png.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "imagefolder")) };
 var measure = new Option<bool>("--measure") { Description = "Instead of training: measure the decode+resize rate of the folder and the training rate with and without the augmentation layers." };
 var measureSamples = new Option<int>("--measure-samples") { Description = "Images per training-rate measurement (--measure).", DefaultValueFactory = _ => 256 };
+var measureRounds = new Option<int>("--measure-rounds") { Description = "Interleaved rounds of each measurement (--measure); the medians are reported.", DefaultValueFactory = _ => 3 };
 
 var root = new RootCommand("Trains seed model 2 (150x150x3, 5 classes) with augmentation on a folder of images.")
 {
-    data, test, epochs, batchSize, seed, validationSplit, threads, device, skipInvalid, output, measure, measureSamples,
+    data, test, epochs, batchSize, seed, validationSplit, threads, device, skipInvalid, output, measure, measureSamples, measureRounds,
 };
 root.SetAction(parse => Run(new Settings(
     parse.GetValue(data)?.FullName, parse.GetValue(test)?.FullName, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(seed),
     parse.GetValue(validationSplit), parse.GetValue(threads), parse.GetValue(device)!, parse.GetValue(skipInvalid), parse.GetValue(output)!.FullName,
-    parse.GetValue(measure), parse.GetValue(measureSamples))));
+    parse.GetValue(measure), parse.GetValue(measureSamples), parse.GetValue(measureRounds))));
 return root.Parse(args).Invoke();
 
 static int Run(Settings settings)
@@ -43,9 +44,9 @@ static int Run(Settings settings)
         return 2;
     }
 
-    if (settings.Epochs < 1 || settings.BatchSize < 1 || settings.Threads < 1 || settings.MeasureSamples < 1)
+    if (settings.Epochs < 1 || settings.BatchSize < 1 || settings.Threads < 1 || settings.MeasureSamples < 1 || settings.MeasureRounds < 1)
     {
-        AnsiConsole.MarkupLine("[red]--epochs, --batch-size, --threads and --measure-samples must be at least 1.[/]");
+        AnsiConsole.MarkupLine("[red]--epochs, --batch-size, --threads, --measure-samples and --measure-rounds must be at least 1.[/]");
         return 2;
     }
 
@@ -170,4 +171,4 @@ static int Train(ImageDataset train, ImageDataset validation, Settings settings,
 
 /// <summary>The command line, parsed.</summary>
 internal sealed record Settings(string? Data, string? Test, int Epochs, int BatchSize, int Seed, double ValidationSplit, int Threads, string Device,
-    bool SkipInvalid, string Output, bool Measure, int MeasureSamples);
+    bool SkipInvalid, string Output, bool Measure, int MeasureSamples, int MeasureRounds);
