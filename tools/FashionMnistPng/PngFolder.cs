@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using SkiaSharp;
 
 namespace CnnGen.Tools.FashionMnistPng;
@@ -31,14 +32,23 @@ internal static class PngFolder
         }
 
         var info = new SKImageInfo(data.Columns, data.Rows, SKColorType.Gray8, SKAlphaType.Opaque);
-        Parallel.ForEach(jobs, job =>
+        try
         {
-            using var bitmap = new SKBitmap(info);
-            data.Pixels.AsSpan(job.Index * size, size).CopyTo(bitmap.GetPixelSpan());
-            using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100)
-                ?? throw new IOException($"SkiaSharp could not encode {job.Path} as PNG.");
-            WriteAtomically(job.Path, png.AsSpan());
-        });
+            Parallel.ForEach(jobs, job =>
+            {
+                using var bitmap = new SKBitmap(info);
+                data.Pixels.AsSpan(job.Index * size, size).CopyTo(bitmap.GetPixelSpan());
+                using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+                    ?? throw new IOException($"SkiaSharp could not encode {job.Path} as PNG.");
+                WriteAtomically(job.Path, png.AsSpan());
+            });
+        }
+        catch (AggregateException e)
+        {
+            // The caller reports I/O errors by type: give it the first one, not the wrapper.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+
         return written;
     }
 
