@@ -99,43 +99,10 @@ static int Train(ImageDataset train, ImageDataset validation, Settings settings,
     CancellationToken cancel = TrainingConsole.CancelOnCtrlC();
     var clock = Stopwatch.StartNew();
     int epochs = settings.Epochs;
-    History history = null!;
     History Fit(Action<TrainingProgress>? progress, Callback display) =>
         model.Fit(train, epochs, validation, progress: progress, callbacks: [checkpoint, display], cancellationToken: cancel);
 
-    if (!AnsiConsole.Profile.Capabilities.Interactive)
-    {
-        // Redirected output (CI, logs): one line per epoch instead of a redrawn bar.
-        history = Fit(null, TrainingConsole.EpochLines());
-    }
-    else
-    {
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                ProgressTask[] tasks = Enumerable.Range(1, epochs).Select(e => context.AddTask($"Epoch {e}/{epochs}", autoStart: false)).ToArray();
-                history = Fit(
-                    p =>
-                    {
-                        ProgressTask task = tasks[p.Epoch - 1];
-                        if (!task.IsStarted)
-                        {
-                            task.StartTask();
-                        }
-
-                        task.MaxValue = p.Batches;
-                        task.Value = p.Batch;
-                        task.Description = $"Epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  accuracy {p.Accuracy:F4}  {p.SamplesPerSecond:N0} samples/s";
-                    },
-                    new LambdaCallback(onEpochEnd: e => tasks[e.Epoch - 1].Description = Markup.Escape(TrainingConsole.Describe(e))));
-                foreach (ProgressTask unused in tasks.Where(t => !t.IsStarted))
-                {
-                    unused.Description = "[grey]not run[/]";
-                }
-            });
-    }
+    History history = TrainingConsole.Train(epochs, Fit);
 
     var table = new Table().AddColumns("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images/s");
     foreach (EpochMetrics e in history.Epochs)

@@ -1,4 +1,5 @@
 using CnnGen;
+using Spectre.Console;
 
 namespace CnnGen.Examples;
 
@@ -32,6 +33,48 @@ internal static class TrainingConsole
             }
         };
         return source.Token;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="fit"/> with a display: in a terminal a progress bar per epoch (loss,
+    /// accuracy and samples/s redrawn after every batch, Keras' epoch line when it ends); with
+    /// redirected output (CI, logs) one line per epoch. <paramref name="fit"/> gets the progress
+    /// handler (or null) and a callback to pass on to <c>Fit</c> among its callbacks.
+    /// </summary>
+    public static History Train(int epochs, Func<Action<TrainingProgress>?, Callback, History> fit)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return fit(null, EpochLines());
+        }
+
+        History history = null!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask[] tasks = Enumerable.Range(1, epochs).Select(e => context.AddTask($"Epoch {e}/{epochs}", autoStart: false)).ToArray();
+                history = fit(
+                    p =>
+                    {
+                        ProgressTask task = tasks[p.Epoch - 1];
+                        if (!task.IsStarted)
+                        {
+                            task.StartTask();
+                        }
+
+                        task.MaxValue = p.Batches;
+                        task.Value = p.Batch;
+                        task.Description = $"Epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  accuracy {p.Accuracy:F4}  {p.SamplesPerSecond:N0} samples/s";
+                    },
+                    new LambdaCallback(onEpochEnd: e => tasks[e.Epoch - 1].Description = Markup.Escape(Describe(e))));
+                foreach (ProgressTask unused in tasks.Where(t => !t.IsStarted))
+                {
+                    unused.Description = "[grey]not run[/]";
+                }
+            });
+        return history;
     }
 
     /// <summary>Says why training ended when it ended early, and where the best weights are.</summary>
