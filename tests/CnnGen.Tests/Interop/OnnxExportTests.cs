@@ -108,6 +108,26 @@ public sealed class OnnxExportTests : IDisposable
         Assert.True(error <= Tolerance, $"largest relative difference {error:g3}");
     }
 
+    /// <summary>The applications with their heads, VGG16 included (a 553 MB file): minutes, so only with CNNGEN_SLOW_TESTS=1.</summary>
+    [SkippableTheory]
+    [InlineData(nameof(MobileNetV2))]
+    [InlineData(nameof(ResNet50))]
+    [InlineData(nameof(VGG16))]
+    public void Applications_with_their_heads_export(string name)
+    {
+        Skip.If(Environment.GetEnvironmentVariable("CNNGEN_SLOW_TESTS") != "1", "set CNNGEN_SLOW_TESTS=1 to export the full applications");
+        using Model model = name switch
+        {
+            nameof(MobileNetV2) => new MobileNetV2(seed: 1),
+            nameof(ResNet50) => new ResNet50(seed: 1),
+            _ => new VGG16(seed: 1),
+        };
+        model.Threads = 2;
+        Perturb(model, seed: 3);
+        float error = Compare(model, batch: 1, seed: 4, scaled: true);
+        Assert.True(error <= Tolerance, $"largest relative difference {error:g3}");
+    }
+
     [Fact]
     public void A_failed_save_leaves_no_file()
     {
