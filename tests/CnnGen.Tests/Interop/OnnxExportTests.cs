@@ -91,6 +91,34 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void BatchNorm_carries_the_layers_epsilon()
+    {
+        // Epsilon 0.1 against variances of 0.5 to 1.5: Keras' default 0.001 would be off by several percent.
+        using var model = new OnnxBatchNormEpsilonModel(seed: 1);
+        Perturb(model, seed: 2);
+        float error = Compare(model, batch: 2, seed: 3, scaled: false);
+        Assert.True(error <= Tolerance, $"largest difference {error:g3}");
+    }
+
+    [Fact]
+    public void Dropout_and_augmentation_layers_drop_out_of_the_graph()
+    {
+        // Operator types are capitalised ("Dropout"); layer names, which name the nodes, are not ("dropout").
+        foreach (Model model in new Model[] { new MnistCnn(seed: 1), new GradAugmentModel(seed: 1) })
+        {
+            using (model)
+            {
+                string path = Path.Combine(_directory, model.Info.Name + ".onnx");
+                model.SaveOnnx(path);
+                string text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(path));
+                Assert.DoesNotContain("Dropout", text, StringComparison.Ordinal);
+                Assert.DoesNotContain("Random", text, StringComparison.Ordinal);
+                Assert.Equal(model.Info.Configs!.Any(c => c.Kind == "Rescaling"), text.Contains("rescaling/scale", StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
     public void MobileNetV2NoTop_exports_with_its_NHWC_feature_map()
     {
         using var model = new MobileNetV2NoTop(seed: 1) { Threads = 2 };
@@ -237,3 +265,7 @@ public sealed class OnnxExportTests : IDisposable
 [Flatten]
 [Dense(5)]
 public partial class OnnxFlattenDenseModel;
+
+[Input(3, 4, 2)]
+[BatchNorm(Epsilon = 0.1)]
+public partial class OnnxBatchNormEpsilonModel;

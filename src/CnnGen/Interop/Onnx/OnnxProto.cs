@@ -11,7 +11,7 @@ namespace CnnGen.Interop.Onnx;
 /// </summary>
 internal static class OnnxProto
 {
-    /// <summary>IR version 8 (ONNX 1.10+), which opset 17 goes with; ONNX Runtime reads IR 3 to 11.</summary>
+    /// <summary>IR version 8 (ONNX 1.10 and later), the one opset 17 goes with; ONNX Runtime 1.32 reads it (the tests open every file).</summary>
     public const long IrVersion = 8;
 
     /// <summary>The default (ai.onnx) opset the graph uses.</summary>
@@ -115,14 +115,12 @@ internal static class OnnxProto
             throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; this machine is not.");
         }
 
-        return new ProtoMessage().Varints(1, dims).Varint(2, Float).String(8, name)
-            .Bytes(9, UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        return new ProtoMessage().Varints(1, dims).Varint(2, Float).String(8, name).Bytes(9, UnsafeByteOperations.UnsafeWrap(new ByteView<float>(values).Memory));
     }
 
     /// <summary>An int64 tensor (shapes, pads).</summary>
     public static ProtoMessage Tensor(string name, IReadOnlyList<long> dims, long[] values) =>
-        new ProtoMessage().Varints(1, dims).Varint(2, Int64).String(8, name)
-            .Bytes(9, UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        new ProtoMessage().Varints(1, dims).Varint(2, Int64).String(8, name).Bytes(9, UnsafeByteOperations.UnsafeWrap(new ByteView<long>(values).Memory));
 
     /// <summary>
     /// ValueInfoProto (name = 1, type = 2) of a float tensor: TypeProto.tensor_type = 1 →
@@ -138,5 +136,32 @@ internal static class OnnxProto
 
         var tensor = new ProtoMessage().Varint(1, Float).Message(2, shape);
         return new ProtoMessage().String(1, name).Message(2, new ProtoMessage().Message(1, tensor));
+    }
+
+    /// <summary>
+    /// An array's bytes as memory without a copy: the weights (fresh arrays the exporter owns and
+    /// no longer changes) go into the file buffer directly, a large model's tensors held once.
+    /// </summary>
+    private sealed class ByteView<T>(T[] array) : System.Buffers.MemoryManager<byte>
+        where T : unmanaged
+    {
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(array.AsSpan());
+
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0)
+        {
+            var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+            unsafe
+            {
+                return new System.Buffers.MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle);
+            }
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 }
