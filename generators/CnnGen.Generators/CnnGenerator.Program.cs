@@ -130,7 +130,17 @@ public sealed partial class CnnGenerator
                 + (program.Graph.ScratchSize > 0 ? ", GradientScratchSize: " + ProgramWriter.Num(program.Graph.ScratchSize) : string.Empty) + ",");
             // Storage shared by buffers whose lifetimes do not overlap (BufferPlan).
             w.Line("    GradientSlots: [" + string.Join(", ", model.Plan!.GradientSlots.Select(slot => ProgramWriter.Num(slot))) + "],");
-            w.Line("    InferenceSlots: [" + string.Join(", ", model.Plan.InferenceSlots.Select(slot => ProgramWriter.Num(slot))) + "]);");
+            w.Line("    InferenceSlots: [" + string.Join(", ", model.Plan.InferenceSlots.Select(slot => ProgramWriter.Num(slot))) + "],");
+            // The arguments of each layer, for tools that rebuild the network (ONNX export).
+            w.Line("    InputDims: [" + string.Join(", ", model.Input.Dims.Select(d => ProgramWriter.Num(d))) + "],");
+            w.Line("    Configs:");
+            w.Line("    [");
+            foreach (LayerSpec layer in model.Layers)
+            {
+                w.Line("        " + Emit.ConfigWriter.Write(layer) + ",");
+            }
+
+            w.Line("    ]);");
             w.Line();
             using (w.Block("private void InitializeWeights()"))
             {

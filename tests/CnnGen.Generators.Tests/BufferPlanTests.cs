@@ -27,7 +27,7 @@ public class BufferPlanTests
         string source = Generated("[Input(4, 4, 1)]\n[Conv2D(2, 3, Padding = Padding.Same)]\n[Conv2D(2, 3, Padding = Padding.Same)]\n"
             + "[Conv2D(2, 3, Padding = Padding.Same)]\n[Flatten]\n[Dense(2, Activation = Activation.Softmax)]\npublic partial class Chain;\n");
         Assert.Contains("GradientSlots: [1, 0, 1, -1, 0],", source);
-        Assert.Contains("InferenceSlots: [0, 1, 0, -1, 1]);", source);
+        Assert.Contains("InferenceSlots: [0, 1, 0, -1, 1],", source);
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public class BufferPlanTests
         // its storage and gets a third slot; the Dense reuses the first.
         string source = Generated("[Input(4, 4, 2)]\n[Conv2D(2, 1, Name = \"a\")]\n[Conv2D(2, 1)]\n[Add(\"a\")]\n[Flatten]\n"
             + "[Dense(2, Activation = Activation.Softmax)]\npublic partial class Residual;\n");
-        Assert.Contains("InferenceSlots: [0, 1, 2, -1, 0]);", source);
+        Assert.Contains("InferenceSlots: [0, 1, 2, -1, 0],", source);
         Assert.Contains("GradientScratchSize: 32,", source);
     }
 

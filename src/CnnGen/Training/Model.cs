@@ -20,10 +20,12 @@ namespace CnnGen;
 /// <param name="GradientScratchSize">Values per sample of the buffer where a layer writes an input's gradient that another layer reading the same input has already written (the two are then added); 0 for a chain.</param>
 /// <param name="GradientSlots">The generator's buffer plan for gradients: per layer, the storage its output gradient shares with others whose lifetimes in the backward pass do not overlap (−1: never used); null for one buffer per layer.</param>
 /// <param name="InferenceSlots">The plan for outputs in forward passes no backward pass follows (concurrent Predict and Evaluate); null for one buffer per layer.</param>
+/// <param name="InputDims">The shape of one input sample, (height, width, channels) or (features); null in models built by hand.</param>
+/// <param name="Configs">Each layer's arguments, in the order of <paramref name="Layers"/>, for tools that rebuild the network (<see cref="Model.SaveOnnx"/>); null in models built by hand.</param>
 public sealed record ModelInfo(
     string Name, int InputSize, int OutputSize, int ParameterCount, int StateCount, IReadOnlyList<LayerInfo> Layers, IReadOnlyList<WeightInfo> Weights,
     int[] OutputSizes, int[] StatisticsSizes, int[] IndexSizes, int[] ExtraSizes, Activation OutputActivation, int GradientScratchSize = 0,
-    int[]? GradientSlots = null, int[]? InferenceSlots = null);
+    int[]? GradientSlots = null, int[]? InferenceSlots = null, IReadOnlyList<int>? InputDims = null, IReadOnlyList<LayerConfig>? Configs = null);
 
 /// <summary>
 /// The runtime half of a generated model: parameters, the Keras-like training API
