@@ -1,13 +1,12 @@
-using System.Diagnostics;
 using CnnGen.Data;
 using CnnGen.Engine;
 
 namespace CnnGen;
 
 // Fit, Evaluate and Predict on a Dataset: batches read on background threads while the model
-// works, so that data larger than memory trains. The epoch loop follows FitEpochs step for step
-// (callbacks, History, progress, StopTraining, cancellation, divergence) with the dataset's reader
-// in place of the gather from arrays; with the same sample order both train to the same weights.
+// works, so that data larger than memory trains. Fit runs the same epoch loop as Fit on arrays
+// (TrainEpochs) with the dataset's reader in place of the gather from arrays; with the same sample
+// order both train to the same weights.
 public abstract partial class Model
 {
     /// <summary>
@@ -58,7 +57,8 @@ public abstract partial class Model
         StopTraining = false;
         try
         {
-            return FitStream(data, reader, epochs, validationData, validationReader, progress, callbacks ?? [], loss, classWeights, ws, plan, cancellationToken);
+            var source = new DatasetEpochs(this, ws, data, reader, classWeights, validationData, validationReader);
+            return TrainEpochs(source, plan, data.LabelMode == LabelMode.Categorical, loss, ws, progress, callbacks ?? [], cancellationToken);
         }
         finally
         {
@@ -137,109 +137,6 @@ public abstract partial class Model
         return result;
     }
 
-    private History FitStream(Dataset data, BatchPrefetcher reader, int epochs, Dataset? validationData, BatchPrefetcher? validationReader,
-        Action<TrainingProgress>? progress, IReadOnlyList<Callback> callbacks, Loss loss, ClassWeights? classWeights, Workspace ws, TrainingPlan plan,
-        CancellationToken cancellationToken)
-    {
-        bool oneHot = data.LabelMode == LabelMode.Categorical;
-        int[] order = Identity(data.Count);
-        float[]? weightBuffer = classWeights is null ? null : new float[Math.Min(data.BatchSize, data.Count)];
-        var history = new History();
-        foreach (Callback callback in callbacks)
-        {
-            callback.Attach(this);
-            callback.OnTrainBegin(plan);
-        }
-
-        UploadToDevice();
-        for (int epoch = 1; epoch <= epochs && history.Stop == TrainingStop.Completed; epoch++)
-        {
-            foreach (Callback callback in callbacks)
-            {
-                callback.OnEpochBegin(epoch);
-            }
-
-            if (data.Shuffle)
-            {
-                Random.Shuffle(order);
-            }
-
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0, correct = 0;
-            int seen = 0;
-            ForEachBatch(data, reader, order, epoch, ws, oneHot, labeled: true, classWeights, weightBuffer, (n, batch) =>
-            {
-                if (StopTraining)
-                {
-                    return false;
-                }
-
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    history.Stop = TrainingStop.Cancelled;
-                    return false;
-                }
-
-                ReadOnlySpan<float> weights = weightBuffer is null ? default : weightBuffer.AsSpan(0, n);
-                (double batchLoss, double batchCorrect, bool applied) = _device is null
-                    ? TrainBatch(ws, loss, n, oneHot, weights)
-                    : TrainBatchOnDevice(ws, loss, n, oneHot, weights);
-                if (!applied)
-                {
-                    throw new TrainingDivergedException(epoch, batch, batchLoss / n);
-                }
-
-                lossSum += batchLoss;
-                correct += batchCorrect;
-                seen += n;
-                var step = new TrainingProgress(epoch, epochs, batch, plan.BatchesPerEpoch, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
-                progress?.Invoke(step);
-                // By index: foreach over the IReadOnlyList would box an enumerator every step.
-                for (int c = 0; c < callbacks.Count; c++)
-                {
-                    callbacks[c].OnBatchEnd(step);
-                }
-
-                return true;
-            }, checkFirst: () => !StopTraining && !cancellationToken.IsCancellationRequested);
-
-            if (history.Stop == TrainingStop.Cancelled || (cancellationToken.IsCancellationRequested && seen < data.Count && !StopTraining))
-            {
-                history.Stop = TrainingStop.Cancelled;
-                break;
-            }
-
-            if (seen == 0)
-            {
-                history.Stop = TrainingStop.StoppedByCallback;
-                break;
-            }
-
-            (double Loss, double Accuracy)? validation = validationData is null ? null : EvaluateStream(ws, validationData, validationReader!, epoch);
-            var metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            DownloadFromDevice();
-            foreach (Callback callback in callbacks)
-            {
-                callback.OnEpochEnd(metrics);
-            }
-
-            UploadToDevice();
-            if (StopTraining)
-            {
-                history.Stop = TrainingStop.StoppedByCallback;
-            }
-        }
-
-        DownloadFromDevice();
-        foreach (Callback callback in callbacks)
-        {
-            callback.OnTrainEnd(history);
-        }
-
-        return history;
-    }
-
     private (double Loss, double Accuracy) EvaluateStream(Workspace ws, Dataset data, BatchPrefetcher reader, int? epoch)
     {
         Loss loss = EffectiveLoss;
@@ -260,16 +157,11 @@ public abstract partial class Model
     // handing it to step (sample count, batch from 1) until step returns false. Stops the readers
     // whatever happens.
     private void ForEachBatch(Dataset data, BatchPrefetcher reader, int[] order, int? epoch, Workspace ws, bool oneHot, bool labeled,
-        ClassWeights? classWeights, float[]? weightBuffer, Func<int, int, bool> step, Func<bool>? checkFirst = null)
+        ClassWeights? classWeights, float[]? weightBuffer, Func<int, int, bool> step)
     {
         int size = Info.InputSize, classes = Info.OutputSize;
         Loss loss = EffectiveLoss;
         int batches = (order.Length + data.BatchSize - 1) / data.BatchSize;
-        if (checkFirst is not null && !checkFirst())
-        {
-            return;
-        }
-
         reader.Start(order, order.Length);
         try
         {

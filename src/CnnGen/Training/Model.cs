@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Diagnostics;
 using CnnGen.Engine;
 
 namespace CnnGen;
@@ -209,13 +208,12 @@ public abstract partial class Model : IDisposable
         Workspace ws = GetWorkspace(BatchCapacity(batchSize, Math.Max(trainCount, validationCount)));
         int[] order = Enumerable.Range(0, trainCount).ToArray();
         int batches = (trainCount + batchSize - 1) / batchSize;
-        var history = new History();
         var plan = new TrainingPlan(epochs, batchSize, trainCount, validationCount, batches);
+        var source = new ArrayEpochs(this, ws, x, y, order, batchSize, shuffle, weights, validationX, validationY, validationCount, validationWeights);
         StopTraining = false;
         try
         {
-            return FitEpochs(x, y, epochs, batchSize, shuffle, progress, validationX, validationY, callbacks, loss, ws, order, history, plan,
-                weights, validationWeights, cancellationToken);
+            return TrainEpochs(source, plan, y.IsOneHot, loss, ws, progress, callbacks, cancellationToken);
         }
         finally
         {
@@ -223,106 +221,6 @@ public abstract partial class Model : IDisposable
             // device's weights (the last applied step's, as a failed step is never applied).
             DownloadFromDevice();
         }
-    }
-
-    private History FitEpochs(float[] x, Targets y, int epochs, int batchSize, bool shuffle, Action<TrainingProgress>? progress, float[]? validationX,
-        Targets? validationY, IReadOnlyList<Callback> callbacks, Loss loss, Workspace ws, int[] order, History history,
-        TrainingPlan plan, float[]? weights, float[]? validationWeights, CancellationToken cancellationToken)
-    {
-        (int trainCount, int validationCount, int batches) = (plan.TrainingSamples, plan.ValidationSamples, plan.BatchesPerEpoch);
-        float[] weightBuffer = weights is null ? [] : new float[Math.Min(batchSize, trainCount)];
-        foreach (Callback callback in callbacks)
-        {
-            callback.Attach(this);
-            callback.OnTrainBegin(plan);
-        }
-
-        UploadToDevice();
-        for (int epoch = 1; epoch <= epochs && history.Stop == TrainingStop.Completed; epoch++)
-        {
-            foreach (Callback callback in callbacks)
-            {
-                callback.OnEpochBegin(epoch);
-            }
-
-            if (shuffle)
-            {
-                Random.Shuffle(order);
-            }
-
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0, correct = 0;
-            int seen = 0;
-            for (int batch = 0; batch < batches && !StopTraining; batch++)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    history.Stop = TrainingStop.Cancelled;
-                    break;
-                }
-
-                int start = batch * batchSize;
-                int n = Math.Min(batchSize, trainCount - start);
-                Gather(x, y, order.AsSpan(start, n), ws);
-                ReadOnlySpan<float> batchWeights = GatherWeights(weights, order.AsSpan(start, n), weightBuffer);
-                (double batchLoss, double batchCorrect, bool applied) = _device is null
-                    ? TrainBatch(ws, loss, n, y.IsOneHot, batchWeights)
-                    : TrainBatchOnDevice(ws, loss, n, y.IsOneHot, batchWeights);
-                if (!applied)
-                {
-                    throw new TrainingDivergedException(epoch, batch + 1, batchLoss / n);
-                }
-
-                lossSum += batchLoss;
-                correct += batchCorrect;
-                seen += n;
-                var step = new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
-                progress?.Invoke(step);
-                // By index: foreach over the IReadOnlyList would box an enumerator every step.
-                for (int c = 0; c < callbacks.Count; c++)
-                {
-                    callbacks[c].OnBatchEnd(step);
-                }
-            }
-
-            if (history.Stop == TrainingStop.Cancelled)
-            {
-                break;
-            }
-
-            if (seen == 0)
-            {
-                // A callback stopped training before this epoch's first batch: nothing to record.
-                history.Stop = TrainingStop.StoppedByCallback;
-                break;
-            }
-
-            // Validation runs on the device's current weights; then the host gets them for the callbacks.
-            (double Loss, double Accuracy)? validation = validationX is not null
-                ? EvaluateRange(ws, validationX, validationY!.Value, 0, validationCount)
-                : validationCount > 0 ? EvaluateRange(ws, x, y, trainCount, validationCount, validationWeights) : null;
-            var metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            DownloadFromDevice();
-            foreach (Callback callback in callbacks)
-            {
-                callback.OnEpochEnd(metrics);
-            }
-
-            UploadToDevice();
-            if (StopTraining)
-            {
-                history.Stop = TrainingStop.StoppedByCallback;
-            }
-        }
-
-        DownloadFromDevice();
-        foreach (Callback callback in callbacks)
-        {
-            callback.OnTrainEnd(history);
-        }
-
-        return history;
     }
 
     /// <summary>
