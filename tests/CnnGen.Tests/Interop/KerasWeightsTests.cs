@@ -299,6 +299,7 @@ public sealed class KerasWeightsTests : IDisposable
         Assert.Equal(KerasWeightsFormat.Keras2, result.Format);
         Assert.Equal(["input_1"], result.Ignored);
         Assert.Equal(model.Info.Layers.Where(l => model.Info.Weights.Any(w => w.Layer == l.Name)).Select(l => l.Name), result.Loaded);
+        Assert.Equal(318, expected.Count); // 53 Conv2D (kernel, bias) and 53 BatchNorm (gamma, beta, moving_mean, moving_variance)
         Assert.Equal(model.Info.Weights.Count, expected.Count);
         foreach (WeightInfo w in model.Info.Weights)
         {
