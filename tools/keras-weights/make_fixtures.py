@@ -70,12 +70,17 @@ def write_keras3(path):
                 g[str(w)] = values(k, w, shape)
 
 
-def save_attributes(group, name, data):
-    """legacy_h5_format.save_attributes_to_hdf5_group (small attributes: one piece)."""
-    group.attrs[name] = np.asarray(data) if data else np.asarray([])
+def save_attributes(group, name, data, chunks=1):
+    """legacy_h5_format.save_attributes_to_hdf5_group: one attribute, or, when the data exceed an
+    object header (64512 bytes), np.array_split into name0, name1, ... (chunks > 1 forces that here)."""
+    if chunks == 1:
+        group.attrs[name] = np.asarray(data) if data else np.asarray([])
+        return
+    for chunk_id, chunk_data in enumerate(np.array_split(np.asarray(data), chunks)):
+        group.attrs["%s%d" % (name, chunk_id)] = chunk_data
 
 
-def write_keras2(path, layers=LAYERS, extra=True, input_layer=True, drop=None, reshape=None):
+def write_keras2(path, layers=LAYERS, extra=True, input_layer=True, drop=None, reshape=None, chunks=1):
     """keras/src/legacy/saving/legacy_h5_format.py save_weights_to_hdf5_group (tf.keras'
     hdf5_format.py the same): root attributes layer_names, backend, keras_version; a group per
     layer with attribute weight_names and a dataset at each weight name (h5 path
@@ -86,7 +91,7 @@ def write_keras2(path, layers=LAYERS, extra=True, input_layer=True, drop=None, r
     if extra:  # a layer the model does not have: ignored by name
         entries.append(("extra_dense", [("kernel", (2, 7)), ("bias", (7,))], 99))
     with h5py.File(path, "w") as f:
-        save_attributes(f, "layer_names", [n.encode("utf8") for n, _, _ in entries])
+        save_attributes(f, "layer_names", [n.encode("utf8") for n, _, _ in entries], chunks)
         f.attrs["backend"] = "tensorflow".encode("utf8")
         f.attrs["keras_version"] = "2.15.0".encode("utf8")
         for name, weights, k in sorted(entries, key=lambda e: e[0]):
@@ -126,6 +131,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     write_keras3(os.path.join(out, "small.weights.h5"))
     write_keras2(os.path.join(out, "small_keras2.h5"))
+    # layer_names split in three pieces, as Keras splits it for models with many layers.
+    write_keras2(os.path.join(out, "chunked_keras2.h5"), chunks=3)
     # Error cases, each one change from small_keras2.h5.
     write_keras2(os.path.join(out, "missing_layer_keras2.h5"), layers=[l for l in LAYERS if l[0] != "dense"])
     write_keras2(os.path.join(out, "missing_bias_keras2.h5"), drop=("dense", "bias"))

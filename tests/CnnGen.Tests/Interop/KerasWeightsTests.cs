@@ -60,6 +60,7 @@ public sealed class KerasWeightsTests : IDisposable
     [Theory]
     [InlineData("small.weights.h5", KerasWeightsFormat.Keras3)]
     [InlineData("small_keras2.h5", KerasWeightsFormat.Keras2)]
+    [InlineData("chunked_keras2.h5", KerasWeightsFormat.Keras2)]
     public void H5py_fixture_loads_with_exact_values(string file, KerasWeightsFormat format)
     {
         using var model = new KerasWeightsModel(seed: 1);
