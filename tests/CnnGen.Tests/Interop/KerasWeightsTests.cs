@@ -119,6 +119,26 @@ public sealed class KerasWeightsTests : IDisposable
         Assert.Contains("has no layer 'first'", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Failed_save_leaves_the_old_file_and_no_temporary()
+    {
+        using var model = new KerasWeightsModel(seed: 1);
+        string path = Path.Combine(_directory, "kept.h5");
+        model.SaveKerasWeights(path);
+        byte[] before = File.ReadAllBytes(path);
+
+        // A target that is a directory cannot be replaced: the rename fails after the whole write.
+        string blocked = Path.Combine(_directory, "blocked.weights.h5");
+        Directory.CreateDirectory(blocked);
+        Assert.ThrowsAny<IOException>(() => model.SaveKerasWeights(blocked));
+        Assert.Equal(["kept.h5"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+
+        Randomise(model, seed: 9);
+        model.SaveKerasWeights(path);
+        Assert.NotEqual(before, File.ReadAllBytes(path));
+        Assert.Equal(["kept.h5"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
     [SkippableTheory]
     [InlineData("model.weights.h5")]
     [InlineData("model.h5")]
