@@ -80,7 +80,7 @@ def save_attributes(group, name, data, chunks=1):
         group.attrs["%s%d" % (name, chunk_id)] = chunk_data
 
 
-def write_keras2(path, layers=LAYERS, extra=True, input_layer=True, drop=None, reshape=None, chunks=1):
+def write_keras2(path, layers=LAYERS, extra=True, input_layer=True, drop=None, reshape=None, chunks=1, unlisted=None):
     """keras/src/legacy/saving/legacy_h5_format.py save_weights_to_hdf5_group (tf.keras'
     hdf5_format.py the same): root attributes layer_names, backend, keras_version; a group per
     layer with attribute weight_names and a dataset at each weight name (h5 path
@@ -91,7 +91,7 @@ def write_keras2(path, layers=LAYERS, extra=True, input_layer=True, drop=None, r
     if extra:  # a layer the model does not have: ignored by name
         entries.append(("extra_dense", [("kernel", (2, 7)), ("bias", (7,))], 99))
     with h5py.File(path, "w") as f:
-        save_attributes(f, "layer_names", [n.encode("utf8") for n, _, _ in entries], chunks)
+        save_attributes(f, "layer_names", [n.encode("utf8") for n, _, _ in entries if n != unlisted], chunks)
         f.attrs["backend"] = "tensorflow".encode("utf8")
         f.attrs["keras_version"] = "2.15.0".encode("utf8")
         for name, weights, k in sorted(entries, key=lambda e: e[0]):
@@ -136,6 +136,8 @@ def main():
     # Error cases, each one change from small_keras2.h5.
     write_keras2(os.path.join(out, "missing_layer_keras2.h5"), layers=[l for l in LAYERS if l[0] != "dense"])
     write_keras2(os.path.join(out, "missing_bias_keras2.h5"), drop=("dense", "bias"))
+    # The group "dense" is there but layer_names does not list it: Keras does not read it.
+    write_keras2(os.path.join(out, "unlisted_layer_keras2.h5"), unlisted="dense")
     write_keras2(os.path.join(out, "shape_mismatch_keras2.h5"), reshape=(("stem", "kernel"), (3, 3, 2, 8)))
     print("wrote", sorted(os.listdir(out)))
 

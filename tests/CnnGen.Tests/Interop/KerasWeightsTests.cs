@@ -193,16 +193,18 @@ public sealed class KerasWeightsTests : IDisposable
         Assert.Equal(Dump(Fixture("small.weights.h5")).ToString(), Dump(path).ToString());
     }
 
-    [Fact]
-    public void Missing_layer_is_named_and_allowMissing_leaves_it()
+    [Theory]
+    [InlineData("missing_layer_keras2.h5")]
+    [InlineData("unlisted_layer_keras2.h5")]
+    public void Missing_layer_is_named_and_allowMissing_leaves_it(string fixture)
     {
         using var model = new KerasWeightsModel(seed: 1);
         var before = Snapshot(model);
-        var e = Assert.Throws<WeightsFileException>(() => model.LoadKerasWeights(Fixture("missing_layer_keras2.h5")));
-        Assert.Contains("missing_layer_keras2.h5 has no layer 'dense' (Dense, weights dense/kernel, dense/bias)", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<WeightsFileException>(() => model.LoadKerasWeights(Fixture(fixture)));
+        Assert.Contains(fixture + " has no layer 'dense' (Dense, weights dense/kernel, dense/bias)", e.Message, StringComparison.Ordinal);
         AssertUnchanged(model, before);
 
-        KerasWeightsLoadResult result = model.LoadKerasWeights(Fixture("missing_layer_keras2.h5"), allowMissing: true);
+        KerasWeightsLoadResult result = model.LoadKerasWeights(Fixture(fixture), allowMissing: true);
         Assert.Equal("dense", Assert.Single(result.Skipped).Layer);
         Assert.DoesNotContain("dense", result.Loaded);
         AssertFixtureValues(model, except: "dense");

@@ -13,6 +13,7 @@ internal sealed class KerasWeightsReader : IDisposable
 {
     private readonly NativeFile _file;
     private readonly string _path;
+    private HashSet<string>? _layerNames;
 
     private KerasWeightsReader(NativeFile file, string path, KerasWeightsFormat format)
     {
@@ -65,9 +66,16 @@ internal sealed class KerasWeightsReader : IDisposable
     // each name in g.attrs["weight_names"], in that order.
     private List<KerasTensor>? Keras2Layer(string name)
     {
-        if (!_file.LinkExists(name))
+        // Keras reads only the layers that layer_names lists; a group it does not list is not a layer.
+        _layerNames ??= LegacyStrings(_file, "layer_names").ToHashSet(StringComparer.Ordinal);
+        if (!_layerNames.Contains(name))
         {
             return null;
+        }
+
+        if (!_file.LinkExists(name))
+        {
+            throw new WeightsFileException($"{_path} is malformed: its layer_names lists '{name}' but it has no group '{name}'.");
         }
 
         IH5Group group = _file.Group(name);
