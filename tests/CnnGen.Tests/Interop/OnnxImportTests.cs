@@ -205,6 +205,60 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(OnnxTestFiles.Weight(source, "conv2d/kernel"), OnnxTestFiles.Weight(target, "conv2d/kernel"));
     }
 
+    [Fact]
+    public void Packed_dims_and_attributes_and_unpacked_float_data_read_the_same()
+    {
+        // The writer writes repeated scalars unpacked and floats as raw_data; other writers pack ints and may not pack floats.
+        using var source = new OnnxConvOnlyModel(seed: 3);
+        long[] dims = OnnxTestFiles.OihwDims(source, "conv2d/kernel");
+        float[] kernel = OnnxLayers.HwioToOihw(OnnxTestFiles.Weight(source, "conv2d/kernel"), (int)dims[2], (int)dims[3], (int)dims[1], (int)dims[0]);
+        var weight = new ProtoMessage()
+            .Bytes(OnnxFields.Tensor.Dims, OnnxTestFiles.PackedVarints(dims))
+            .Varint(OnnxFields.Tensor.DataType, OnnxProto.Float)
+            .String(OnnxFields.Tensor.Name, "w");
+        foreach (float v in kernel)
+        {
+            weight.Float(OnnxFields.Tensor.FloatData, v);
+        }
+
+        var strides = new ProtoMessage().String(OnnxFields.Attribute.Name, "strides").Bytes(OnnxFields.Attribute.Ints, OnnxTestFiles.PackedVarints([1, 1])).Varint(OnnxFields.Attribute.Type, 7);
+        ProtoMessage node = OnnxProto.Node("Conv", "conv", ["x", "w", "b"], ["y"], [strides]);
+        string path = Write("packed.onnx", OnnxTestFiles.File([node], [weight, OnnxProto.Tensor("b", [dims[0]], OnnxTestFiles.Weight(source, "conv2d/bias"))]));
+        using var target = new OnnxConvOnlyModel(seed: 4);
+        target.LoadOnnxWeights(path);
+        Assert.Equal(source.Parameters, target.Parameters);
+    }
+
+    [Fact]
+    public void Pads_that_differ_are_reported()
+    {
+        // 'same' with a 2×2 kernel pads one row and column: TensorFlow (and CnnGen) after, SAME_LOWER (CNTK) before.
+        using var source = new OnnxSameConvModel(seed: 3);
+        long[] dims = OnnxTestFiles.OihwDims(source, "conv2d/kernel");
+        float[] kernel = OnnxLayers.HwioToOihw(OnnxTestFiles.Weight(source, "conv2d/kernel"), (int)dims[2], (int)dims[3], (int)dims[1], (int)dims[0]);
+        string File(string name, ProtoMessage pads) => Write(name, OnnxTestFiles.File(
+            [OnnxProto.Node("Conv", "conv", ["x", "w", "b"], ["y"], [pads])],
+            [OnnxProto.Tensor("w", dims, kernel), OnnxProto.Tensor("b", [dims[0]], OnnxTestFiles.Weight(source, "conv2d/bias"))]));
+
+        using var target = new OnnxSameConvModel(seed: 4);
+        target.LoadOnnxWeights(File("upper.onnx", OnnxProto.Attribute("auto_pad", "SAME_UPPER")));
+        target.LoadOnnxWeights(File("explicit.onnx", OnnxProto.Attribute("pads", [0L, 0L, 1L, 1L])));
+        Assert.Equal(source.Parameters, target.Parameters);
+
+        using var other = new OnnxSameConvModel(seed: 5);
+        foreach (string path in new[] { File("lower.onnx", OnnxProto.Attribute("auto_pad", "SAME_LOWER")), File("before.onnx", OnnxProto.Attribute("pads", [1L, 1L, 0L, 0L])) })
+        {
+            string message = Assert.Throws<OnnxFileException>(() => other.LoadOnnxWeights(path)).Message;
+            output.WriteLine(message);
+            Assert.Contains("(1, 1, 0, 0)", message, StringComparison.Ordinal);
+            Assert.Contains("(0, 0, 1, 1)", message, StringComparison.Ordinal);
+        }
+
+        OnnxLoadResult result = other.LoadOnnxWeights(File("lower.onnx", OnnxProto.Attribute("auto_pad", "SAME_LOWER")), new OnnxImportOptions { AllowAttributeMismatch = true });
+        Assert.Contains("pads", Assert.Single(result.Warnings), StringComparison.Ordinal);
+        Assert.Equal(source.Parameters, other.Parameters);
+    }
+
     /// <summary>A 63 MB file (one Dense of 15.9 M weights) loads in well under 2 s: raw_data is block-copied, not decoded value by value.</summary>
     [Fact]
     public void A_large_file_loads_quickly()
@@ -260,6 +314,10 @@ public partial class OnnxConvOnlyModel;
 [Input(3, 4, 2)]
 [BatchNorm]
 public partial class OnnxBatchNormDefaultModel;
+
+[Input(4, 4, 2)]
+[Conv2D(3, 2, Padding = Padding.Same)]
+public partial class OnnxSameConvModel;
 
 [Input(3968)]
 [Dense(4000)]

@@ -126,6 +126,20 @@ internal static class OnnxTestFiles
         .Message(OnnxFields.Tensor.ExternalData, new ProtoMessage().String(1, "location").String(2, name + ".bin"))
         .Varint(OnnxFields.Tensor.DataLocation, 1);
 
+    /// <summary>Values as one packed run of varints (a length-delimited field's payload).</summary>
+    public static Google.Protobuf.ByteString PackedVarints(IEnumerable<long> values)
+    {
+        using var stream = new MemoryStream();
+        var output = new Google.Protobuf.CodedOutputStream(stream);
+        foreach (long v in values)
+        {
+            output.WriteInt64(v);
+        }
+
+        output.Flush();
+        return Google.Protobuf.ByteString.CopyFrom(stream.ToArray());
+    }
+
     private static float[] Transpose(float[] values, int rows, int columns)
     {
         float[] result = new float[values.Length];

@@ -18,23 +18,26 @@ public sealed class OnnxFileFuzzTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [Fact]
-    public void Damaged_files_load_or_throw_the_documented_exception_and_leave_the_model_unchanged()
+    // Conv, BatchNorm and Dense with float and int64 initializers; depthwise, separable (grouped Conv) and bias-less layers.
+    [Theory]
+    [InlineData(nameof(GradBatchNormTanhModel))]
+    [InlineData(nameof(GradDepthwiseModel))]
+    public void Damaged_files_load_or_throw_the_documented_exception_and_leave_the_model_unchanged(string name)
     {
-        // Conv, BatchNorm and Dense with float and int64 initializers: every reader path.
-        using var source = new GradBatchNormTanhModel(seed: 3);
+        using Model source = NumericalModels.Create(name);
         OnnxTestFiles.Perturb(source, seed: 4);
         string original = Path.Combine(_directory, "source.onnx");
         source.SaveOnnx(original);
         byte[] bytes = File.ReadAllBytes(original);
         string path = Path.Combine(_directory, "damaged.onnx");
-        using var target = new GradBatchNormTanhModel(seed: 7);
+        using Model target = OnnxTestFiles.Fresh(source, seed: 7);
+        string targetName = "onnx-" + name;
         int failures = 0;
         for (int i = 0; i < FileFuzz.Iterations(300); i++)
         {
-            (byte[] damaged, string description) = FileFuzz.Mutate(bytes, FileFuzz.Random("onnx", i), []);
+            (byte[] damaged, string description) = FileFuzz.Mutate(bytes, FileFuzz.Random(targetName, i), []);
             File.WriteAllBytes(path, damaged);
-            string context = FileFuzz.Context("onnx", i, description);
+            string context = FileFuzz.Context(targetName, i, description);
             string before = OnnxTestFiles.Hash(target);
             Exception? e = FileFuzz.Attempt(() => target.LoadOnnxWeights(path), context, typeof(OnnxFileException));
             if (e is not null)
