@@ -62,11 +62,16 @@ internal static class OnnxImporter
                 }
             }
 
+            if (named is not null && taken.Count != needs.Length)
+            {
+                throw new ArgumentException($"OnnxImportOptions.NameMap names {taken.Count} nodes for layer '{layer}' ({kind}), which takes {needs.Length} ({string.Join(", ", needs)}).", nameof(options));
+            }
+
             for (int k = 0; k < needs.Length; k++)
             {
                 if (k >= taken.Count)
                 {
-                    throw new OnnxFileException($"{path} has too few weighted nodes: layer '{layer}' ({kind}) needs a {needs[k]} node{(named is null ? ", but the graph's are all taken by the layers before it" : ", but OnnxImportOptions.NameMap names " + taken.Count + " for it")}.");
+                    throw new OnnxFileException($"{path} has too few weighted nodes: layer '{layer}' ({kind}) needs a {needs[k]} node, but the graph's are all taken by the layers before it.");
                 }
 
                 if (taken[k].Kind != needs[k])
@@ -74,11 +79,6 @@ internal static class OnnxImporter
                     throw new OnnxFileException($"{path}: layer '{layer}' ({kind}) needs a {needs[k]} node but is paired with node {taken[k].Describe}, a {taken[k].Kind}. "
                         + "The graph's weighted nodes are in another order than the model's layers, or the networks differ; pair them through OnnxImportOptions.NameMap.");
                 }
-            }
-
-            if (taken.Count > needs.Length)
-            {
-                throw new ArgumentException($"OnnxImportOptions.NameMap names {taken.Count} nodes for layer '{layer}' ({kind}), which takes {needs.Length} ({string.Join(", ", needs)}).", nameof(options));
             }
 
             layouts.Load(index, taken);
