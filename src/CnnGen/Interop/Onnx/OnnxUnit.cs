@@ -29,7 +29,7 @@ internal sealed record OnnxUnit(int Order, OnnxNode Node, string Kind, OnnxTenso
     public string Describe => "'" + Node.Label + "' (" + Node.OpType + ")";
 
     /// <summary>Whether a name in <see cref="OnnxImportOptions.NameMap"/> means this node: its name, its weight's, or its first output's.</summary>
-    public bool IsNamed(string name) => Node.Name == name || Node.Label == name || Weight.Name == name;
+    public bool IsNamed(string name) => Node.Name == name || Weight.Name == name || (Node.Outputs.Count > 0 && Node.Outputs[0] == name);
 
     /// <summary>
     /// The graph's weighted nodes in file order, which ONNX requires to be topological. Nodes without
