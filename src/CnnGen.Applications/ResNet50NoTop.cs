@@ -15,7 +15,7 @@ namespace CnnGen.Applications;
 /// </summary>
 /// <remarks>
 /// The weights start from Keras' default initializers; ImageNet weights are not bundled. Layer names match
-/// Keras' so that saved Keras weights can be matched by name once weights import lands
+/// Keras', so Keras' weights files (e.g. the ImageNet .h5 files) load with Model.LoadKerasWeights
 /// (docs/applications.md).
 /// </remarks>
 [Input(224, 224, 3)]

@@ -51,7 +51,8 @@ public static class AtomicFile
             // a moment in which a concurrent writer's cleanup could take the file for a killed one's.
             // Windows renames an open file only when the handle shares delete access.
             FileShare share = OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
-            using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, share);
+            // Readable too: HDF5 writers (SaveKerasWeights) read back and patch what they wrote.
+            using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, share);
             write(stream);
             stream.Flush(flushToDisk: true);
             File.Move(temporary, full, overwrite: true);

@@ -23,6 +23,22 @@ public class ApplicationModelTests
     }
 
     [Fact]
+    public void ResNet18Features_has_the_onnx_files_tensors_and_gives_512_features()
+    {
+        // ResNet18.onnx (Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1) holds 110 tensors of 15,908,800
+        // values: 22 bias-free convolutions (its last stage has three blocks) and 22 BatchNorms, whose
+        // 2 x 5,824 moving statistics are not trainable. 5,824 = 64 + 4*64 + 5*128 + 5*256 + 7*512 channels.
+        Assert.Equal((15_908_800, 11_648), (ResNet18Features.TotalParams, ResNet18Features.NonTrainableParams));
+        using var model = new ResNet18Features(seed: 1);
+        Assert.Equal(110, model.Info.Weights.Count);
+        Assert.Equal(22, model.Info.Weights.Count(w => w.Name.EndsWith("_conv/kernel", StringComparison.Ordinal)));
+        Assert.DoesNotContain(model.Info.Weights, w => w.Name.EndsWith("/bias", StringComparison.Ordinal));
+        float[] features = model.Predict(Images(1, 3));
+        Assert.Equal(512, features.Length);
+        Assert.All(features, v => Assert.True(float.IsFinite(v) && v >= 0)); // an average of ReLU outputs
+    }
+
+    [Fact]
     public void MobileNetV2_trains_a_step_and_predicts_probabilities()
     {
         using var model = new MobileNetV2(seed: 1);
