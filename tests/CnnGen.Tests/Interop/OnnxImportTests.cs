@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CnnGen.Applications;
 using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.ResNet;
 using CnnGen.Interop.Onnx;
@@ -259,6 +260,52 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(source.Parameters, other.Parameters);
     }
 
+    [Fact]
+    public void A_ZeroPadding2D_counts_in_the_pads_of_a_Conv_without_a_Pad_node()
+    {
+        // CNTK writes pads-first padding into the Conv ([1, 1, 0, 0]); CnnGen declares it as ZeroPadding2D + 'valid', as SaveOnnx writes a Pad node then a Conv without pads.
+        using var source = new OnnxPaddedConvModel(seed: 3);
+        long[] dims = OnnxTestFiles.OihwDims(source, "conv2d/kernel");
+        float[] kernel = OnnxLayers.HwioToOihw(OnnxTestFiles.Weight(source, "conv2d/kernel"), (int)dims[2], (int)dims[3], (int)dims[1], (int)dims[0]);
+        string File(string name, bool padNode, long[] pads)
+        {
+            var nodes = new List<ProtoMessage>();
+            if (padNode)
+            {
+                nodes.Add(OnnxProto.Node("Pad", "pad", ["x", "pad_amounts"], ["p"], []));
+            }
+
+            nodes.Add(OnnxProto.Node("Conv", "conv", [padNode ? "p" : "x", "w", "b"], ["y"], [OnnxProto.Attribute("strides", [2L, 2L]), OnnxProto.Attribute("pads", pads)]));
+            return Write(name, OnnxTestFiles.File(nodes, [OnnxProto.Tensor("w", dims, kernel), OnnxProto.Tensor("b", [dims[0]], OnnxTestFiles.Weight(source, "conv2d/bias"))]));
+        }
+
+        using var target = new OnnxPaddedConvModel(seed: 4);
+        Assert.Empty(target.LoadOnnxWeights(File("folded.onnx", padNode: false, [1, 1, 0, 0])).Warnings);
+        Assert.Equal(source.Parameters, target.Parameters);
+        Assert.Empty(target.LoadOnnxWeights(File("padnode.onnx", padNode: true, [0, 0, 0, 0])).Warnings);
+
+        string twice = Assert.Throws<OnnxFileException>(() => target.LoadOnnxWeights(File("twice.onnx", padNode: true, [1, 1, 0, 0]))).Message;
+        Assert.Contains("(1, 1, 0, 0)", twice, StringComparison.Ordinal);
+        string none = Assert.Throws<OnnxFileException>(() => target.LoadOnnxWeights(File("none.onnx", padNode: false, [0, 0, 0, 0]))).Message;
+        output.WriteLine(none);
+        Assert.Contains("after ZeroPadding2D 'zero_padding2d'", none, StringComparison.Ordinal);
+    }
+
+    /// <summary>The architecture of ML.NET's ResNet-18 featurizer (ZeroPadding2D before 'valid' convolutions, no biases, epsilon 1e-5): 63.6 MB through SaveOnnx and back.</summary>
+    [Fact]
+    public void ResNet18Features_loads_back_bit_for_bit()
+    {
+        using var source = new ResNet18Features(seed: 1) { Threads = 1 };
+        OnnxTestFiles.Perturb(source, seed: 2);
+        string path = Save(source);
+        using var target = new ResNet18Features(seed: 3) { Threads = 1 };
+        OnnxLoadResult result = target.LoadOnnxWeights(path);
+        Assert.Equal(source.Parameters, target.Parameters);
+        Assert.Equal(source.State, target.State);
+        Assert.Empty(result.Warnings);
+        Assert.Equal(44, result.Layers.Count); // 22 Conv2D, each with its BatchNorm
+    }
+
     /// <summary>A 63 MB file (one Dense of 15.9 M weights) loads in well under 2 s: raw_data is block-copied, not decoded value by value.</summary>
     [Fact]
     public void A_large_file_loads_quickly()
@@ -318,6 +365,11 @@ public partial class OnnxBatchNormDefaultModel;
 [Input(4, 4, 2)]
 [Conv2D(3, 2, Padding = Padding.Same)]
 public partial class OnnxSameConvModel;
+
+[Input(5, 5, 2)]
+[ZeroPadding2D(1, 0, 1, 0)]
+[Conv2D(3, 3, Strides = 2)]
+public partial class OnnxPaddedConvModel;
 
 [Input(3968)]
 [Dense(4000)]

@@ -14,6 +14,7 @@ namespace CnnGen.Interop.Onnx;
 internal sealed class OnnxWeightLayouts(ModelInfo info, OnnxGraph graph, string path, OnnxImportOptions options)
 {
     private readonly Dictionary<string, WeightInfo> _weights = info.Weights.ToDictionary(w => w.Name, StringComparer.Ordinal);
+    private readonly HashSet<string> _padOutputs = [.. graph.Nodes.Where(n => n.OpType == "Pad").SelectMany(n => n.Outputs)];
 
     public List<(WeightInfo Target, float[] Values)> Writes { get; } = [];
 
@@ -43,7 +44,7 @@ internal sealed class OnnxWeightLayouts(ModelInfo info, OnnxGraph graph, string 
                 Window(index, units[0], config.Strides, config.Padding);
                 Kernel(layer, "pointwise_kernel", units[1], depthwise: false);
                 Bias(layer, units[1], config.UseBias);
-                Window(index, units[1], 1, Padding.Valid);
+                Window(index, units[1], 1, Padding.Valid, readsLayerInput: false);
                 break;
             case "Dense":
                 Dense(layer, units[0]);
@@ -160,8 +161,12 @@ internal sealed class OnnxWeightLayouts(ModelInfo info, OnnxGraph graph, string 
         Write(target, Floats(tensor));
     }
 
-    /// <summary>Checks a Conv's strides, dilations and pads against the layer's (a 'same' layer pads as TensorFlow, the odd row and column after).</summary>
-    private void Window(int index, OnnxUnit unit, int stride, Padding padding)
+    /// <summary>
+    /// Checks a Conv's strides, dilations and pads against the layer's: a 'same' layer pads as
+    /// TensorFlow, the odd row and column after; a ZeroPadding2D before the layer counts in the
+    /// Conv's pads unless the Conv reads a Pad node (whose amounts are not read).
+    /// </summary>
+    private void Window(int index, OnnxUnit unit, int stride, Padding padding, bool readsLayerInput = true)
     {
         OnnxNode node = unit.Node;
         string layer = info.Layers[index].Name;
@@ -190,9 +195,19 @@ internal sealed class OnnxWeightLayouts(ModelInfo info, OnnxGraph graph, string 
             "VALID" => [0, 0, 0, 0],
             _ => [.. node.Ints("pads") ?? [0, 0, 0, 0]],
         };
+
+        // A ZeroPadding2D before the layer is a Pad node in graphs like SaveOnnx's, or folded into the
+        // Conv's pads in graphs like CNTK's (ResNet18Features declares CNTK's pads-first padding so).
+        string what = "padding " + padding;
+        if (readsLayerInput && input >= 0 && info.Configs[input] is { Kind: "ZeroPadding2D" } pad && !(node.Input(0) is { } x && _padOutputs.Contains(x)))
+        {
+            expected = [expected[0] + pad.PadTop, expected[1] + pad.PadLeft, expected[2] + pad.PadBottom, expected[3] + pad.PadRight];
+            what += ", after ZeroPadding2D '" + info.Layers[input].Name + "'";
+        }
+
         if (!actual.SequenceEqual(expected))
         {
-            Mismatch($"{path}: node {unit.Describe} pads (top, left, bottom, right) ({string.Join(", ", actual)}) but layer '{layer}' (padding {padding}) pads ({string.Join(", ", expected)}); "
+            Mismatch($"{path}: node {unit.Describe} pads (top, left, bottom, right) ({string.Join(", ", actual)}) but layer '{layer}' ({what}) pads ({string.Join(", ", expected)}); "
                 + "the weights fit, the outputs would be shifted.");
         }
     }
