@@ -51,4 +51,17 @@ public sealed class OnnxFileFuzzTests : IDisposable
         // Most damage must be caught; a fuzz run where nothing fails tests nothing.
         Assert.True(failures > 0);
     }
+
+    [Fact]
+    public void Bad_paths_throw_documented_exceptions_and_leave_the_model_unchanged()
+    {
+        using var model = new GradBatchNormTanhModel(seed: 1);
+        string before = OnnxTestFiles.Hash(model);
+        foreach (string? path in FileFuzz.BadPaths(_directory))
+        {
+            FileFuzz.Attempt(() => model.LoadOnnxWeights(path!), "LoadOnnxWeights(" + path + ")",
+                typeof(ArgumentException), typeof(FileNotFoundException), typeof(DirectoryNotFoundException), typeof(IOException), typeof(UnauthorizedAccessException));
+            Assert.Equal(before, OnnxTestFiles.Hash(model));
+        }
+    }
 }
