@@ -140,6 +140,7 @@ internal sealed class CallGate
     {
         "Fit" => "trains",
         "LoadWeights" => "loads weights",
+        "LoadOnnxWeights" => "loads ONNX weights",
         _ => "changes (" + call + ")",
     };
 

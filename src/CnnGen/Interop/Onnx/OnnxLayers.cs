@@ -159,8 +159,14 @@ internal static class OnnxLayers
             return [0, 0, 0, 0];
         }
 
-        long total(int input, int output, int window, int stride) => Math.Max(((output - 1L) * stride) + window - input, 0);
-        long height = total(l.InputShape[0], l.OutputShape[0], kh, sh), width = total(l.InputShape[1], l.OutputShape[1], kw, sw);
+        return SamePads(l.InputShape, l.OutputShape, kh, kw, sh, sw);
+    }
+
+    /// <summary>TensorFlow's 'same' pads [top, left, bottom, right] from (height, width, ...) shapes of input and output (also what import checks a file's pads against).</summary>
+    internal static long[] SamePads(IReadOnlyList<int> input, IReadOnlyList<int> output, int kh, int kw, int sh, int sw)
+    {
+        static long Total(int input, int output, int window, int stride) => Math.Max(((output - 1L) * stride) + window - input, 0);
+        long height = Total(input[0], output[0], kh, sh), width = Total(input[1], output[1], kw, sw);
         return [height / 2, width / 2, height - (height / 2), width - (width / 2)];
     }
 
@@ -234,6 +240,27 @@ internal static class OnnxLayers
             OnnxProto.Attribute("axis", 0L));
         return g.Node("Resize", l.Name, [cropped, string.Empty, string.Empty, sizes],
             OnnxProto.Attribute("mode", "linear"), OnnxProto.Attribute("coordinate_transformation_mode", "half_pixel"));
+    }
+
+    /// <summary>An (out, in, kh, kw) kernel as (kh, kw, in, out): the inverse of <see cref="HwioToOihw"/>, for import.</summary>
+    internal static float[] OihwToHwio(float[] kernel, int kh, int kw, int inputs, int outputs)
+    {
+        float[] result = new float[kernel.Length];
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                for (int h = 0; h < kh; h++)
+                {
+                    for (int w = 0; w < kw; w++)
+                    {
+                        result[(((((long)h * kw) + w) * inputs) + i) * outputs + o] = kernel[(((((long)o * inputs) + i) * kh) + h) * kw + w];
+                    }
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>A (kh, kw, in, out) kernel as (out, in, kh, kw).</summary>

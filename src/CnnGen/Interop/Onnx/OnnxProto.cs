@@ -4,8 +4,7 @@ using Google.Protobuf;
 namespace CnnGen.Interop.Onnx;
 
 /// <summary>
-/// The few ONNX messages SaveOnnx writes, with the field numbers of the ONNX specification
-/// (onnx/onnx.proto in the onnx/onnx repository): ModelProto, OperatorSetIdProto, GraphProto,
+/// The few ONNX messages SaveOnnx writes, with the field numbers of <see cref="OnnxFields"/>: ModelProto, OperatorSetIdProto, GraphProto,
 /// NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto (Tensor) and
 /// TensorShapeProto (Dimension). Only the fields used here are listed.
 /// </summary>
@@ -29,85 +28,85 @@ internal static class OnnxProto
     private const int AttributeString = 3;
     private const int AttributeInts = 7;
 
-    /// <summary>ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, doc_string = 6, graph = 7, opset_import = 8.</summary>
+    /// <summary>ModelProto.</summary>
     public static ProtoMessage Model(ProtoMessage graph, string producer, string version, string doc) => new ProtoMessage()
-        .Varint(1, IrVersion)
-        .String(2, producer)
-        .String(3, version)
-        .String(6, doc)
-        .Message(7, graph)
-        // OperatorSetIdProto: domain = 1 ("" is ai.onnx), version = 2.
-        .Message(8, new ProtoMessage().String(1, string.Empty).Varint(2, Opset));
+        .Varint(OnnxFields.Model.IrVersion, IrVersion)
+        .String(OnnxFields.Model.ProducerName, producer)
+        .String(OnnxFields.Model.ProducerVersion, version)
+        .String(OnnxFields.Model.DocString, doc)
+        .Message(OnnxFields.Model.Graph, graph)
+        // Domain "" is ai.onnx.
+        .Message(OnnxFields.Model.OpsetImport, new ProtoMessage().String(OnnxFields.OperatorSetId.Domain, string.Empty).Varint(OnnxFields.OperatorSetId.Version, Opset));
 
-    /// <summary>GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12.</summary>
+    /// <summary>GraphProto.</summary>
     public static ProtoMessage Graph(string name, IEnumerable<ProtoMessage> nodes, IEnumerable<ProtoMessage> initializers,
         IEnumerable<ProtoMessage> inputs, IEnumerable<ProtoMessage> outputs)
     {
         var graph = new ProtoMessage();
         foreach (ProtoMessage node in nodes)
         {
-            graph.Message(1, node);
+            graph.Message(OnnxFields.Graph.Node, node);
         }
 
-        graph.String(2, name);
+        graph.String(OnnxFields.Graph.Name, name);
         foreach (ProtoMessage initializer in initializers)
         {
-            graph.Message(5, initializer);
+            graph.Message(OnnxFields.Graph.Initializer, initializer);
         }
 
         foreach (ProtoMessage input in inputs)
         {
-            graph.Message(11, input);
+            graph.Message(OnnxFields.Graph.Input, input);
         }
 
         foreach (ProtoMessage output in outputs)
         {
-            graph.Message(12, output);
+            graph.Message(OnnxFields.Graph.Output, output);
         }
 
         return graph;
     }
 
-    /// <summary>NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5.</summary>
+    /// <summary>NodeProto.</summary>
     public static ProtoMessage Node(string opType, string name, IEnumerable<string> inputs, IEnumerable<string> outputs, IEnumerable<ProtoMessage> attributes)
     {
         var node = new ProtoMessage();
         foreach (string input in inputs)
         {
-            node.String(1, input);
+            node.String(OnnxFields.Node.Input, input);
         }
 
         foreach (string output in outputs)
         {
-            node.String(2, output);
+            node.String(OnnxFields.Node.Output, output);
         }
 
-        node.String(3, name).String(4, opType);
+        node.String(OnnxFields.Node.Name, name).String(OnnxFields.Node.OpType, opType);
         foreach (ProtoMessage attribute in attributes)
         {
-            node.Message(5, attribute);
+            node.Message(OnnxFields.Node.Attribute, attribute);
         }
 
         return node;
     }
 
-    /// <summary>AttributeProto: name = 1, f = 2, type = 20.</summary>
+    /// <summary>AttributeProto.</summary>
     public static ProtoMessage Attribute(string name, float value) =>
-        new ProtoMessage().String(1, name).Float(2, value).Varint(20, AttributeFloat);
+        new ProtoMessage().String(OnnxFields.Attribute.Name, name).Float(OnnxFields.Attribute.F, value).Varint(OnnxFields.Attribute.Type, AttributeFloat);
 
-    /// <summary>AttributeProto: name = 1, i = 3, type = 20.</summary>
+    /// <summary>AttributeProto.</summary>
     public static ProtoMessage Attribute(string name, long value) =>
-        new ProtoMessage().String(1, name).Varint(3, value).Varint(20, AttributeInt);
+        new ProtoMessage().String(OnnxFields.Attribute.Name, name).Varint(OnnxFields.Attribute.I, value).Varint(OnnxFields.Attribute.Type, AttributeInt);
 
-    /// <summary>AttributeProto: name = 1, s = 4, type = 20.</summary>
+    /// <summary>AttributeProto.</summary>
     public static ProtoMessage Attribute(string name, string value) =>
-        new ProtoMessage().String(1, name).String(4, value).Varint(20, AttributeString);
+        new ProtoMessage().String(OnnxFields.Attribute.Name, name).String(OnnxFields.Attribute.S, value).Varint(OnnxFields.Attribute.Type, AttributeString);
 
-    /// <summary>AttributeProto: name = 1, ints = 8, type = 20.</summary>
+    /// <summary>AttributeProto.</summary>
     public static ProtoMessage Attribute(string name, IReadOnlyList<long> values) =>
-        new ProtoMessage().String(1, name).Varints(8, values).Varint(20, AttributeInts);
+        new ProtoMessage().String(OnnxFields.Attribute.Name, name).Varints(OnnxFields.Attribute.Ints, values).Varint(OnnxFields.Attribute.Type, AttributeInts);
 
-    /// <summary>TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian, as ONNX requires).</summary>
+    /// <summary>A float TensorProto, values in raw_data (little-endian, as ONNX requires).</summary>
     public static ProtoMessage Tensor(string name, IReadOnlyList<long> dims, float[] values)
     {
         if (!BitConverter.IsLittleEndian)
@@ -115,27 +114,38 @@ internal static class OnnxProto
             throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; this machine is not.");
         }
 
-        return new ProtoMessage().Varints(1, dims).Varint(2, Float).String(8, name).Bytes(9, UnsafeByteOperations.UnsafeWrap(new ByteView<float>(values).Memory));
+        return Tensor(name, dims, Float).Bytes(OnnxFields.Tensor.RawData, UnsafeByteOperations.UnsafeWrap(new ByteView<float>(values).Memory));
     }
 
     /// <summary>An int64 tensor (shapes, pads).</summary>
     public static ProtoMessage Tensor(string name, IReadOnlyList<long> dims, long[] values) =>
-        new ProtoMessage().Varints(1, dims).Varint(2, Int64).String(8, name).Bytes(9, UnsafeByteOperations.UnsafeWrap(new ByteView<long>(values).Memory));
+        Tensor(name, dims, Int64).Bytes(OnnxFields.Tensor.RawData, UnsafeByteOperations.UnsafeWrap(new ByteView<long>(values).Memory));
 
     /// <summary>
-    /// ValueInfoProto (name = 1, type = 2) of a float tensor: TypeProto.tensor_type = 1 →
-    /// elem_type = 1, shape = 2 → TensorShapeProto.dim = 1 → dim_value = 1 or dim_param = 2 (null: a named dynamic size).
+    /// A float tensor with its values in float_data (packed fixed32) rather than raw_data: what some
+    /// exporters write; the writer itself uses raw_data, this is for tests of the reader.
     /// </summary>
+    public static ProtoMessage TensorAsFloatData(string name, IReadOnlyList<long> dims, float[] values) =>
+        Tensor(name, dims, Float).Bytes(OnnxFields.Tensor.FloatData, UnsafeByteOperations.UnsafeWrap(new ByteView<float>(values).Memory));
+
+    /// <summary>A tensor's header: dims, data_type and name, the values to follow.</summary>
+    private static ProtoMessage Tensor(string name, IReadOnlyList<long> dims, int dataType) =>
+        new ProtoMessage().Varints(OnnxFields.Tensor.Dims, dims).Varint(OnnxFields.Tensor.DataType, dataType).String(OnnxFields.Tensor.Name, name);
+
+    /// <summary>ValueInfoProto of a float tensor; a null dimension is the named dynamic size <paramref name="dynamicName"/>.</summary>
     public static ProtoMessage FloatValue(string name, IReadOnlyList<long?> dims, string dynamicName)
     {
         var shape = new ProtoMessage();
         foreach (long? dim in dims)
         {
-            shape.Message(1, dim is long value ? new ProtoMessage().Varint(1, value) : new ProtoMessage().String(2, dynamicName));
+            shape.Message(OnnxFields.ValueInfo.ShapeDim, dim is long value
+                ? new ProtoMessage().Varint(OnnxFields.ValueInfo.DimValue, value)
+                : new ProtoMessage().String(OnnxFields.ValueInfo.DimParam, dynamicName));
         }
 
-        var tensor = new ProtoMessage().Varint(1, Float).Message(2, shape);
-        return new ProtoMessage().String(1, name).Message(2, new ProtoMessage().Message(1, tensor));
+        var tensor = new ProtoMessage().Varint(OnnxFields.ValueInfo.TensorElemType, Float).Message(OnnxFields.ValueInfo.TensorShape, shape);
+        return new ProtoMessage().String(OnnxFields.ValueInfo.Name, name)
+            .Message(OnnxFields.ValueInfo.Type, new ProtoMessage().Message(OnnxFields.ValueInfo.TypeTensor, tensor));
     }
 
     /// <summary>
