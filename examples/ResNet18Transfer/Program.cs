@@ -32,15 +32,16 @@ var epochs = new Option<int>("--epochs") { Description = "Most epochs for each m
 var batchSize = new Option<int>("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => 32 };
 var validationSplit = new Option<double>("--validation-split") { Description = "Fraction of the chosen training images held out for validation (the last, after the seeded shuffle).", DefaultValueFactory = _ => 0.2 };
 var seed = new Option<int>("--seed") { Description = "Seed of the choice of training images, the initial weights, shuffling and dropout.", DefaultValueFactory = _ => 1 };
+var invert = new Option<bool>("--invert") { Description = "Give the base dark garments on white (255 - pixel), as product photos are, instead of Fashion-MNIST's light on black." };
 var threads = new Option<int>("--threads") { Description = "CPU threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
 var root = new RootCommand("Transfer learning from a pretrained ImageNet ResNet-18 to 1,000 Fashion-MNIST labels, against the MNIST CNN from scratch.")
 {
-    data, models, perClass, testCount, epochs, batchSize, validationSplit, seed, threads,
+    data, models, perClass, testCount, epochs, batchSize, validationSplit, seed, invert, threads,
 };
 root.SetAction(parse => Run(new Settings(
     parse.GetValue(data)!.FullName, parse.GetValue(models)?.FullName, parse.GetValue(perClass), parse.GetValue(testCount), parse.GetValue(epochs),
-    parse.GetValue(batchSize), parse.GetValue(validationSplit), parse.GetValue(seed), parse.GetValue(threads))));
+    parse.GetValue(batchSize), parse.GetValue(validationSplit), parse.GetValue(seed), parse.GetValue(invert), parse.GetValue(threads))));
 return root.Parse(args).Invoke();
 
 static int Run(Settings s)
@@ -90,7 +91,7 @@ static int Run(Settings s)
     LabeledImages chosen = Choose(train, s.PerClass, s.Seed);
     test = test.Take(Math.Min(s.TestCount, test.Count));
     int validationCount = (int)(chosen.Count * s.ValidationSplit);
-    Console.WriteLine($"{chosen.Count:N0} labelled training images ({s.PerClass} per class, seed {s.Seed}; validation: the last {validationCount:N0}), {test.Count:N0} test images (the first of t10k), {s.Threads} threads.");
+    Console.WriteLine($"{chosen.Count:N0} labelled training images ({s.PerClass} per class, seed {s.Seed}; validation: the last {validationCount:N0}), {test.Count:N0} test images (the first of t10k), {s.Threads} threads{(s.Invert ? "; the base sees inverted images" : "")}.");
 
     // 1. The frozen ImageNet base: 512 features per image, computed once.
     using var features = new ResNet18Features(seed: s.Seed) { Threads = s.Threads };
@@ -100,8 +101,8 @@ static int Run(Settings s)
     Console.WriteLine($"ResNet-18: {loaded.Layers.Count} layers' weights loaded from ResNet18.onnx in {clock.Elapsed.TotalSeconds:F1} s ({features.Info.ParameterCount:N0} parameters, frozen).");
 
     clock.Restart();
-    float[] trainFeatures = Extract(features, chosen, mean, "training");
-    float[] testFeatures = Extract(features, test, mean, "test");
+    float[] trainFeatures = Extract(features, chosen, mean, s.Invert, "training");
+    float[] testFeatures = Extract(features, test, mean, s.Invert, "test");
     double extractSeconds = clock.Elapsed.TotalSeconds;
     int extracted = chosen.Count + test.Count;
     Console.WriteLine($"Features of {extracted:N0} images in {extractSeconds:F1} s: {extracted / extractSeconds:F1} images/s ({extractSeconds / extracted * 1000:F0} ms an image).");
@@ -158,8 +159,9 @@ static LabeledImages Choose(LabeledImages train, int perClass, int seed)
 
 // The base's 512 features of each image, a batch at a time: the 28x28 image enlarged to 224x224
 // (bilinear, half-pixel centres), 0-255, gray in all three channels, then the package's
-// preprocessing: channels to BGR (a no-op for gray) minus the per-pixel mean image.
-static float[] Extract(ResNet18Features model, LabeledImages images, float[] mean, string what)
+// preprocessing: channels to BGR (a no-op for gray) minus the per-pixel mean image. With invert,
+// 255 minus each pixel first.
+static float[] Extract(ResNet18Features model, LabeledImages images, float[] mean, bool invert, string what)
 {
     const int batch = 16, side = 224, pixels = side * side;
     var result = new float[images.Count * 512];
@@ -176,7 +178,7 @@ static float[] Extract(ResNet18Features model, LabeledImages images, float[] mea
             Span<float> image = input.AsSpan(n * pixels * 3, pixels * 3);
             for (int p = 0; p < pixels; p++)
             {
-                float v = enlarged[p] * 255f;
+                float v = (invert ? 1f - enlarged[p] : enlarged[p]) * 255f;
                 for (int c = 0; c < 3; c++)
                 {
                     image[(p * 3) + c] = v - mean[(c * pixels) + p];
@@ -232,4 +234,4 @@ static (double Seconds, History History) Train(Model model, float[] x, int[] y, 
 }
 
 /// <summary>The command line, parsed.</summary>
-internal sealed record Settings(string Data, string? Models, int PerClass, int TestCount, int Epochs, int BatchSize, double ValidationSplit, int Seed, int Threads);
+internal sealed record Settings(string Data, string? Models, int PerClass, int TestCount, int Epochs, int BatchSize, double ValidationSplit, int Seed, bool Invert, int Threads);
