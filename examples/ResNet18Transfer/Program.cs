@@ -27,7 +27,7 @@ var models = new Option<DirectoryInfo?>("--models")
     Description = "Directory with ResNet18Onnx/ResNet18.onnx and ResNetPrepOnnx/ResNetPreprocess.onnx (default: the Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 package that restore downloaded).",
 };
 var perClass = new Option<int>("--per-class") { Description = "Training images (labels) per class, chosen from the training set with --seed.", DefaultValueFactory = _ => 100 };
-var testCount = new Option<int>("--test-count") { Description = "Test images: the first N of the test set (about 0.1 s each through ResNet-18 on 2 cores).", DefaultValueFactory = _ => 2000 };
+var testCount = new Option<int>("--test-count") { Description = "Test images: the first N of the test set (their features cost about 12 ms an image on 2 cores).", DefaultValueFactory = _ => 2000 };
 var epochs = new Option<int>("--epochs") { Description = "Most epochs for each model (early stopping on val_loss, patience 10, best weights restored).", DefaultValueFactory = _ => 100 };
 var batchSize = new Option<int>("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => 32 };
 var validationSplit = new Option<double>("--validation-split") { Description = "Fraction of the chosen training images held out for validation (the last, after the seeded shuffle).", DefaultValueFactory = _ => 0.2 };
