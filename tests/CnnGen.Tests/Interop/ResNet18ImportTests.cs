@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Reflection;
 using CnnGen.Applications;
 using CnnGen.Data;
-using CnnGen.Interop.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 
@@ -58,7 +57,8 @@ public sealed class ResNet18ImportTests(ITestOutputHelper output)
         float[] expected = OnnxRuntimeFeatures(images, count);
 
         // The preprocessing model's arithmetic in NHWC: channels to BGR, minus its per-pixel mean image.
-        float[] mean = OnnxReader.Read(File.ReadAllBytes(Preprocess), Preprocess).Initializers["MeanImage"].Floats(); // (1, 3, 224, 224)
+        float[] mean = OnnxFile.ReadTensor(Preprocess, "MeanImage", out long[] dims);
+        Assert.Equal([1L, 3, 224, 224], dims);
         float[] input = new float[images.Length];
         for (int n = 0; n < count; n++)
         {
