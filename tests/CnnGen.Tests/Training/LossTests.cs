@@ -129,23 +129,7 @@ public class LossTests
         MeanLoss();
         float[] analytic = (float[])model.Gradients.Clone();
 
-        const float epsilon = 5e-3f;
-        var failures = new List<string>();
-        for (int i = 0; i < model.Parameters.Length; i++)
-        {
-            float saved = model.Parameters[i];
-            model.Parameters[i] = saved + epsilon;
-            double plus = MeanLoss();
-            model.Parameters[i] = saved - epsilon;
-            double minus = MeanLoss();
-            model.Parameters[i] = saved;
-            double numeric = (plus - minus) / (2 * epsilon);
-            if (Math.Abs(numeric - analytic[i]) > 1e-3 + (0.03 * Math.Abs(numeric)))
-            {
-                failures.Add($"parameter {i}: numeric {numeric:G5}, analytic {analytic[i]:G5}");
-            }
-        }
-
+        List<string> failures = GradientCheckTests.FiniteDifferenceFailures(model, MeanLoss, analytic, i => $"parameter {i}");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.Contains(analytic, g => Math.Abs(g) > 1e-3);
     }
