@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -45,8 +46,8 @@ public static class Devices
     public static IReadOnlyList<DeviceInfo> List()
     {
         var found = new List<DeviceInfo> { ManagedCpu() };
-        using Context context = Context.Create(builder => builder.Default());
-        foreach (ILGPU.Runtime.Device device in context.Devices)
+        using Context context = CreateContext();
+        foreach (ILGPU.Runtime.Device device in context.Devices.Where(d => d is not CPUDevice || IsIlgpuCpu(d)))
         {
             DeviceInfo? info = device switch
             {
@@ -72,6 +73,19 @@ public static class Devices
     public static DeviceInfo Resolve(Device requested) =>
         // The managed CPU is always there; listing ILGPU's devices (a context) is only needed for the others.
         requested == Device.Cpu ? ManagedCpu() : Resolve(requested, List());
+
+    /// <summary>
+    /// ILGPU's CPU accelerator with groups of up to 256 threads, the tiled kernels' group size
+    /// (<see cref="Kernels.TiledGemm"/>); ILGPU's default CPU device allows 16. It runs a group's
+    /// threads as 256 OS threads meeting at every barrier: it checks kernels, it is not fast.
+    /// </summary>
+    private static readonly CPUDevice s_ilgpuCpu = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 64, numMultiprocessors: 1);
+
+    /// <summary>The ILGPU context every device of CnnGen comes from: all of ILGPU's accelerators, its CPU one as <see cref="s_ilgpuCpu"/>, with ILGPU.Algorithms.</summary>
+    internal static Context CreateContext() => Context.Create(builder => builder.Default().CPU(s_ilgpuCpu).EnableAlgorithms());
+
+    /// <summary>Whether <paramref name="device"/> is the CPU accelerator of <see cref="CreateContext"/> (the context also lists ILGPU's default one).</summary>
+    internal static bool IsIlgpuCpu(ILGPU.Runtime.Device device) => device is CPUDevice cpu && cpu.MaxNumThreadsPerGroup >= s_ilgpuCpu.MaxNumThreadsPerGroup;
 
     private static DeviceInfo ManagedCpu() => new(Device.Cpu, "managed CPU backend", Environment.ProcessorCount + " threads");
 

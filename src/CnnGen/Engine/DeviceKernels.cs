@@ -14,14 +14,15 @@ public sealed class DeviceKernels
     /// <summary>Loads the kernels for <paramref name="accelerator"/>.</summary>
     public DeviceKernels(Accelerator accelerator)
     {
-        Conv2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Conv2D.ForwardKernel);
-        Conv2DKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Conv2D.KernelGradientKernel);
+        ConvForward = TiledGemm.Load<ConvPatches, ColumnMajor>(accelerator);
+        ConvKernelGradient = TiledGemm.Load<ConvPatchesByTap, ColumnMajor>(accelerator);
+        ConvInputGradient = TiledGemm.Load<OutputGradientPatches, KernelByInputChannel>(accelerator);
+        DenseForward = TiledGemm.Load<RowMajor, ColumnMajor>(accelerator);
+        DenseKernelGradient = TiledGemm.Load<ColumnMajor, ColumnMajor>(accelerator);
+        DenseInputGradient = TiledGemm.Load<RowMajor, RowMajor>(accelerator);
+        GemmFinish = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<GemmOutput>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(TiledGemm.FinishKernel);
         Conv2DBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>>(Conv2D.BiasGradientKernel);
-        Conv2DInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(Conv2D.InputGradientKernel);
-        DenseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(Dense.ForwardKernel);
-        DenseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(Dense.KernelGradientKernel);
         DenseBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int>(Dense.BiasGradientKernel);
-        DenseInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(Dense.InputGradientKernel);
         Pool2DForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<int>>(Pool2D.ForwardKernel);
         Pool2DBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(Pool2D.BackwardKernel);
         DropoutForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.DropoutForwardKernel);
@@ -59,14 +60,15 @@ public sealed class DeviceKernels
     }
 
 #pragma warning disable CS1591 // One field per kernel, named after the method it launches.
-    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> Conv2DForward { get; }
-    public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv2DKernelGradient { get; }
+    internal TiledGemm.Launcher<ConvPatches, ColumnMajor> ConvForward { get; }
+    internal TiledGemm.Launcher<ConvPatchesByTap, ColumnMajor> ConvKernelGradient { get; }
+    internal TiledGemm.Launcher<OutputGradientPatches, KernelByInputChannel> ConvInputGradient { get; }
+    internal TiledGemm.Launcher<RowMajor, ColumnMajor> DenseForward { get; }
+    internal TiledGemm.Launcher<ColumnMajor, ColumnMajor> DenseKernelGradient { get; }
+    internal TiledGemm.Launcher<RowMajor, RowMajor> DenseInputGradient { get; }
+    internal Action<Index1D, SpecializedValue<GemmOutput>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> GemmFinish { get; }
     public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>> Conv2DBiasGradient { get; }
-    public Action<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> Conv2DInputGradient { get; }
-    public Action<Index1D, Dense.DenseShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> DenseForward { get; }
-    public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> DenseKernelGradient { get; }
     public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int> DenseBiasGradient { get; }
-    public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int, ArrayView<float>> DenseInputGradient { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<int>> Pool2DForward { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, ArrayView<float>, ArrayView<float>, ArrayView<int>> Pool2DBackward { get; }
     public Action<Index1D, Elementwise.DropoutSettings, ArrayView<float>, ArrayView<float>, ArrayView<float>> DropoutForward { get; }

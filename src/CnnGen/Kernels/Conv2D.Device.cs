@@ -4,37 +4,51 @@ using ILGPU.Runtime;
 
 namespace CnnGen.Kernels;
 
-/// <summary>Conv2D on an ILGPU accelerator: one thread per output, weight or input element; the geometry is a specialised (compile-time) value.</summary>
+/// <summary>
+/// Conv2D on an ILGPU accelerator: three implicit GEMMs on <see cref="TiledGemm"/>. The kernels
+/// named <c>...ReferenceKernel</c> are the simple versions (one thread per output, weight or input
+/// element) that the tests hold the tiled ones to. Geometries are specialised (compile-time) values.
+/// </summary>
 public static partial class Conv2D
 {
-    /// <summary>y = f(conv(x) + b) on the device.</summary>
+    /// <summary>y = f(conv(x) + b) on the device: an implicit GEMM (<see cref="TiledGemm"/>) of the image's patches and the kernel, bias and activation in its epilogue.</summary>
     public static void Forward(DeviceWorkspace ws, in Conv2DGeometry g, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> parameters, int kernelOffset, int biasOffset, int n)
     {
-        ws.Kernels.Conv2DForward(n * g.OutSize, SpecializedValue.New(g), (int)ElementwiseActivation(activation), x, y, parameters, kernelOffset, biasOffset);
+        TiledGemm.Run(ws, ws.Kernels.ConvForward, new ConvPatches(g), new ColumnMajor(g.Filters),
+            new GemmOutput(g.Filters, HasBias: biasOffset >= 0 ? 1 : 0, (int)ElementwiseActivation(activation), Accumulate: 0),
+            rows: n * g.Positions, depth: g.PatchSize, x, KernelOf(parameters, g, kernelOffset), y, BiasOf(parameters, biasOffset, g.Filters));
         Elementwise.SoftmaxIfNeeded(ws, activation, y, n * g.OutSize, g.Filters);
     }
 
-    /// <summary>Backward on the device: dz in place, kernel and bias gradients added, dx written (skipped when null).</summary>
+    /// <summary>
+    /// Backward on the device: dz in place; the kernel gradient (patchesᵀ · dz, split over the batch)
+    /// and the bias gradient added; dx = dz-patches · kernelᵀ written (skipped when null).
+    /// </summary>
     public static void Backward(DeviceWorkspace ws, in Conv2DGeometry g, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float>? dx,
         ArrayView<float> parameters, ArrayView<float> gradients, int kernelOffset, int biasOffset, int n)
     {
         Elementwise.ActivationBackward(ws, activation, y, dy, n * g.OutSize, g.Filters);
-        var geometry = SpecializedValue.New(g);
-        int terms = n * g.Positions;
-        ArrayView<float> partials = DeviceReduction.Partials(ws, terms, g.PatchSize * g.Filters, out int chunks);
-        ws.Kernels.Conv2DKernelGradient(chunks * g.PatchSize * g.Filters, geometry, terms, x, dy, partials);
-        DeviceReduction.AddChunks(ws, partials, chunks, g.PatchSize * g.Filters, gradients, kernelOffset);
-        BiasGradient(ws, g, geometry, terms, dy, gradients, biasOffset);
+        TiledGemm.Run(ws, ws.Kernels.ConvKernelGradient, new ConvPatchesByTap(g), new ColumnMajor(g.Filters),
+            new GemmOutput(g.Filters, HasBias: 0, (int)Activation.Linear, Accumulate: 1),
+            rows: g.PatchSize, depth: n * g.Positions, x, dy, KernelOf(gradients, g, kernelOffset), gradients);
+        BiasGradient(ws, g, SpecializedValue.New(g), n * g.Positions, dy, gradients, biasOffset);
 
         if (dx is { } input)
         {
-            ws.Kernels.Conv2DInputGradient(n * g.InSize, geometry, dy, parameters, kernelOffset, input);
+            TiledGemm.Run(ws, ws.Kernels.ConvInputGradient, new OutputGradientPatches(g), new KernelByInputChannel(g),
+                new GemmOutput(g.InChannels, HasBias: 0, (int)Activation.Linear, Accumulate: 0),
+                rows: n * g.InHeight * g.InWidth, depth: g.KernelHeight * g.KernelWidth * g.Filters, dy, KernelOf(parameters, g, kernelOffset), input, input);
         }
     }
 
+    private static ArrayView<float> KernelOf(ArrayView<float> parameters, in Conv2DGeometry g, int kernelOffset) => parameters.SubView(kernelOffset, g.PatchSize * g.Filters);
+
+    /// <summary>The bias, or (without one) any view: the epilogue does not read it.</summary>
+    internal static ArrayView<float> BiasOf(ArrayView<float> parameters, int biasOffset, int length) => biasOffset >= 0 ? parameters.SubView(biasOffset, length) : parameters;
+
     internal static Activation ElementwiseActivation(Activation activation) => activation == Activation.Softmax ? Activation.Linear : activation;
 
-    internal static void ForwardKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int kernelOffset, int biasOffset)
+    internal static void ForwardReferenceKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int kernelOffset, int biasOffset)
     {
         Conv2DGeometry g = geometry.Value;
         int i = index;
@@ -80,7 +94,7 @@ public static partial class Conv2D
     }
 
     // partials[chunk, (ky, kx, c, f)] = Σ over the chunk's (sample, position) terms of x(sample, position + (ky, kx), c) · dz(sample, position, f)
-    internal static void KernelGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> partials)
+    internal static void KernelGradientReferenceKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> partials)
     {
         Conv2DGeometry g = geometry.Value;
         int weights = g.PatchSize * g.Filters;
@@ -133,7 +147,7 @@ public static partial class Conv2D
     }
 
     // dx(sample, iy, ix, c) = Σ over the outputs whose window covers it of dz · kernel
-    internal static void InputGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, ArrayView<float> dz, ArrayView<float> p, int kernelOffset, ArrayView<float> dx)
+    internal static void InputGradientReferenceKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, ArrayView<float> dz, ArrayView<float> p, int kernelOffset, ArrayView<float> dx)
     {
         Conv2DGeometry g = geometry.Value;
         int i = index;

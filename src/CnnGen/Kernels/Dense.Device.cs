@@ -4,13 +4,18 @@ using ILGPU.Runtime;
 
 namespace CnnGen.Kernels;
 
-/// <summary>Dense on an ILGPU accelerator: one thread per output, weight or input element.</summary>
+/// <summary>
+/// Dense on an ILGPU accelerator: three GEMMs on <see cref="TiledGemm"/>. The <c>...ReferenceKernel</c>
+/// methods are the simple versions (one thread per output, weight or input element) the tests hold them to.
+/// </summary>
 public static partial class Dense
 {
     /// <summary>y = f(x·W + b) on the device.</summary>
     public static void Forward(DeviceWorkspace ws, int inputs, int units, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> parameters, int kernelOffset, int biasOffset, int n)
     {
-        ws.Kernels.DenseForward(n * units, new DenseShape(inputs, units, n), (int)Conv2D.ElementwiseActivation(activation), x, y, parameters, kernelOffset, biasOffset);
+        TiledGemm.Run(ws, ws.Kernels.DenseForward, new RowMajor(inputs), new ColumnMajor(units),
+            new GemmOutput(units, HasBias: biasOffset >= 0 ? 1 : 0, (int)Conv2D.ElementwiseActivation(activation), Accumulate: 0),
+            rows: n, depth: inputs, x, parameters.SubView(kernelOffset, inputs * units), y, Conv2D.BiasOf(parameters, biasOffset, units));
         Elementwise.SoftmaxIfNeeded(ws, activation, y, n * units, units);
     }
 
@@ -18,24 +23,27 @@ public static partial class Dense
     public static void Backward(DeviceWorkspace ws, int inputs, int units, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float>? dx,
         ArrayView<float> parameters, ArrayView<float> gradients, int kernelOffset, int biasOffset, int n)
     {
-        var shape = new DenseShape(inputs, units, n);
         Elementwise.ActivationBackward(ws, activation, y, dy, n * units, units);
-        ws.Kernels.DenseKernelGradient(inputs * units, shape, x, dy, gradients, kernelOffset);
+        TiledGemm.Run(ws, ws.Kernels.DenseKernelGradient, new ColumnMajor(inputs), new ColumnMajor(units),
+            new GemmOutput(units, HasBias: 0, (int)Activation.Linear, Accumulate: 1),
+            rows: inputs, depth: n, x, dy, gradients.SubView(kernelOffset, inputs * units), gradients);
         if (biasOffset >= 0)
         {
-            ws.Kernels.DenseBiasGradient(units, shape, dy, gradients, biasOffset);
+            ws.Kernels.DenseBiasGradient(units, new DenseShape(inputs, units, n), dy, gradients, biasOffset);
         }
 
         if (dx is { } input)
         {
-            ws.Kernels.DenseInputGradient(n * inputs, shape, dy, parameters, kernelOffset, input);
+            TiledGemm.Run(ws, ws.Kernels.DenseInputGradient, new RowMajor(units), new RowMajor(units),
+                new GemmOutput(inputs, HasBias: 0, (int)Activation.Linear, Accumulate: 0),
+                rows: n, depth: units, dy, parameters.SubView(kernelOffset, inputs * units), input, input);
         }
     }
 
     /// <summary>The sizes of one Dense product.</summary>
     public readonly record struct DenseShape(int Inputs, int Units, int Samples);
 
-    internal static void ForwardKernel(Index1D index, DenseShape d, int activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int kernelOffset, int biasOffset)
+    internal static void ForwardReferenceKernel(Index1D index, DenseShape d, int activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int kernelOffset, int biasOffset)
     {
         int i = index;
         int u = i % d.Units;
@@ -49,7 +57,7 @@ public static partial class Dense
         y[i] = DeviceMath.Activate(sum, activation);
     }
 
-    internal static void KernelGradientKernel(Index1D index, DenseShape d, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> gradients, int kernelOffset)
+    internal static void KernelGradientReferenceKernel(Index1D index, DenseShape d, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> gradients, int kernelOffset)
     {
         int i = index;
         int u = i % d.Units;
@@ -75,7 +83,7 @@ public static partial class Dense
         gradients[biasOffset + u] += sum;
     }
 
-    internal static void InputGradientKernel(Index1D index, DenseShape d, ArrayView<float> dz, ArrayView<float> p, int kernelOffset, ArrayView<float> dx)
+    internal static void InputGradientReferenceKernel(Index1D index, DenseShape d, ArrayView<float> dz, ArrayView<float> p, int kernelOffset, ArrayView<float> dx)
     {
         int i = index;
         int k = i % d.Inputs;

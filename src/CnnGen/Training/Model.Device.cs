@@ -217,12 +217,12 @@ public abstract partial class Model
         public DeviceSession(Device kind, ModelInfo info, float[] trainableMask)
         {
             _info = info;
-            _context = Context.Create(builder => builder.Default().EnableAlgorithms());
+            _context = Devices.CreateContext();
             ILGPU.Runtime.Device device = _context.Devices.First(d => kind switch
             {
                 Device.Cuda => d is ILGPU.Runtime.Cuda.CudaDevice,
                 Device.OpenCL => d is ILGPU.Runtime.OpenCL.CLDevice,
-                _ => d is ILGPU.Runtime.CPU.CPUDevice,
+                _ => Devices.IsIlgpuCpu(d),
             });
             _accelerator = device.CreateAccelerator(_context);
             State = new DeviceModelState(_accelerator, info, trainableMask);

@@ -1,26 +1,28 @@
 using CnnGen.Engine;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
 
 namespace CnnGen.Tests.Kernels;
 
+/// <summary>ILGPU's CPU accelerator as a <see cref="DeviceKernelHarness"/>: always present, one per test class.</summary>
+public sealed class IlgpuCpuKernels() : DeviceKernelHarness(CnnGen.Devices.IsIlgpuCpu);
+
 /// <summary>
-/// A <see cref="DeviceWorkspace"/> on ILGPU's CPU accelerator without a compiled model: the lowest
+/// A <see cref="DeviceWorkspace"/> on an ILGPU device (the first one <c>pick</c> accepts) without a compiled model: the lowest
 /// level the runtime offers (the internal <see cref="DeviceModelState"/> and workspace constructors,
 /// for an empty one-parameter model), so a single kernel can be launched on device views and its
 /// result compared with the managed kernel's. One per test class (loading the kernels compiles them).
 /// </summary>
-public sealed class IlgpuCpuKernels : IDisposable
+public class DeviceKernelHarness : IDisposable
 {
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly DeviceModelState _state;
 
-    public IlgpuCpuKernels()
+    public DeviceKernelHarness(Func<ILGPU.Runtime.Device, bool> pick)
     {
-        _context = Context.Create(builder => builder.Default().EnableAlgorithms());
-        _accelerator = _context.Devices.First(d => d is CPUDevice).CreateAccelerator(_context);
+        _context = CnnGen.Devices.CreateContext();
+        _accelerator = _context.Devices.First(pick).CreateAccelerator(_context);
         var info = new ModelInfo("kernels", InputSize: 1, OutputSize: 1, ParameterCount: 1, StateCount: 1, Layers: [], Weights: [],
             OutputSizes: [1], StatisticsSizes: [0], IndexSizes: [0], ExtraSizes: [0], OutputActivation: Activation.Linear);
         _state = new DeviceModelState(_accelerator, info, [1f]);
@@ -40,8 +42,12 @@ public sealed class IlgpuCpuKernels : IDisposable
         return buffer.GetAsArray1D();
     }
 
+    /// <summary>The accelerator.</summary>
+    public Accelerator Accelerator => _accelerator;
+
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         _state.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
