@@ -199,6 +199,9 @@ public abstract partial class Model
     private DeviceWorkspace DeviceBatch(Workspace host, int n, bool oneHot)
     {
         DeviceWorkspace ws = _device!.Workspace(host.Capacity);
+        // Every device pass starts here, so the profile follows Model.Profile and reaches
+        // workspaces made after it was set.
+        ws.Profile = _profile;
         ws.Input.SubView(0, n * Info.InputSize).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Input, 0, n * Info.InputSize));
         if (oneHot)
         {

@@ -379,8 +379,9 @@ public abstract partial class Model : IDisposable
     }
 
     /// <summary>
-    /// Per-layer timing of the CPU backend while set (<c>model.Profile = new LayerProfile(model.Info)</c>);
-    /// <see langword="null"/> (the default) records nothing. Read it with <see cref="LayerProfile.Layers"/>.
+    /// Per-layer timing while set (<c>model.Profile = new LayerProfile(model.Info)</c>), on whichever
+    /// <see cref="Device"/> runs the model (on a device each layer waits for its kernels, so a profiled run is
+    /// slower); <see langword="null"/> (the default) records nothing. Read it with <see cref="LayerProfile.Layers"/>.
     /// </summary>
     public LayerProfile? Profile
     {
