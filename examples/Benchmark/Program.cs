@@ -13,13 +13,13 @@ using Spectre.Console;
 // run: CnnGen trains and infers first, then torch_ref.py (the project's PyTorch reference, a copy
 // of the team's shared script) does the same on the same data, batch size and thread count.
 // Figures are the median over the epochs after the first (warm-up). --profile adds CnnGen's time
-// and GFLOP/s per layer.
+// and GFLOP/s per layer. With --device cuda PyTorch runs on the GPU too; on any other device it runs on the CPU.
 var model = new Option<string>("--model") { Description = "mnist (the Keras MNIST CNN, batch 200), deep (six Conv2D + BatchNorm, batch 50) or resnet50 (Keras' ResNet50 at 224x224x3, batch 8, synthetic data).", DefaultValueFactory = _ => "mnist" };
 var epochs = new Option<int>("--epochs") { Description = "Epochs per framework; the first is warm-up. For resnet50: rounds, each CnnGen then PyTorch.", DefaultValueFactory = _ => 4 };
 var threads = new Option<int>("--threads") { Description = "Threads for both frameworks.", DefaultValueFactory = _ => Environment.ProcessorCount };
 var device = new Option<string>("--device") { Description = "cpu, cuda, opencl, ilgpu-cpu or auto.", DefaultValueFactory = _ => "cpu" };
 var samples = new Option<int>("--samples") { Description = "Training samples per epoch (whole batches are used; the slow ILGPU emulator wants few).", DefaultValueFactory = _ => 8000 };
-var profile = new Option<bool>("--profile") { Description = "Also print CnnGen's time and GFLOP/s per layer (CPU backend)." };
+var profile = new Option<bool>("--profile") { Description = "Also print CnnGen's time and GFLOP/s per layer, on any device (on a device each layer waits for its kernels, which slows the profiled epochs)." };
 var torchOption = new Option<bool>("--torch") { Description = "Run the PyTorch reference (--torch false to skip it).", DefaultValueFactory = _ => true };
 var python = new Option<string>("--python") { Description = "Python with torch (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => "/usr/bin/python3" };
 var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { model, epochs, threads, device, samples, profile, torchOption, python };
@@ -53,11 +53,13 @@ static int Run(string name, int epochs, int threads, string python, Device devic
     var trainRates = new List<double>();
     var inferRates = new List<double>();
     LayerProfile? layers = null;
+    DeviceInfo ranOn;
     using (Model cnn = create())
     {
         cnn.Threads = threads;
         cnn.Device = device;
-        Console.WriteLine($"CnnGen device: {Devices.Resolve(cnn.Device).Kind}, {threads} threads");
+        ranOn = Devices.Resolve(cnn.Device);
+        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads");
         cnn.Compile(new Adam());
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
@@ -83,9 +85,17 @@ static int Run(string name, int epochs, int threads, string python, Device devic
 
     double cnnPeak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
     Console.WriteLine($"CnnGen peak resident memory: {cnnPeak:F0} MiB");
-    (double Train, double Infer, double PeakMiB)? torch = runTorch ? RunTorch(python, data, epochs, batch, threads, torchName) : null;
+    // PyTorch's counterpart of CnnGen's device: CUDA for CUDA, its CPU backend for everything else.
+    string torchDevice = ranOn.Kind == Device.Cuda ? "cuda" : "cpu";
+    (double Train, double Infer, double PeakMiB)? torch = null;
+    if (runTorch)
+    {
+        Console.WriteLine($"PyTorch device: {torchDevice}");
+        torch = RunTorch(python, data, epochs, batch, threads, torchName, torchDevice);
+    }
+
     double cnnTrain = Median(trainRates.Skip(1)), cnnInfer = Median(inferRates.Skip(1));
-    var table = new Table().AddColumns("", "CnnGen", "PyTorch", "CnnGen / PyTorch");
+    var table = new Table().AddColumns("", $"CnnGen ({ranOn.Option})", runTorch ? $"PyTorch ({torchDevice})" : "PyTorch", "CnnGen / PyTorch");
     AddRow("train samples/s", cnnTrain, torch?.Train);
     AddRow("infer samples/s", cnnInfer, torch?.Infer);
     AddRow("peak memory MiB", cnnPeak, torch?.PeakMiB);
@@ -93,8 +103,15 @@ static int Run(string name, int epochs, int threads, string python, Device devic
     if (layers is not null)
     {
         PrintProfile(layers);
-        Console.WriteLine($"Reference: CnnGen's packed GEMM on one thread, 384×384×384 in cache: {GemmGflops():F1} GFLOP/s (its best case, per core).");
-        Console.WriteLine("GFLOP/s count a direct convolution's arithmetic; layers that run by Winograd (3×3, stride 1, 8+ channels in and out) do a quarter of its multiplications, so theirs are effective rates.");
+        if (ranOn.Kind == Device.Cpu)
+        {
+            Console.WriteLine($"Reference: CnnGen's packed GEMM on one thread, 384×384×384 in cache: {GemmGflops():F1} GFLOP/s (its best case, per core).");
+            Console.WriteLine("GFLOP/s count a direct convolution's arithmetic; layers that run by Winograd (3×3, stride 1, 8+ channels in and out) do a quarter of its multiplications, so theirs are effective rates.");
+        }
+        else
+        {
+            Console.WriteLine("On a device the profile waits for each layer's kernels, so the profiled epochs' train rates above are lower than an unprofiled run's.");
+        }
     }
 
     return 0;
@@ -120,10 +137,10 @@ static void PrintProfile(LayerProfile profile)
     static string Gflops(double value) => double.IsNaN(value) ? "" : $"{value:F1}";
 }
 
-static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model)
+static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model, string device)
 {
     string script = Path.Combine(AppContext.BaseDirectory, "torch_ref.py");
-    string[] arguments = [script, data, Invariant(epochs), Invariant(batch), model, Invariant(threads)];
+    string[] arguments = [script, data, Invariant(epochs), Invariant(batch), model, Invariant(threads), device];
     var start = new ProcessStartInfo(python, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
     try
     {

@@ -33,7 +33,7 @@ public sealed partial class CnnGenerator
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Forward(" + workspace + " ws, int n, bool training)"))
             {
-                bool profiled = workspace == Workspace;
+                bool cpu = workspace == Workspace;
                 w.Line("ws.Training = training;");
                 w.Line("var p = " + parameters + ";");
                 if (model.StateCount > 0)
@@ -41,10 +41,9 @@ public sealed partial class CnnGenerator
                     w.Line("var s = " + state + ";");
                 }
 
-                if (profiled)
-                {
-                    w.Line("ws.ProfileStart(n, backward: false);");
-                }
+                // Both workspaces stamp a clock after each layer when a LayerProfile is attached
+                // (the device's waits for its kernels first); without one each call is a null check.
+                w.Line("ws.ProfileStart(n, backward: false);");
 
                 foreach (LayerSpec layer in model.Layers)
                 {
@@ -52,13 +51,10 @@ public sealed partial class CnnGenerator
                         + (program.Graph.Runs(layer.Index) ? string.Empty : ": not run, the model's output does not depend on it (CNN0103)"));
                     if (program.Graph.Runs(layer.Index))
                     {
-                        layer.Args.Rule.EmitForward(program, layer, cpu: profiled);
+                        layer.Args.Rule.EmitForward(program, layer, cpu);
                     }
 
-                    if (profiled)
-                    {
-                        w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: false);");
-                    }
+                    w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: false);");
                 }
             }
 
@@ -70,14 +66,9 @@ public sealed partial class CnnGenerator
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override void Backward(" + workspace + " ws, int n)"))
             {
-                // The CPU program stamps a clock after each layer when a LayerProfile is attached.
-                bool profiled = workspace == Workspace;
                 w.Line("var p = " + parameters + ";");
                 w.Line("var g = " + gradients + ";");
-                if (profiled)
-                {
-                    w.Line("ws.ProfileStart(n, backward: true);");
-                }
+                w.Line("ws.ProfileStart(n, backward: true);");
 
                 foreach (LayerSpec layer in model.Layers.Reverse())
                 {
@@ -96,10 +87,7 @@ public sealed partial class CnnGenerator
                         program.FinishInputGradient(layer);
                     }
 
-                    if (profiled)
-                    {
-                        w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: true);");
-                    }
+                    w.Line("ws.ProfileLayer(" + ProgramWriter.Num(layer.Index) + ", backward: true);");
                 }
             }
 

@@ -164,6 +164,32 @@ public sealed class DeviceWorkspace
     /// <summary>dL/dParameters on the device.</summary>
     public ArrayView<float> ParameterGradients => Model.ParameterGradients;
 
+    /// <summary>Per-layer timing, when a profile is attached (see <see cref="CnnGen.Model.Profile"/>).</summary>
+    public LayerProfile? Profile { get; set; }
+
+    /// <summary>Called by the generated program before its first layer.</summary>
+    public void ProfileStart(int n, bool backward)
+    {
+        if (Profile is { } profile)
+        {
+            // Kernels run asynchronously: wait for the work queued before the pass (the batch's
+            // upload) so that it is not charged to the first layer.
+            Accelerator.Synchronize();
+            profile.Start(n, backward);
+        }
+    }
+
+    /// <summary>Called by the generated program after each layer.</summary>
+    public void ProfileLayer(int layer, bool backward)
+    {
+        if (Profile is { } profile)
+        {
+            // The layer's kernels are only queued when its call returns; the stamp waits for them.
+            Accelerator.Synchronize();
+            profile.Stamp(layer, backward);
+        }
+    }
+
     internal ArrayView<int> Labels { get; }
 
     internal ArrayView<float> Targets { get; }

@@ -18,9 +18,10 @@ public sealed record LayerTiming(LayerInfo Layer, double ForwardSeconds, double 
 }
 
 /// <summary>
-/// Per-layer wall time of the CPU backend's forward and backward programs. Attach one to
-/// <see cref="Model.Profile"/>; the generated program stamps the clock after every layer
-/// (a null check when no profile is attached). Device programs run asynchronously and are not profiled.
+/// Per-layer wall time of the forward and backward programs, on the CPU backend or a device. Attach one
+/// to <see cref="Model.Profile"/>; the generated program stamps the clock after every layer (a null check
+/// when no profile is attached). On a device, whose kernels run asynchronously, each stamp first waits for
+/// the layer's kernels: the times are right, but the waits cost the overlap a profiled run gives up.
 /// </summary>
 public sealed class LayerProfile
 {

@@ -54,6 +54,40 @@ public sealed class Workspace
         Targets = new float[capacity * outputSize];
     }
 
+    // Only a batch's input, labels and targets; see BatchOnly.
+    private Workspace(int capacity, int inputSize, int outputSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        Pool = new WorkerPool(1); // a pool of one thread starts no threads: nothing runs here
+        Scratch = new Scratch(threads: 1, slots: 0);
+        Input = new float[capacity * inputSize];
+        Outputs = [];
+        Gradients = [];
+        Statistics = [];
+        GradientScratch = [];
+        Indices = [];
+        Extras = [];
+        Labels = new int[capacity];
+        Targets = new float[capacity * outputSize];
+    }
+
+    /// <summary>
+    /// The host side of a model on an ILGPU device: the batch's <see cref="Input"/>, <see cref="Labels"/> and
+    /// <see cref="Targets"/>, which are filled here and copied over, and no per-layer buffers (no
+    /// <see cref="Outputs"/>, <see cref="Gradients"/>, ...), whose twins in <see cref="DeviceWorkspace"/> are the
+    /// ones the device program uses. The generated CPU program cannot run on it.
+    /// </summary>
+    internal static Workspace BatchOnly(int capacity, ModelInfo info) => new(capacity, info.InputSize, info.OutputSize);
+
+    /// <summary>
+    /// Values held in per-layer buffers (outputs, gradients, statistics, indices, extras and the gradient
+    /// scratch), each array counted once where layers share one: 0 for <see cref="BatchOnly"/>.
+    /// </summary>
+    internal long LayerValues =>
+        Outputs.Concat(Gradients).Concat(Statistics).Concat(Extras).Append(GradientScratch).Distinct().Sum(a => (long)a.Length)
+        + Indices.Sum(a => (long)a.Length);
+
     /// <summary>Largest batch this workspace holds.</summary>
     public int Capacity { get; }
 

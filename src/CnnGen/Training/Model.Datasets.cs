@@ -50,7 +50,7 @@ public abstract partial class Model
 
         int trainCount = data.Count, validationCount = validationData?.Count ?? 0;
         int capacity = BatchCapacity(data.BatchSize, trainCount);
-        Workspace ws = GetWorkspace(validationData is null ? capacity : Math.Max(capacity, BatchCapacity(validationData.BatchSize, validationCount)));
+        Workspace ws = BatchWorkspace(validationData is null ? capacity : Math.Max(capacity, BatchCapacity(validationData.BatchSize, validationCount)));
         using var reader = new BatchPrefetcher(data, capacity);
         using BatchPrefetcher? validationReader = validationData is null ? null : new BatchPrefetcher(validationData, Math.Min(validationData.BatchSize, validationCount));
         var plan = new TrainingPlan(epochs, data.BatchSize, trainCount, validationCount, (trainCount + data.BatchSize - 1) / data.BatchSize);

@@ -32,6 +32,13 @@ public abstract partial class Model
             _device?.Dispose();
             _device = resolved.Kind == Device.Cpu ? null : new DeviceSession(resolved.Kind, Info, TrainableMask());
             _deviceKind = resolved.Kind;
+            if (_device is not null)
+            {
+                // On a device the layers' buffers live there: the host's would only hold memory. Back on
+                // the CPU, GetWorkspace allocates them again on the first call that needs them.
+                _workspace = null;
+                DropSpareWorkspaces();
+            }
         }
     }
 
@@ -89,6 +96,25 @@ public abstract partial class Model
         }
     }
 
+    /// <summary>
+    /// The host buffers Fit, Evaluate and Predict fill with each batch: on the CPU the model's own workspace
+    /// (<see cref="GetWorkspace"/>); on a device only the batch's inputs, labels and targets
+    /// (<see cref="Workspace.BatchOnly"/>), since every layer's buffers are in the <see cref="DeviceWorkspace"/>.
+    /// </summary>
+    private Workspace BatchWorkspace(int capacity) => _device is null ? GetWorkspace(capacity) : _device.HostBatch(capacity);
+
+    /// <summary>Values in per-layer buffers of the host workspaces this model holds (for the test that a device model holds none).</summary>
+    internal long HostLayerValues
+    {
+        get
+        {
+            lock (_spareWorkspaces)
+            {
+                return (_workspace?.LayerValues ?? 0) + _spareWorkspaces.Sum(ws => ws.LayerValues) + (_device?.HostBatchLayerValues ?? 0);
+            }
+        }
+    }
+
     // As TrainBatch: a step whose loss is not finite is not applied, and the moving statistics its
     // forward pass moved are put back. The loss is read before the backward pass for that (the
     // step's one wait for the device either way); gradients are not scanned on the device.
@@ -142,6 +168,7 @@ public abstract partial class Model
 
     // Categorical cross-entropy without sample weights has a kernel. Other losses run on the host: the batch's
     // outputs come over and their gradient goes back (one more round trip per step, small beside the model's work).
+    // They pass through the session's last-layer buffers, not the host workspace's: that one has no layers on a device.
     private (double LossSum, double Correct) DeviceLoss(DeviceWorkspace ws, Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         if (loss is CategoricalCrossentropyLoss cce && weights.IsEmpty)
@@ -151,10 +178,11 @@ public abstract partial class Model
         }
 
         int length = n * Info.OutputSize;
+        float[] output = _device!.HostOutput, gradient = _device.HostOutputGradient;
         ws.Accelerator.Synchronize();
-        ws.Outputs[^1].SubView(0, length).CopyToCPU(ws.Accelerator.DefaultStream, host.Outputs[^1].AsSpan(0, length));
-        var result = Compute(host, loss, n, oneHot, weights);
-        ws.Gradients[^1].SubView(0, length).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Gradients[^1], 0, length));
+        ws.Outputs[^1].SubView(0, length).CopyToCPU(ws.Accelerator.DefaultStream, output.AsSpan(0, length));
+        var result = Compute(host, output, gradient, loss, n, oneHot, weights);
+        ws.Gradients[^1].SubView(0, length).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(gradient, 0, length));
         return result;
     }
 
@@ -171,6 +199,9 @@ public abstract partial class Model
     private DeviceWorkspace DeviceBatch(Workspace host, int n, bool oneHot)
     {
         DeviceWorkspace ws = _device!.Workspace(host.Capacity);
+        // Every device pass starts here, so the profile follows Model.Profile and reaches
+        // workspaces made after it was set.
+        ws.Profile = _profile;
         ws.Input.SubView(0, n * Info.InputSize).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(host.Input, 0, n * Info.InputSize));
         if (oneHot)
         {
@@ -206,13 +237,17 @@ public abstract partial class Model
         return (lossSum, hits);
     }
 
-    /// <summary>The ILGPU context, accelerator, device-resident model state and workspace; disposed in reverse order.</summary>
+    /// <summary>
+    /// The ILGPU context, accelerator, device-resident model state and workspace, disposed in reverse order; and
+    /// the host's side of a step: the batch going in and the metrics and last layer coming out, no larger.
+    /// </summary>
     private sealed class DeviceSession : IDisposable
     {
         private readonly Context _context;
         private readonly Accelerator _accelerator;
         private readonly ModelInfo _info;
         private DeviceWorkspace? _workspace;
+        private Workspace? _hostBatch;
 
         public DeviceSession(Device kind, ModelInfo info, float[] trainableMask)
         {
@@ -234,6 +269,14 @@ public abstract partial class Model
 
         public float[] HostCorrect { get; private set; } = [];
 
+        /// <summary>The last layer's outputs, for a loss computed on the host.</summary>
+        public float[] HostOutput { get; private set; } = [];
+
+        /// <summary>The loss's gradient of <see cref="HostOutput"/>, on its way back to the device.</summary>
+        public float[] HostOutputGradient { get; private set; } = [];
+
+        public long HostBatchLayerValues => _hostBatch?.LayerValues ?? 0;
+
         public DeviceWorkspace Workspace(int capacity)
         {
             if (_workspace is null || _workspace.Capacity < capacity)
@@ -241,9 +284,22 @@ public abstract partial class Model
                 _workspace = new DeviceWorkspace(State, _info, capacity);
                 HostLosses = new float[capacity];
                 HostCorrect = new float[capacity];
+                HostOutput = new float[capacity * _info.OutputSize];
+                HostOutputGradient = new float[capacity * _info.OutputSize];
             }
 
             return _workspace;
+        }
+
+        /// <summary>The host buffers a batch of up to <paramref name="capacity"/> samples is loaded into (kept while large enough).</summary>
+        public Workspace HostBatch(int capacity)
+        {
+            if (_hostBatch is null || _hostBatch.Capacity < capacity)
+            {
+                _hostBatch = CnnGen.Engine.Workspace.BatchOnly(capacity, _info);
+            }
+
+            return _hostBatch;
         }
 
         public void Dispose()

@@ -61,7 +61,7 @@ public abstract partial class Model
             Monitor.Enter(_deviceLock);
             try
             {
-                return new InferenceLease(this, GetWorkspace(capacity), Lent.Device);
+                return new InferenceLease(this, BatchWorkspace(capacity), Lent.Device);
             }
             catch
             {

@@ -205,7 +205,7 @@ public abstract partial class Model : IDisposable
             throw new ArgumentException("No training samples are left after the validation split.", nameof(validationSplit));
         }
 
-        Workspace ws = GetWorkspace(BatchCapacity(batchSize, Math.Max(trainCount, validationCount)));
+        Workspace ws = BatchWorkspace(BatchCapacity(batchSize, Math.Max(trainCount, validationCount)));
         int[] order = Enumerable.Range(0, trainCount).ToArray();
         int batches = (trainCount + batchSize - 1) / batchSize;
         var plan = new TrainingPlan(epochs, batchSize, trainCount, validationCount, batches);
@@ -359,7 +359,9 @@ public abstract partial class Model : IDisposable
     /// <summary>
     /// The model's own workspace, on its threads, for batches of up to <paramref name="capacity"/> samples
     /// (kept while the capacity suffices). A low-level hook for custom loops and tests: it is not guarded
-    /// against concurrent calls as <see cref="Predict(float[], int)"/> is.
+    /// against concurrent calls as <see cref="Predict(float[], int)"/> is. On an ILGPU device, <c>Fit</c>,
+    /// <c>Evaluate</c> and <c>Predict</c> do not use it: they keep only the batch on the host, as every layer's
+    /// buffers are on the device.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or a buffer of that many samples would not fit one array.</exception>
     public Workspace GetWorkspace(int capacity)
@@ -377,8 +379,9 @@ public abstract partial class Model : IDisposable
     }
 
     /// <summary>
-    /// Per-layer timing of the CPU backend while set (<c>model.Profile = new LayerProfile(model.Info)</c>);
-    /// <see langword="null"/> (the default) records nothing. Read it with <see cref="LayerProfile.Layers"/>.
+    /// Per-layer timing while set (<c>model.Profile = new LayerProfile(model.Info)</c>), on whichever
+    /// <see cref="Device"/> runs the model (on a device each layer waits for its kernels, so a profiled run is
+    /// slower); <see langword="null"/> (the default) records nothing. Read it with <see cref="LayerProfile.Layers"/>.
     /// </summary>
     public LayerProfile? Profile
     {
@@ -416,8 +419,12 @@ public abstract partial class Model : IDisposable
     // The loss reads the batch's labels or its one-hot targets, whichever the data has.
     // Sample weights, when given, hold one weight per sample of the batch.
     private (double LossSum, double Correct) Compute(Workspace ws, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights) =>
-        loss.Compute(ws.Outputs[^1], oneHot ? default : ws.Labels.AsSpan(0, n), oneHot ? ws.Targets.AsSpan(0, n * Info.OutputSize) : default,
-            ws.Gradients[^1], n, Info.OutputSize, 1f / n, Info.OutputActivation, weights);
+        Compute(ws, ws.Outputs[^1], ws.Gradients[^1], loss, n, oneHot, weights);
+
+    // As above with the last layer's output and its gradient in other buffers (a device model's on the host).
+    private (double LossSum, double Correct) Compute(Workspace batch, float[] output, float[] gradient, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights) =>
+        loss.Compute(output, oneHot ? default : batch.Labels.AsSpan(0, n), oneHot ? batch.Targets.AsSpan(0, n * Info.OutputSize) : default,
+            gradient, n, Info.OutputSize, 1f / n, Info.OutputActivation, weights);
 
     private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights = null)
     {

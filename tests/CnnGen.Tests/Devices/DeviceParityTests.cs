@@ -260,4 +260,37 @@ public class ModelDeviceTests
             Assert.Throws<DeviceNotFoundException>(() => model.Device = Device.Cuda);
         }
     }
+
+    // Issue 22: on a device every layer's output and gradient live in the DeviceWorkspace; host copies
+    // of them (TinyMnist's are 281,376 values, 1.1 MB, for batches of 16) would only hold memory. Back on the CPU the
+    // full workspace must come back, or the CPU program would have nowhere to run.
+    [Fact]
+    public void A_model_on_a_device_keeps_no_host_buffers_for_its_layers_and_gets_them_back_on_the_cpu()
+    {
+        var random = new Random(3);
+        float[] x = Enumerable.Range(0, 32 * 784).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] y = Enumerable.Range(0, 32).Select(i => i % 10).ToArray();
+        float[] weights = Enumerable.Range(0, 32).Select(i => 0.5f + (i % 3)).ToArray();
+        using var model = new TinyMnist(seed: 6) { Threads = 1 };
+        model.Compile(new Adam());
+        model.Fit(x, y, epochs: 1, batchSize: 16);
+        Assert.True(model.HostLayerValues > 0, "the CPU backend runs in the host workspace");
+
+        model.Device = Device.IlgpuCpu;
+        Assert.Equal(0, model.HostLayerValues);
+        History trained = model.Fit(x, y, epochs: 1, batchSize: 16, validationSplit: 0.25);
+        // Sample weights take the loss to the host: the last layer's output comes over, its gradient goes back.
+        History weighted = model.Fit(x, y, epochs: 1, batchSize: 16, sampleWeight: weights);
+        (double loss, _) = model.Evaluate(x, y, batchSize: 16);
+        float[] predictions = model.Predict(x, batchSize: 16);
+        Assert.Equal(0, model.HostLayerValues);
+        Assert.True(double.IsFinite(trained.Epochs[0].Loss) && double.IsFinite(weighted.Epochs[0].Loss) && double.IsFinite(loss));
+        Assert.Equal(32 * 10, predictions.Length);
+
+        model.Device = Device.Cpu;
+        History back = model.Fit(x, y, epochs: 1, batchSize: 16);
+        Assert.True(double.IsFinite(back.Epochs[0].Loss));
+        Assert.True(model.HostLayerValues > 0);
+        Assert.Equal(predictions.Length, model.Predict(x, batchSize: 16).Length);
+    }
 }
