@@ -75,11 +75,11 @@ public static class Devices
         requested == Device.Cpu ? ManagedCpu() : Resolve(requested, List());
 
     /// <summary>
-    /// ILGPU's CPU accelerator with groups of up to 256 threads, the tiled kernels' group size
+    /// ILGPU's CPU accelerator with groups of up to 64 threads, the tiled kernels' group size
     /// (<see cref="Kernels.TiledGemm"/>); ILGPU's default CPU device allows 16. It runs a group's
-    /// threads as 256 OS threads meeting at every barrier: it checks kernels, it is not fast.
+    /// threads as 64 OS threads meeting at every barrier: it checks kernels, it is not fast.
     /// </summary>
-    private static readonly CPUDevice s_ilgpuCpu = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 64, numMultiprocessors: 1);
+    private static readonly CPUDevice s_ilgpuCpu = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: Kernels.TiledGemm.Threads / 4, numMultiprocessors: 1);
 
     /// <summary>The ILGPU context every device of CnnGen comes from: all of ILGPU's accelerators, its CPU one as <see cref="s_ilgpuCpu"/>, with ILGPU.Algorithms.</summary>
     internal static Context CreateContext() => Context.Create(builder => builder.Default().CPU(s_ilgpuCpu).EnableAlgorithms());

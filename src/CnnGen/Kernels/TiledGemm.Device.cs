@@ -36,9 +36,10 @@ internal readonly record struct GemmOutput(int Columns, int HasBias, int Activat
 internal readonly record struct GemmExtent(int Rows, int Depth, int ChunkDepth);
 
 /// <summary>
-/// C = f(A·B + bias) on an ILGPU device, tiled: a group of 16×16 threads computes a 64×64 block of C,
-/// each thread a 4×4 block of it in registers, from 64×16 slices of A and B staged in static shared
-/// memory (the classic SGEMM structure; each value loaded from memory serves 64 multiply-adds).
+/// C = f(A·B + bias) on an ILGPU device, tiled: a group of 8×8 threads computes a 64×64 block of C,
+/// each thread an 8×8 block of it in registers (rows ty + 8i, columns tx + 8j), from 64×16 slices of
+/// A and B staged in static shared memory: the classic SGEMM structure. Each value loaded from
+/// memory serves 64 multiply-adds, and each value read from shared memory serves 8.
 /// Long or narrow products are split along K over the grid's third dimension ("split-K"), each slice
 /// writing partials that <see cref="FinishKernel"/> sums, so a 288×64 weight gradient summed over
 /// 115,200 positions still fills the device.
@@ -47,12 +48,16 @@ internal readonly record struct GemmExtent(int Rows, int Depth, int ChunkDepth);
 /// Within rusticl's limits: static shared memory only, operands and sizes as separate scalar-only
 /// arguments (no struct holding a view followed by other fields), no atomics. A slice sums at most
 /// <see cref="MaxChunkDepth"/> terms: Mesa's llvmpipe ends an invocation after 65,535 loop iterations
-/// (see <see cref="DeviceReduction"/>), and a slice costs about 25 per 16 terms.
+/// (see <see cref="DeviceReduction"/>), and a slice costs about 50 per 16 terms.
+/// Why 8×8 per thread: on llvmpipe (rusticl's CPU driver) a shared-memory read whose address differs
+/// between work-items costs tens of cycles for its 8 lanes, far more than a multiply-add, so the
+/// number of multiply-adds per read decides the speed (4×4 per thread: 2; 8×8: 4). docs/architecture.md
+/// has the measurements.
 /// </remarks>
 internal static class TiledGemm
 {
     /// <summary>Threads per group along each side.</summary>
-    public const int GroupSide = 16;
+    public const int GroupSide = 8;
 
     /// <summary>Rows and columns of C per group.</summary>
     public const int Tile = 64;
@@ -61,14 +66,15 @@ internal static class TiledGemm
     public const int TileDepth = 16;
 
     /// <summary>Most terms one slice sums (llvmpipe's loop limit, with room).</summary>
-    public const int MaxChunkDepth = 16384;
+    public const int MaxChunkDepth = 8192;
 
     /// <summary>Fewest terms worth a slice of its own: below this the partials cost more than the parallelism gains.</summary>
     public const int MinChunkDepth = 256;
 
     // One more than the tile, so that a warp storing along k hits 32 different banks.
     private const int Pitch = Tile + 1;
-    private const int Threads = GroupSide * GroupSide;
+    /// <summary>Threads per group.</summary>
+    public const int Threads = GroupSide * GroupSide;
     private const int TileElements = Tile * TileDepth;
 
     /// <summary>The launch of one instantiation (one pair of operand kinds).</summary>
@@ -139,7 +145,7 @@ internal static class TiledGemm
         int depthStart = Grid.IdxZ * extent.ChunkDepth;
         int depthEnd = depthStart + extent.ChunkDepth < extent.Depth ? depthStart + extent.ChunkDepth : extent.Depth;
 
-        var block = default(Block4x4);
+        var block = default(Block8x8);
         for (int k0 = depthStart; k0 < depthEnd; k0 += TileDepth)
         {
             LoadTile(aOperand.Value, aData, aTile, thread, rowStart, extent.Rows, k0, depthEnd);
@@ -148,8 +154,8 @@ internal static class TiledGemm
             for (int k = 0; k < TileDepth; k++)
             {
                 int a = (k * Pitch) + ty, b = (k * Pitch) + tx;
-                block.Add(aTile[a], aTile[a + GroupSide], aTile[a + (2 * GroupSide)], aTile[a + (3 * GroupSide)],
-                    bTile[b], bTile[b + GroupSide], bTile[b + (2 * GroupSide)], bTile[b + (3 * GroupSide)]);
+                block.Add(aTile[a], aTile[a + 8], aTile[a + 16], aTile[a + 24], aTile[a + 32], aTile[a + 40], aTile[a + 48], aTile[a + 56],
+                    bTile[b], bTile[b + 8], bTile[b + 16], bTile[b + 24], bTile[b + 32], bTile[b + 40], bTile[b + 48], bTile[b + 56]);
             }
 
             Group.Barrier();
@@ -157,10 +163,10 @@ internal static class TiledGemm
 
         // Slices after the first write partials behind the first's (C is then the partials buffer).
         int sliceOffset = Grid.IdxZ * extent.Rows * output.Columns;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 8; i++)
         {
             int row = rowStart + ty + (i * GroupSide);
-            for (int j = 0; j < 4; j++)
+            for (int j = 0; j < 8; j++)
             {
                 int column = columnStart + tx + (j * GroupSide);
                 if (row < extent.Rows && column < output.Columns)
@@ -171,8 +177,8 @@ internal static class TiledGemm
         }
     }
 
-    // Each thread loads 4 of the tile's 1,024 values: along k when the operand is contiguous in k
-    // (a thread row reads 16 neighbours), else along x. Outside the product: zeros, which add nothing.
+    // Each thread loads 16 of the tile's 1,024 values: along k when the operand is contiguous in k
+    // (neighbouring threads read neighbours), else along x. Outside the product: zeros, which add nothing.
     private static void LoadTile<T>(T operand, ArrayView<float> data, ArrayView<float> tile, int thread, int xStart, int xEnd, int k0, int kEnd)
         where T : unmanaged, IGemmOperand
     {
@@ -203,25 +209,34 @@ internal static class TiledGemm
     internal static void FinishKernel(Index1D index, SpecializedValue<GemmOutput> output, int chunks, int results, ArrayView<float> partials, ArrayView<float> c, ArrayView<float> bias) =>
         Store(output.Value, c, bias, index, index % output.Value.Columns, DeviceReduction.SumChunks(partials, chunks, results, index));
 
-    /// <summary>A thread's 4×4 block of C, in registers: rows ty + 16i, columns tx + 16j.</summary>
-    private struct Block4x4
+    /// <summary>A thread's 8×8 block of C, in registers: rows ty + 8i, columns tx + 8j.</summary>
+    private struct Block8x8
     {
-        private float _c00, _c01, _c02, _c03, _c10, _c11, _c12, _c13, _c20, _c21, _c22, _c23, _c30, _c31, _c32, _c33;
+        private float _c00, _c01, _c02, _c03, _c04, _c05, _c06, _c07, _c10, _c11, _c12, _c13, _c14, _c15, _c16, _c17, _c20, _c21, _c22, _c23, _c24, _c25, _c26, _c27, _c30, _c31, _c32, _c33, _c34, _c35, _c36, _c37, _c40, _c41, _c42, _c43, _c44, _c45, _c46, _c47, _c50, _c51, _c52, _c53, _c54, _c55, _c56, _c57, _c60, _c61, _c62, _c63, _c64, _c65, _c66, _c67, _c70, _c71, _c72, _c73, _c74, _c75, _c76, _c77;
 
-        public void Add(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3)
+        public void Add(float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7,
+            float b0, float b1, float b2, float b3, float b4, float b5, float b6, float b7)
         {
-            _c00 += a0 * b0; _c01 += a0 * b1; _c02 += a0 * b2; _c03 += a0 * b3;
-            _c10 += a1 * b0; _c11 += a1 * b1; _c12 += a1 * b2; _c13 += a1 * b3;
-            _c20 += a2 * b0; _c21 += a2 * b1; _c22 += a2 * b2; _c23 += a2 * b3;
-            _c30 += a3 * b0; _c31 += a3 * b1; _c32 += a3 * b2; _c33 += a3 * b3;
+            _c00 += a0 * b0; _c01 += a0 * b1; _c02 += a0 * b2; _c03 += a0 * b3; _c04 += a0 * b4; _c05 += a0 * b5; _c06 += a0 * b6; _c07 += a0 * b7;
+            _c10 += a1 * b0; _c11 += a1 * b1; _c12 += a1 * b2; _c13 += a1 * b3; _c14 += a1 * b4; _c15 += a1 * b5; _c16 += a1 * b6; _c17 += a1 * b7;
+            _c20 += a2 * b0; _c21 += a2 * b1; _c22 += a2 * b2; _c23 += a2 * b3; _c24 += a2 * b4; _c25 += a2 * b5; _c26 += a2 * b6; _c27 += a2 * b7;
+            _c30 += a3 * b0; _c31 += a3 * b1; _c32 += a3 * b2; _c33 += a3 * b3; _c34 += a3 * b4; _c35 += a3 * b5; _c36 += a3 * b6; _c37 += a3 * b7;
+            _c40 += a4 * b0; _c41 += a4 * b1; _c42 += a4 * b2; _c43 += a4 * b3; _c44 += a4 * b4; _c45 += a4 * b5; _c46 += a4 * b6; _c47 += a4 * b7;
+            _c50 += a5 * b0; _c51 += a5 * b1; _c52 += a5 * b2; _c53 += a5 * b3; _c54 += a5 * b4; _c55 += a5 * b5; _c56 += a5 * b6; _c57 += a5 * b7;
+            _c60 += a6 * b0; _c61 += a6 * b1; _c62 += a6 * b2; _c63 += a6 * b3; _c64 += a6 * b4; _c65 += a6 * b5; _c66 += a6 * b6; _c67 += a6 * b7;
+            _c70 += a7 * b0; _c71 += a7 * b1; _c72 += a7 * b2; _c73 += a7 * b3; _c74 += a7 * b4; _c75 += a7 * b5; _c76 += a7 * b6; _c77 += a7 * b7;
         }
 
-        public readonly float Get(int i, int j) => ((i * 4) + j) switch
+        public readonly float Get(int i, int j) => ((i * 8) + j) switch
         {
-            0 => _c00, 1 => _c01, 2 => _c02, 3 => _c03,
-            4 => _c10, 5 => _c11, 6 => _c12, 7 => _c13,
-            8 => _c20, 9 => _c21, 10 => _c22, 11 => _c23,
-            12 => _c30, 13 => _c31, 14 => _c32, _ => _c33,
+            0 => _c00, 1 => _c01, 2 => _c02, 3 => _c03, 4 => _c04, 5 => _c05, 6 => _c06, 7 => _c07,
+            8 => _c10, 9 => _c11, 10 => _c12, 11 => _c13, 12 => _c14, 13 => _c15, 14 => _c16, 15 => _c17,
+            16 => _c20, 17 => _c21, 18 => _c22, 19 => _c23, 20 => _c24, 21 => _c25, 22 => _c26, 23 => _c27,
+            24 => _c30, 25 => _c31, 26 => _c32, 27 => _c33, 28 => _c34, 29 => _c35, 30 => _c36, 31 => _c37,
+            32 => _c40, 33 => _c41, 34 => _c42, 35 => _c43, 36 => _c44, 37 => _c45, 38 => _c46, 39 => _c47,
+            40 => _c50, 41 => _c51, 42 => _c52, 43 => _c53, 44 => _c54, 45 => _c55, 46 => _c56, 47 => _c57,
+            48 => _c60, 49 => _c61, 50 => _c62, 51 => _c63, 52 => _c64, 53 => _c65, 54 => _c66, 55 => _c67,
+            56 => _c70, 57 => _c71, 58 => _c72, 59 => _c73, 60 => _c74, 61 => _c75, 62 => _c76, _ => _c77,
         };
     }
 }
