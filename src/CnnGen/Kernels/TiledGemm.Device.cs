@@ -27,7 +27,8 @@ internal interface IGemmOperand
 /// <param name="HasBias">1: add bias[n] before the activation.</param>
 /// <param name="Activation">The element-wise activation applied last (as <see cref="Activation"/>).</param>
 /// <param name="Accumulate">1: add the result into C (a weight gradient); 0: overwrite C.</param>
-internal readonly record struct GemmOutput(int Columns, int HasBias, int Activation, int Accumulate);
+/// <param name="ColumnThreads">Threads across a group: 8 (64×64 tiles) or, for products of 32 columns or fewer, 4 (128×32 tiles); <see cref="TiledGemm.Run"/> sets it.</param>
+internal readonly record struct GemmOutput(int Columns, int HasBias, int Activation, int Accumulate, int ColumnThreads = TiledGemm.GroupSide);
 
 /// <summary>The sizes that change with the batch: passed as values, so a new batch size does not recompile the kernel.</summary>
 /// <param name="Rows">M, the product's rows.</param>
@@ -39,7 +40,9 @@ internal readonly record struct GemmExtent(int Rows, int Depth, int ChunkDepth);
 /// C = f(A·B + bias) on an ILGPU device, tiled: a group of 8×8 threads computes a 64×64 block of C,
 /// each thread an 8×8 block of it in registers (rows ty + 8i, columns tx + 8j), from 64×16 slices of
 /// A and B staged in static shared memory: the classic SGEMM structure. Each value loaded from
-/// memory serves 64 multiply-adds, and each value read from shared memory serves 8.
+/// memory serves 64 multiply-adds, and each value read from shared memory serves 8. Products of 32
+/// columns or fewer and more than 64 rows run 4×16 threads on 128×32 tiles instead, so that no half
+/// of a tile idles.
 /// Long or narrow products are split along K over the grid's third dimension ("split-K"), each slice
 /// writing partials that <see cref="FinishKernel"/> sums, so a 288×64 weight gradient summed over
 /// 115,200 positions still fills the device.
@@ -56,11 +59,11 @@ internal readonly record struct GemmExtent(int Rows, int Depth, int ChunkDepth);
 /// </remarks>
 internal static class TiledGemm
 {
-    /// <summary>Threads per group along each side.</summary>
+    /// <summary>Threads per group along each side of a square tile.</summary>
     public const int GroupSide = 8;
 
-    /// <summary>Rows and columns of C per group.</summary>
-    public const int Tile = 64;
+    /// <summary>Rows and columns of C per thread.</summary>
+    public const int Block = 8;
 
     /// <summary>Depth of the A and B slices staged per step.</summary>
     public const int TileDepth = 16;
@@ -71,11 +74,11 @@ internal static class TiledGemm
     /// <summary>Fewest terms worth a slice of its own: below this the partials cost more than the parallelism gains.</summary>
     public const int MinChunkDepth = 256;
 
-    // One more than the tile, so that a warp storing along k hits 32 different banks.
-    private const int Pitch = Tile + 1;
+    // Shared slices: up to 128 rows of A (narrow tiles) and 64 columns of B, each row one longer
+    // than the tile so that a warp storing along k hits different banks.
+    private const int MostTileRows = Block * Threads / 4, MostTileColumns = Block * GroupSide;
     /// <summary>Threads per group.</summary>
     public const int Threads = GroupSide * GroupSide;
-    private const int TileElements = Tile * TileDepth;
 
     /// <summary>The launch of one instantiation (one pair of operand kinds).</summary>
     public delegate void Launcher<TA, TB>(KernelConfig config, SpecializedValue<TA> a, SpecializedValue<TB> b, SpecializedValue<GemmOutput> output, GemmExtent extent,
@@ -102,11 +105,17 @@ internal static class TiledGemm
         where TA : unmanaged, IGemmOperand, IEquatable<TA>
         where TB : unmanaged, IGemmOperand, IEquatable<TB>
     {
-        int tilesDown = (rows + Tile - 1) / Tile, tilesAcross = (output.Columns + Tile - 1) / Tile;
+        // Narrow products (a first layer's 32 filters, an input gradient of 32 channels) would leave
+        // half of a 64-column tile idle: they get 128×32 tiles, unless they are short too (a first
+        // layer's 9-row kernel gradient), where 64 rows waste less.
+        bool narrow = output.Columns <= MostTileColumns / 2 && rows > MostTileColumns;
+        output = output with { ColumnThreads = narrow ? GroupSide / 2 : GroupSide };
+        int tileRows = Block * Threads / output.ColumnThreads, tileColumns = Block * output.ColumnThreads;
+        int tilesDown = (rows + tileRows - 1) / tileRows, tilesAcross = (output.Columns + tileColumns - 1) / tileColumns;
         int chunks = Chunks(ws.Accelerator, tilesDown * tilesAcross, depth);
         int chunkDepth = (((depth + chunks - 1) / chunks) + TileDepth - 1) / TileDepth * TileDepth;
         chunks = Math.Max(1, (depth + chunkDepth - 1) / chunkDepth);
-        var config = new KernelConfig(new Index3D(tilesAcross, tilesDown, chunks), new Index3D(GroupSide, GroupSide, 1));
+        var config = new KernelConfig(new Index3D(tilesAcross, tilesDown, chunks), new Index3D(output.ColumnThreads, Threads / output.ColumnThreads, 1));
         int results = rows * output.Columns;
         if (chunks == 1)
         {
@@ -136,26 +145,31 @@ internal static class TiledGemm
         where TA : unmanaged, IGemmOperand, IEquatable<TA>
         where TB : unmanaged, IGemmOperand, IEquatable<TB>
     {
-        ArrayView<float> aTile = SharedMemory.Allocate<float>(TileDepth * Pitch);
-        ArrayView<float> bTile = SharedMemory.Allocate<float>(TileDepth * Pitch);
+        ArrayView<float> aTile = SharedMemory.Allocate<float>(TileDepth * (MostTileRows + 1));
+        ArrayView<float> bTile = SharedMemory.Allocate<float>(TileDepth * (MostTileColumns + 1));
         GemmOutput output = outputValue.Value;
+
+        // Constants once specialised: across = 8 gives 64×64 tiles, 4 gives 128×32.
+        int across = output.ColumnThreads, down = Threads / across;
+        int tileRows = Block * down, tileColumns = Block * across;
+        int aPitch = tileRows + 1, bPitch = tileColumns + 1;
         int tx = Group.IdxX, ty = Group.IdxY;
-        int thread = (ty * GroupSide) + tx;
-        int rowStart = Grid.IdxY * Tile, columnStart = Grid.IdxX * Tile;
+        int thread = (ty * across) + tx;
+        int rowStart = Grid.IdxY * tileRows, columnStart = Grid.IdxX * tileColumns;
         int depthStart = Grid.IdxZ * extent.ChunkDepth;
         int depthEnd = depthStart + extent.ChunkDepth < extent.Depth ? depthStart + extent.ChunkDepth : extent.Depth;
 
         var block = default(Block8x8);
         for (int k0 = depthStart; k0 < depthEnd; k0 += TileDepth)
         {
-            LoadTile(aOperand.Value, aData, aTile, thread, rowStart, extent.Rows, k0, depthEnd);
-            LoadTile(bOperand.Value, bData, bTile, thread, columnStart, output.Columns, k0, depthEnd);
+            LoadTile(aOperand.Value, aData, aTile, tileRows, thread, rowStart, extent.Rows, k0, depthEnd);
+            LoadTile(bOperand.Value, bData, bTile, tileColumns, thread, columnStart, output.Columns, k0, depthEnd);
             Group.Barrier();
             for (int k = 0; k < TileDepth; k++)
             {
-                int a = (k * Pitch) + ty, b = (k * Pitch) + tx;
-                block.Add(aTile[a], aTile[a + 8], aTile[a + 16], aTile[a + 24], aTile[a + 32], aTile[a + 40], aTile[a + 48], aTile[a + 56],
-                    bTile[b], bTile[b + 8], bTile[b + 16], bTile[b + 24], bTile[b + 32], bTile[b + 40], bTile[b + 48], bTile[b + 56]);
+                int a = (k * aPitch) + ty, b = (k * bPitch) + tx;
+                block.Add(aTile[a], aTile[a + down], aTile[a + (2 * down)], aTile[a + (3 * down)], aTile[a + (4 * down)], aTile[a + (5 * down)], aTile[a + (6 * down)], aTile[a + (7 * down)],
+                    bTile[b], bTile[b + across], bTile[b + (2 * across)], bTile[b + (3 * across)], bTile[b + (4 * across)], bTile[b + (5 * across)], bTile[b + (6 * across)], bTile[b + (7 * across)]);
             }
 
             Group.Barrier();
@@ -163,12 +177,12 @@ internal static class TiledGemm
 
         // Slices after the first write partials behind the first's (C is then the partials buffer).
         int sliceOffset = Grid.IdxZ * extent.Rows * output.Columns;
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < Block; i++)
         {
-            int row = rowStart + ty + (i * GroupSide);
-            for (int j = 0; j < 8; j++)
+            int row = rowStart + ty + (i * down);
+            for (int j = 0; j < Block; j++)
             {
-                int column = columnStart + tx + (j * GroupSide);
+                int column = columnStart + tx + (j * across);
                 if (row < extent.Rows && column < output.Columns)
                 {
                     Store(output, c, bias, sliceOffset + (row * output.Columns) + column, column, block.Get(i, j));
@@ -177,17 +191,17 @@ internal static class TiledGemm
         }
     }
 
-    // Each thread loads 16 of the tile's 1,024 values: along k when the operand is contiguous in k
+    // Each thread loads width × 16 / 64 of the slice's values: along k when the operand is contiguous in k
     // (neighbouring threads read neighbours), else along x. Outside the product: zeros, which add nothing.
-    private static void LoadTile<T>(T operand, ArrayView<float> data, ArrayView<float> tile, int thread, int xStart, int xEnd, int k0, int kEnd)
+    private static void LoadTile<T>(T operand, ArrayView<float> data, ArrayView<float> tile, int width, int thread, int xStart, int xEnd, int k0, int kEnd)
         where T : unmanaged, IGemmOperand
     {
-        for (int e = thread; e < TileElements; e += Threads)
+        for (int e = thread; e < width * TileDepth; e += Threads)
         {
-            int k = operand.AlongK ? e % TileDepth : e / Tile;
-            int x = operand.AlongK ? e / TileDepth : e % Tile;
+            int k = operand.AlongK ? e % TileDepth : e / width;
+            int x = operand.AlongK ? e / TileDepth : e % width;
             int gx = xStart + x, gk = k0 + k;
-            tile[(k * Pitch) + x] = gx < xEnd && gk < kEnd ? operand.Load(data, gx, gk) : 0f;
+            tile[(k * (width + 1)) + x] = gx < xEnd && gk < kEnd ? operand.Load(data, gx, gk) : 0f;
         }
     }
 
