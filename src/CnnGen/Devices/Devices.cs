@@ -47,7 +47,7 @@ public static class Devices
     {
         var found = new List<DeviceInfo> { ManagedCpu() };
         using Context context = CreateContext();
-        foreach (ILGPU.Runtime.Device device in context.Devices.Where(d => d is not CPUDevice || IsIlgpuCpu(d)))
+        foreach (ILGPU.Runtime.Device device in context.Devices)
         {
             DeviceInfo? info = device switch
             {
@@ -81,11 +81,12 @@ public static class Devices
     /// </summary>
     private static readonly CPUDevice s_ilgpuCpu = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: Kernels.TiledGemm.Threads / 4, numMultiprocessors: 1);
 
-    /// <summary>The ILGPU context every device of CnnGen comes from: all of ILGPU's accelerators, its CPU one as <see cref="s_ilgpuCpu"/>, with ILGPU.Algorithms.</summary>
-    internal static Context CreateContext() => Context.Create(builder => builder.Default().CPU(s_ilgpuCpu).EnableAlgorithms());
-
-    /// <summary>Whether <paramref name="device"/> is the CPU accelerator of <see cref="CreateContext"/> (the context also lists ILGPU's default one).</summary>
-    internal static bool IsIlgpuCpu(ILGPU.Runtime.Device device) => device is CPUDevice cpu && cpu.MaxNumThreadsPerGroup >= s_ilgpuCpu.MaxNumThreadsPerGroup;
+    /// <summary>
+    /// The ILGPU context every device of CnnGen comes from: CUDA, OpenCL and the CPU accelerator as
+    /// <see cref="s_ilgpuCpu"/>, with ILGPU.Algorithms. It spells out what <c>Default()</c> enables
+    /// (<c>DefaultCPU().OpenCL().Cuda()</c>, with the same settings) so that the CPU device is this one, not ILGPU's default.
+    /// </summary>
+    internal static Context CreateContext() => Context.Create(builder => builder.CPU(s_ilgpuCpu).OpenCL().Cuda().EnableAlgorithms());
 
     private static DeviceInfo ManagedCpu() => new(Device.Cpu, "managed CPU backend", Environment.ProcessorCount + " threads");
 

@@ -93,7 +93,7 @@ internal static class TiledGemm
     {
         var action = accelerator.LoadStreamKernel<SpecializedValue<TA>, SpecializedValue<TB>, SpecializedValue<GemmOutput>, GemmExtent,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernel<TA, TB>);
-        return (config, a, b, output, extent, aData, bData, c, bias) => action(config, a, b, output, extent, aData, bData, c, bias);
+        return new Launcher<TA, TB>(action);
     }
 
     /// <summary>

@@ -257,7 +257,7 @@ public abstract partial class Model
             {
                 Device.Cuda => d is ILGPU.Runtime.Cuda.CudaDevice,
                 Device.OpenCL => d is ILGPU.Runtime.OpenCL.CLDevice,
-                _ => Devices.IsIlgpuCpu(d),
+                _ => d is ILGPU.Runtime.CPU.CPUDevice,
             });
             _accelerator = device.CreateAccelerator(_context);
             State = new DeviceModelState(_accelerator, info, trainableMask);

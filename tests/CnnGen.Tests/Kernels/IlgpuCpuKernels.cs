@@ -5,7 +5,7 @@ using ILGPU.Runtime;
 namespace CnnGen.Tests.Kernels;
 
 /// <summary>ILGPU's CPU accelerator as a <see cref="DeviceKernelHarness"/>: always present, one per test class.</summary>
-public sealed class IlgpuCpuKernels() : DeviceKernelHarness(CnnGen.Devices.IsIlgpuCpu);
+public sealed class IlgpuCpuKernels() : DeviceKernelHarness(d => d is ILGPU.Runtime.CPU.CPUDevice);
 
 /// <summary>
 /// A <see cref="DeviceWorkspace"/> on an ILGPU device (the first one <c>pick</c> accepts) without a compiled model: the lowest

@@ -19,7 +19,7 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
     /// <summary>One harness per device kind, created once for the class (loading kernels compiles them).</summary>
     public sealed class Harnesses : IDisposable
     {
-        private readonly Lazy<DeviceKernelHarness> _cpu = new(() => new DeviceKernelHarness(CnnGen.Devices.IsIlgpuCpu));
+        private readonly Lazy<DeviceKernelHarness> _cpu = new(() => new DeviceKernelHarness(d => d is ILGPU.Runtime.CPU.CPUDevice));
         private readonly Lazy<DeviceKernelHarness?> _openCl = new(() =>
             CnnGen.Devices.List().Any(d => d.Kind == Device.OpenCL) ? new DeviceKernelHarness(d => d is ILGPU.Runtime.OpenCL.CLDevice) : null);
 
@@ -71,24 +71,23 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
 
         // Forward, with bias and ReLU in the epilogue.
         float[] expected = Launch(harness, [parameters, x, new float[N * g.OutSize]], v =>
-            reference.Conv2DForward(N * g.OutSize, geometry, (int)Activation.Relu, v[1], v[2], v[0], kernelOffset, biasOffset));
+            reference.Conv2DForward(N * g.OutSize, geometry, (int)Activation.Relu, v[1], v[2], v[0], kernelOffset, biasOffset))[2];
         float[] actual = Launch(harness, [parameters, x, new float[N * g.OutSize]], v =>
-            Conv2D.Forward(ws, g, Activation.Relu, v[1], v[2], v[0], kernelOffset, biasOffset, N));
+            Conv2D.Forward(ws, g, Activation.Relu, v[1], v[2], v[0], kernelOffset, biasOffset, N))[2];
         AssertClose(expected, actual, "forward");
 
         // Backward: the input gradient, and the kernel gradient added to what the gradient buffer holds.
         int terms = N * g.Positions, weights = g.PatchSize * f, chunks = DeviceReduction.Chunks(terms);
-        float[] dxExpected = Launch(harness, [parameters, dz, new float[N * g.InSize]], v => reference.Conv2DInputGradient(N * g.InSize, geometry, v[1], v[0], kernelOffset, v[2]));
+        float[] dxExpected = Launch(harness, [parameters, dz, new float[N * g.InSize]], v => reference.Conv2DInputGradient(N * g.InSize, geometry, v[1], v[0], kernelOffset, v[2]))[2];
         expected = Launch(harness, [x, dz, gradients, new float[chunks * weights]], v =>
         {
             reference.Conv2DKernelGradient(chunks * weights, geometry, terms, v[0], v[1], v[3]);
             DeviceReduction.AddChunks(ws, v[3], chunks, weights, v[2], kernelOffset);
-        }, result: 2);
-        float[] dxActual = [];
-        actual = Launch(harness, [x, dz, gradients, parameters, new float[N * g.InSize]], v =>
-            Conv2D.Backward(ws, g, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], kernelOffset, biasOffset: -1, N), result: 2, also: 4, alsoOut: d => dxActual = d);
-        AssertClose(dxExpected, dxActual, "input gradient");
-        AssertClose(expected, actual, "kernel gradient");
+        })[2];
+        float[][] backward = Launch(harness, [x, dz, gradients, parameters, new float[N * g.InSize]], v =>
+            Conv2D.Backward(ws, g, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], kernelOffset, biasOffset: -1, N));
+        AssertClose(dxExpected, backward[4], "input gradient");
+        AssertClose(expected, backward[2], "kernel gradient");
     }
 
     public static TheoryData<string, int, int, int> DenseShapes()
@@ -118,17 +117,16 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
         DeviceWorkspace ws = harness.Workspace;
 
         float[] expected = Launch(harness, [parameters, x, new float[n * units]], v =>
-            reference.DenseForward(n * units, shape, (int)Activation.Tanh, v[1], v[2], v[0], kernelOffset, biasOffset));
-        float[] actual = Launch(harness, [parameters, x, new float[n * units]], v => Dense.Forward(ws, inputs, units, Activation.Tanh, v[1], v[2], v[0], kernelOffset, biasOffset, n));
+            reference.DenseForward(n * units, shape, (int)Activation.Tanh, v[1], v[2], v[0], kernelOffset, biasOffset))[2];
+        float[] actual = Launch(harness, [parameters, x, new float[n * units]], v => Dense.Forward(ws, inputs, units, Activation.Tanh, v[1], v[2], v[0], kernelOffset, biasOffset, n))[2];
         AssertClose(expected, actual, "forward");
 
-        float[] dxExpected = Launch(harness, [parameters, dz, new float[n * inputs]], v => reference.DenseInputGradient(n * inputs, shape, v[1], v[0], kernelOffset, v[2]));
-        expected = Launch(harness, [x, dz, gradients], v => reference.DenseKernelGradient(inputs * units, shape, v[0], v[1], v[2], kernelOffset), result: 2);
-        float[] dxActual = [];
-        actual = Launch(harness, [x, dz, gradients, parameters, new float[n * inputs]], v =>
-            Dense.Backward(ws, inputs, units, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], kernelOffset, biasOffset: -1, n), result: 2, also: 4, alsoOut: d => dxActual = d);
-        AssertClose(dxExpected, dxActual, "input gradient");
-        AssertClose(expected, actual, "kernel gradient");
+        float[] dxExpected = Launch(harness, [parameters, dz, new float[n * inputs]], v => reference.DenseInputGradient(n * inputs, shape, v[1], v[0], kernelOffset, v[2]))[2];
+        expected = Launch(harness, [x, dz, gradients], v => reference.DenseKernelGradient(inputs * units, shape, v[0], v[1], v[2], kernelOffset))[2];
+        float[][] backward = Launch(harness, [x, dz, gradients, parameters, new float[n * inputs]], v =>
+            Dense.Backward(ws, inputs, units, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], kernelOffset, biasOffset: -1, n));
+        AssertClose(dxExpected, backward[4], "input gradient");
+        AssertClose(expected, backward[2], "kernel gradient");
     }
 
     private DeviceKernelHarness Harness(string device)
@@ -140,22 +138,14 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
 
     private static float[] Values(Random random, int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
 
-    /// <summary>
-    /// Uploads <paramref name="buffers"/>, runs <paramref name="launch"/> on their device copies and
-    /// downloads buffer <paramref name="result"/> (the last by default), and buffer <paramref name="also"/> into <paramref name="alsoOut"/>.
-    /// </summary>
-    private static float[] Launch(DeviceKernelHarness harness, float[][] buffers, Action<ArrayView<float>[]> launch, int result = -1, int also = -1, Action<float[]>? alsoOut = null)
+    /// <summary>Uploads <paramref name="buffers"/>, runs <paramref name="launch"/> on their device copies, and downloads them all.</summary>
+    private static float[][] Launch(DeviceKernelHarness harness, float[][] buffers, Action<ArrayView<float>[]> launch)
     {
         MemoryBuffer1D<float, Stride1D.Dense>[] device = buffers.Select(harness.Upload).ToArray();
         try
         {
             launch(device.Select(b => (ArrayView<float>)b.View).ToArray());
-            if (also >= 0)
-            {
-                alsoOut!(harness.Download(device[also]));
-            }
-
-            return harness.Download(device[result < 0 ? device.Length - 1 : result]);
+            return device.Select(harness.Download).ToArray();
         }
         finally
         {
