@@ -20,6 +20,8 @@ public sealed class DeviceKernels
         DenseForward = TiledGemm.Load<RowMajor, ColumnMajor>(accelerator);
         DenseKernelGradient = TiledGemm.Load<ColumnMajor, ColumnMajor>(accelerator);
         DenseInputGradient = TiledGemm.Load<RowMajor, RowMajor>(accelerator);
+        DepthwisePass = DepthwiseTiles.LoadPass(accelerator);
+        DepthwiseKernelGradientTiles = DepthwiseTiles.LoadGradient(accelerator);
         GemmFinish = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<GemmOutput>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(TiledGemm.FinishKernel);
         Conv2DBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>>(Conv2D.BiasGradientKernel);
         DenseBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int>(Dense.BiasGradientKernel);
@@ -34,10 +36,10 @@ public sealed class DeviceKernels
         BatchNormGradientSums = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.GradientSumsKernel);
         BatchNormReduce = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.ReduceKernel);
         BatchNormInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormShape, BatchNorm.BatchNormRun, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BatchNorm.InputGradientKernel);
-        DepthwiseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DepthwiseConv2D.ForwardKernel);
-        DepthwiseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DepthwiseConv2D.KernelGradientKernel);
+        DepthwiseForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DepthwiseConv2D.ForwardReferenceKernel);
+        DepthwiseKernelGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DepthwiseConv2D.KernelGradientReferenceKernel);
         AddChunks = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, int, ArrayView<float>, ArrayView<float>, int>(DeviceReduction.AddChunksKernel);
-        DepthwiseInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(DepthwiseConv2D.InputGradientKernel);
+        DepthwiseInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DGeometry>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>>(DepthwiseConv2D.InputGradientReferenceKernel);
         Add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.AddKernel);
         Multiply = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Elementwise.MultiplyKernel);
         Activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(Elementwise.ActivateKernel);
@@ -67,6 +69,8 @@ public sealed class DeviceKernels
     internal TiledGemm.Launcher<ColumnMajor, ColumnMajor> DenseKernelGradient { get; }
     internal TiledGemm.Launcher<RowMajor, RowMajor> DenseInputGradient { get; }
     internal Action<Index1D, SpecializedValue<GemmOutput>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>> GemmFinish { get; }
+    internal DepthwiseTiles.PassLauncher DepthwisePass { get; }
+    internal DepthwiseTiles.GradientLauncher DepthwiseKernelGradientTiles { get; }
     public Action<Index1D, SpecializedValue<Conv2DGeometry>, int, ArrayView<float>, ArrayView<float>> Conv2DBiasGradient { get; }
     public Action<Index1D, Dense.DenseShape, ArrayView<float>, ArrayView<float>, int> DenseBiasGradient { get; }
     public Action<Index1D, SpecializedValue<Pool2DGeometry>, int, ArrayView<float>, ArrayView<float>, ArrayView<int>> Pool2DForward { get; }

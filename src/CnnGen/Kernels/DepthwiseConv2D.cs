@@ -10,7 +10,7 @@ namespace CnnGen.Kernels;
 /// the (kh, kw, C, m) kernel flattened is exactly (kh·kw, C·m), so kernel element
 /// (ky, kx, o) sits at <c>(ky·kw + kx)·C·m + o</c>.
 /// </summary>
-public static class DepthwiseConv2D
+public static partial class DepthwiseConv2D
 {
     // Scratch slots of the per-thread kernel and bias gradients (0–5 belong to the GEMM and Conv2D).
     private const int KernelGradientSlot = 6, BiasGradientSlot = 7;
@@ -186,93 +186,5 @@ public static class DepthwiseConv2D
 
             dx[c] += sum;
         }
-    }
-
-    /// <summary>Forward on the device: one thread per output.</summary>
-    public static void Forward(DeviceWorkspace ws, in Conv2DGeometry g, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int kernelOffset, int biasOffset, int n)
-    {
-        ws.Kernels.DepthwiseForward(n * g.OutSize, SpecializedValue.New(g), (int)Conv2D.ElementwiseActivation(activation), x, y, p, kernelOffset, biasOffset);
-        Elementwise.SoftmaxIfNeeded(ws, activation, y, n * g.OutSize, g.Filters);
-    }
-
-    /// <summary>Backward on the device: one thread per kernel element, bias element and input element.</summary>
-    public static void Backward(DeviceWorkspace ws, in Conv2DGeometry g, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float>? dx,
-        ArrayView<float> p, ArrayView<float> gradients, int kernelOffset, int biasOffset, int n)
-    {
-        Elementwise.ActivationBackward(ws, activation, y, dy, n * g.OutSize, g.Filters);
-        var geometry = SpecializedValue.New(g);
-        int terms = n * g.Positions, weights = g.KernelHeight * g.KernelWidth * g.Filters;
-        ArrayView<float> partials = DeviceReduction.Partials(ws, terms, weights, out int chunks);
-        ws.Kernels.DepthwiseKernelGradient(chunks * weights, geometry, terms, x, dy, partials);
-        DeviceReduction.AddChunks(ws, partials, chunks, weights, gradients, kernelOffset);
-        Conv2D.BiasGradient(ws, g, geometry, terms, dy, gradients, biasOffset);
-
-        if (dx is { } input)
-        {
-            ws.Kernels.DepthwiseInputGradient(n * g.InSize, geometry, dy, p, kernelOffset, input);
-        }
-    }
-
-    internal static void ForwardKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> p, int kernelOffset, int biasOffset)
-    {
-        Conv2DGeometry g = geometry.Value;
-        int i = index;
-        g.OutputAt(i, out int s, out int oy, out int ox, out int o);
-        int c = o / (g.Filters / g.InChannels);
-        float sum = biasOffset >= 0 ? p[biasOffset + o] : 0f;
-        for (int ky = 0; ky < g.KernelHeight; ky++)
-        {
-            int iy = (oy * g.StrideHeight) + ky - g.PadTop;
-            for (int kx = 0; kx < g.KernelWidth; kx++)
-            {
-                int ix = (ox * g.StrideWidth) + kx - g.PadLeft;
-                if (iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth)
-                {
-                    sum += x[(s * g.InSize) + (((iy * g.InWidth) + ix) * g.InChannels) + c] * p[kernelOffset + (((ky * g.KernelWidth) + kx) * g.Filters) + o];
-                }
-            }
-        }
-
-        y[i] = DeviceMath.Activate(sum, activation);
-    }
-
-    // partials[chunk, (ky, kx, o)] = Σ over the chunk's terms of x(…, tap (ky, kx), channel o / multiplier) · dz(…, o)
-    internal static void KernelGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, int terms, ArrayView<float> x, ArrayView<float> dz, ArrayView<float> partials)
-    {
-        Conv2DGeometry g = geometry.Value;
-        int weights = g.KernelHeight * g.KernelWidth * g.Filters;
-        int k = index % weights;
-        int o = k % g.Filters;
-        int kk = k / g.Filters;
-        int c = o / (g.Filters / g.InChannels);
-        partials[index] = Conv2D.TapSum(g, index / weights, terms, kk / g.KernelWidth, kk % g.KernelWidth, c, o, x, dz);
-    }
-
-    internal static void InputGradientKernel(Index1D index, SpecializedValue<Conv2DGeometry> geometry, ArrayView<float> dz, ArrayView<float> p, int kernelOffset, ArrayView<float> dx)
-    {
-        Conv2DGeometry g = geometry.Value;
-        int i = index;
-        g.InputAt(i, out int s, out int iy, out int ix, out int c);
-        int m = g.Filters / g.InChannels;
-        float sum = 0;
-        for (int ky = 0; ky < g.KernelHeight; ky++)
-        {
-            for (int kx = 0; kx < g.KernelWidth; kx++)
-            {
-                if (!g.OutputFedBy(iy, ix, ky, kx, out int position))
-                {
-                    continue;
-                }
-
-                int output = (s * g.OutSize) + (position * g.Filters);
-                for (int j = 0; j < m; j++)
-                {
-                    int o = (c * m) + j;
-                    sum += dz[output + o] * p[kernelOffset + (((ky * g.KernelWidth) + kx) * g.Filters) + o];
-                }
-            }
-        }
-
-        dx[i] = sum;
     }
 }

@@ -6,8 +6,8 @@ using ILGPU.Runtime;
 namespace CnnGen.Tests.Kernels;
 
 /// <summary>
-/// The tiled device kernels (<see cref="TiledGemm"/>) against the simple ones they replaced
-/// (<see cref="DeviceReferenceKernels"/>), launched on the same device: ILGPU's CPU accelerator
+/// The tiled device kernels (<see cref="TiledGemm"/>, <see cref="DepthwiseTiles"/>) against the
+/// simple ones they replaced (<see cref="DeviceReferenceKernels"/>, the depthwise fallbacks), launched on the same device: ILGPU's CPU accelerator
 /// always, and OpenCL (Mesa rusticl) where .ci/install-opencl.sh has installed it. Shapes cover
 /// partial tiles on every side, depths that are not whole tile slices, strides and padding, and
 /// products split along K (a split forward product finishes with bias and activation).
@@ -22,8 +22,15 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
         private readonly Lazy<DeviceKernelHarness> _cpu = new(() => new DeviceKernelHarness(d => d is ILGPU.Runtime.CPU.CPUDevice));
         private readonly Lazy<DeviceKernelHarness?> _openCl = new(() =>
             CnnGen.Devices.List().Any(d => d.Kind == Device.OpenCL) ? new DeviceKernelHarness(d => d is ILGPU.Runtime.OpenCL.CLDevice) : null);
+        private readonly Lazy<DeviceKernelHarness?> _cuda = new(() =>
+            CnnGen.Devices.List().Any(d => d.Kind == Device.Cuda) ? new DeviceKernelHarness(d => d is ILGPU.Runtime.Cuda.CudaDevice) : null);
 
-        public DeviceKernelHarness? For(string device) => device == "ilgpu-cpu" ? _cpu.Value : _openCl.Value;
+        public DeviceKernelHarness? For(string device) => device switch
+        {
+            "ilgpu-cpu" => _cpu.Value,
+            "cuda" => _cuda.Value,
+            _ => _openCl.Value,
+        };
 
         public void Dispose()
         {
@@ -35,6 +42,11 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
             if (_openCl.IsValueCreated)
             {
                 _openCl.Value?.Dispose();
+            }
+
+            if (_cuda.IsValueCreated)
+            {
+                _cuda.Value?.Dispose();
             }
         }
     }
@@ -127,6 +139,119 @@ public sealed class TiledGemmTests(TiledGemmTests.Harnesses devices) : IClassFix
             Dense.Backward(ws, inputs, units, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], kernelOffset, biasOffset: -1, n));
         AssertClose(dxExpected, backward[4], "input gradient");
         AssertClose(expected, backward[2], "kernel gradient");
+    }
+
+    public static TheoryData<string, int, int, int, int, int, int, int, int> DepthwiseShapes()
+    {
+        var data = new TheoryData<string, int, int, int, int, int, int, int, int>();
+        foreach (string device in new[] { "ilgpu-cpu", "opencl" })
+        {
+            data.Add(device, 12, 13, 5, 3, 1, 1, 1, 1);     // same padding, 5 of 16 channel lanes, a partial column tile
+            data.Add(device, 9, 7, 20, 3, 1, 2, 1, 1);      // stride 2: the input gradient spreads dz; two channel tiles
+            data.Add(device, 10, 10, 6, 3, 1, 2, 0, 0);     // valid, stride 2: the last input row and column get no gradient
+            data.Add(device, 11, 10, 3, 5, 2, 1, 2, 2);     // multiplier 2: tiled forward and kernel gradient, simple input gradient
+            data.Add(device, 16, 15, 17, 7, 1, 1, 3, 3);    // 7×7: tiled passes; 49 taps are more than the weight gradient's shared sums hold (simple kernel)
+            data.Add(device, 13, 13, 8, 5, 1, 2, 2, 2);     // 5×5 at stride 2: the widest window staged, 25 taps
+            data.Add(device, 28, 28, 32, 3, 1, 1, 1, 1);    // many tiles per weight-gradient chunk
+        }
+
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(DepthwiseShapes))]
+    public void DepthwiseConv2D_forward_and_gradients_match_the_reference_kernels(string device, int h, int w, int c, int k, int multiplier, int stride, int padTop, int padLeft)
+    {
+        DeviceKernelHarness harness = Harness(device);
+        int f = c * multiplier;
+        int outH = ((h + (2 * padTop) - k) / stride) + 1, outW = ((w + (2 * padLeft) - k) / stride) + 1;
+        var g = new Conv2DGeometry(h, w, c, k, k, f, stride, stride, padTop, padLeft, outH, outW);
+        Assert.True(DepthwisePass.Forward(g).FitsTiles); // else this compares the fallback with itself
+        var random = new Random(h + f);
+        int taps = k * k * f;
+        float[] parameters = Values(random, taps + f);
+        float[] x = Values(random, N * g.InSize), dz = Values(random, N * g.OutSize), gradients = Values(random, parameters.Length);
+        int kernelOffset = 0, biasOffset = taps;
+        var geometry = SpecializedValue.New(g);
+        DeviceWorkspace ws = harness.Workspace;
+        DeviceKernels simple = ws.Kernels;
+
+        float[] expected = Launch(harness, [parameters, x, new float[N * g.OutSize]], v =>
+            simple.DepthwiseForward(N * g.OutSize, geometry, (int)Activation.Relu6, v[1], v[2], v[0], kernelOffset, biasOffset))[2];
+        float[] actual = Launch(harness, [parameters, x, new float[N * g.OutSize]], v =>
+            DepthwiseConv2D.Forward(ws, g, Activation.Relu6, v[1], v[2], v[0], kernelOffset, biasOffset, N))[2];
+        AssertClose(expected, actual, "forward");
+
+        int terms = N * g.Positions, chunks = DeviceReduction.Chunks(terms);
+        float[] dxExpected = Launch(harness, [parameters, dz, new float[N * g.InSize]], v => simple.DepthwiseInputGradient(N * g.InSize, geometry, v[1], v[0], kernelOffset, v[2]))[2];
+        expected = Launch(harness, [x, dz, gradients, new float[chunks * taps]], v =>
+        {
+            simple.DepthwiseKernelGradient(chunks * taps, geometry, terms, v[0], v[1], v[3]);
+            DeviceReduction.AddChunks(ws, v[3], chunks, taps, v[2], kernelOffset);
+        })[2];
+        float[][] backward = Launch(harness, [x, dz, gradients, parameters, new float[N * g.InSize]], v =>
+            DepthwiseConv2D.Backward(ws, g, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], kernelOffset, biasOffset: -1, N));
+        AssertClose(dxExpected, backward[4], "input gradient");
+        AssertClose(expected, backward[2], "kernel gradient");
+    }
+
+    // cuBLAS against the tiled kernels on the same GPU: Dense shapes, and a pointwise convolution
+    // (positions × channels times the kernel), every product both ways. Runs where a CUDA device
+    // and libcublas.so.12 are (.ci/gpu-check.sh); skips elsewhere.
+    [SkippableTheory]
+    [InlineData(600, 10, N, 1)]       // Dense, one tile deep in K
+    [InlineData(130, 70, 70, 1)]      // Dense, partial tiles everywhere
+    [InlineData(9216, 128, 4, 1)]     // the MNIST CNN's hidden layer
+    [InlineData(24, 40, N, 7 * 6)]    // a pointwise convolution over a 7×6 image
+    public void CuBlas_products_match_the_tiled_kernels(int inputs, int units, int n, int positions)
+    {
+        DeviceKernelHarness? harness = devices.For("cuda");
+        Skip.If(harness is null, "No CUDA device here: cuBLAS runs only on CUDA (.ci/gpu-check.sh on a GPU machine).");
+        DeviceWorkspace ws = harness!.Workspace;
+        Skip.If(ws.Model.Blas is null, ws.Model.GemmBackend);
+        var random = new Random(inputs + units);
+        float[] parameters = Values(random, (inputs * units) + units);
+        float[] x = Values(random, n * positions * inputs), dz = Values(random, n * positions * units), gradients = Values(random, parameters.Length);
+        var g = new Conv2DGeometry(7, 6, inputs, 1, 1, units, 1, 1, 0, 0, 7, 6);
+        float[][] Products(bool blas)
+        {
+            ws.Model.UseBlas = blas;
+            float[] y = Launch(harness, [parameters, x, new float[n * positions * units]], v =>
+            {
+                if (positions == 1)
+                {
+                    Dense.Forward(ws, inputs, units, Activation.Tanh, v[1], v[2], v[0], 0, inputs * units, n);
+                }
+                else
+                {
+                    Conv2D.Forward(ws, g, Activation.Tanh, v[1], v[2], v[0], 0, inputs * units, n);
+                }
+            })[2];
+            float[][] backward = Launch(harness, [x, dz, gradients, parameters, new float[n * positions * inputs]], v =>
+            {
+                if (positions == 1)
+                {
+                    Dense.Backward(ws, inputs, units, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], 0, inputs * units, n);
+                }
+                else
+                {
+                    Conv2D.Backward(ws, g, Activation.Linear, v[0], y: v[1], dy: v[1], dx: v[4], v[3], gradients: v[2], 0, inputs * units, n);
+                }
+            });
+            return [y, backward[2], backward[4]];
+        }
+
+        try
+        {
+            float[][] tiled = Products(blas: false), cuBlas = Products(blas: true);
+            AssertClose(tiled[0], cuBlas[0], "forward");
+            AssertClose(tiled[1], cuBlas[1], "kernel and bias gradients");
+            AssertClose(tiled[2], cuBlas[2], "input gradient");
+        }
+        finally
+        {
+            ws.Model.UseBlas = true;
+        }
     }
 
     private DeviceKernelHarness Harness(string device)
