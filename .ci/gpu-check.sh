@@ -10,7 +10,9 @@
 #   1. builds examples/Mnist in Release and lists the devices; stops with an error when no CUDA
 #      device is listed (there would be nothing to check);
 #   2. builds the tests and examples/Benchmark in Release;
-#   3. runs the CUDA device parity tests (CudaParityTests) in Debug and in Release: ILGPU compiles the
+#   3. runs the CUDA device parity tests in Debug and in Release, with cuBLAS for Dense layers and pointwise
+#      convolutions (CudaParityTests) and with CnnGen's tiled kernels for every product (CudaTiledParityTests),
+#      and the cuBLAS-against-tiled product tests (TiledGemmTests' CuBlas cases): ILGPU compiles the
 #      kernels' IL, which differs between the two builds. CNNGEN_SLOW_TESTS=1 includes the full MNIST
 #      CNN at batch 200 (slow only on emulators); so a skipped test counts as a failure here;
 #   4. runs examples/Benchmark --device cuda for both seed models (mnist, deep) against PyTorch on
@@ -81,14 +83,14 @@ parity() {
   local config="$1" limit="$2"
   shift 2
   step "CUDA parity tests ($config)" "$limit" env CNNGEN_SLOW_TESTS=1 dotnet test tests/CnnGen.Tests -c "$config" "$@" \
-    --filter "FullyQualifiedName~CudaParityTests"
+    --filter "FullyQualifiedName~CudaParityTests|FullyQualifiedName~CudaTiledParityTests|FullyQualifiedName~CuBlas"
   if grep -Eq 'Skipped: +[1-9]' "$step_output" || ! grep -Eq 'Passed: +[1-9]' "$step_output"; then
     say "CUDA parity tests ($config): some skipped or none passed"
     failures+=("CUDA parity tests ($config): skipped or none run")
   fi
 }
-parity Debug 150
-parity Release 90 --no-build
+parity Debug 180
+parity Release 120 --no-build
 
 # 4. and 5. The benchmarks: PyTorch on CUDA beside CnnGen when torch can use the GPU.
 torch=(--torch false)
@@ -102,6 +104,7 @@ fi
 bench=(dotnet run --no-build --project examples/Benchmark -c Release -- --device cuda)
 step "benchmark mnist on cuda" 90 "${bench[@]}" --model mnist --samples 2000 --epochs 3 "${torch[@]}"
 step "benchmark deep on cuda" 90 "${bench[@]}" --model deep --samples 1000 --epochs 3 "${torch[@]}"
+step "benchmark mnist on cuda, tiled kernels only" 45 "${bench[@]}" --model mnist --samples 2000 --epochs 3 --torch false --cublas false
 step "profile mnist on cuda" 45 "${bench[@]}" --model mnist --samples 1000 --epochs 2 --torch false --profile
 step "profile deep on cuda" 45 "${bench[@]}" --model deep --samples 500 --epochs 2 --torch false --profile
 

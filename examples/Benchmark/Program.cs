@@ -22,12 +22,13 @@ var samples = new Option<int>("--samples") { Description = "Training samples per
 var profile = new Option<bool>("--profile") { Description = "Also print CnnGen's time and GFLOP/s per layer, on any device (on a device each layer waits for its kernels, which slows the profiled epochs)." };
 var torchOption = new Option<bool>("--torch") { Description = "Run the PyTorch reference (--torch false to skip it).", DefaultValueFactory = _ => true };
 var python = new Option<string>("--python") { Description = "Python with torch (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => "/usr/bin/python3" };
-var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { model, epochs, threads, device, samples, profile, torchOption, python };
+var cublas = new Option<bool>("--cublas") { Description = "On CUDA: Dense layers and pointwise convolutions on cuBLAS (--cublas false: on CnnGen's tiled kernels, to compare).", DefaultValueFactory = _ => true };
+var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { model, epochs, threads, device, samples, profile, torchOption, python, cublas };
 root.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!, Devices.Parse(parse.GetValue(device)!),
-    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption)));
+    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption), parse.GetValue(cublas)));
 return root.Parse(args).Invoke();
 
-static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch)
+static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch, bool useCuBlas)
 {
     if (name == "resnet50")
     {
@@ -57,9 +58,10 @@ static int Run(string name, int epochs, int threads, string python, Device devic
     using (Model cnn = create())
     {
         cnn.Threads = threads;
+        cnn.UseCuBlas = useCuBlas;
         cnn.Device = device;
         ranOn = Devices.Resolve(cnn.Device);
-        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads");
+        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads" + (cnn.GemmBackend is { } gemm ? $"; matrix products: {gemm}" : ""));
         cnn.Compile(new Adam());
         for (int epoch = 1; epoch <= epochs; epoch++)
         {

@@ -12,11 +12,14 @@ public sealed class DeviceModelState : IDisposable
 {
     private readonly List<MemoryBuffer> _buffers = [];
     private MemoryBuffer1D<float, Stride1D.Dense>? _partials;
+    private readonly DeviceBlas? _blas;
 
     internal DeviceModelState(Accelerator accelerator, ModelInfo info, float[] trainableMask)
     {
         Accelerator = accelerator;
         Kernels = new DeviceKernels(accelerator);
+        _blas = DeviceBlas.TryCreate(accelerator, out string reason);
+        GemmBackend = DeviceBlas.Status(_blas, reason);
         Parameters = Allocate(info.ParameterCount);
         ParameterGradients = Allocate(info.ParameterCount);
         State = Allocate(info.StateCount);
@@ -36,6 +39,15 @@ public sealed class DeviceModelState : IDisposable
 
     /// <summary>Its loaded kernels.</summary>
     public DeviceKernels Kernels { get; }
+
+    /// <summary>What runs the plain matrix products: cuBLAS, or CnnGen's tiled kernels and why.</summary>
+    internal string GemmBackend { get; }
+
+    /// <summary>Whether cuBLAS may run (<see cref="CnnGen.Model.UseCuBlas"/>); it runs where it also loaded.</summary>
+    internal bool UseBlas { get; set; } = true;
+
+    /// <summary>cuBLAS for Dense layers and pointwise convolutions, or null: CnnGen's tiled kernels run them.</summary>
+    internal DeviceBlas? Blas => UseBlas ? _blas : null;
 
     internal ArrayView<float> Parameters { get; }
 
@@ -97,6 +109,7 @@ public sealed class DeviceModelState : IDisposable
         _buffers.Clear();
         _partials?.Dispose();
         _partials = null;
+        _blas?.Dispose();
     }
 }
 

@@ -5,7 +5,8 @@ using ILGPU.Runtime;
 namespace CnnGen.Kernels;
 
 /// <summary>
-/// Conv2D on an ILGPU accelerator: three implicit GEMMs on <see cref="TiledGemm"/>. The kernels
+/// Conv2D on an ILGPU accelerator: three implicit GEMMs on <see cref="TiledGemm"/>, or, for a pointwise
+/// convolution on CUDA where cuBLAS loads, three plain ones by cuBLAS (<see cref="DeviceBlas"/>). The kernels
 /// named <c>...ReferenceKernel</c> are the simple versions (one thread per output, weight or input
 /// element) that the tests hold the tiled ones to. Geometries are specialised (compile-time) values.
 /// </summary>
@@ -14,9 +15,17 @@ public static partial class Conv2D
     /// <summary>y = f(conv(x) + b) on the device: an implicit GEMM (<see cref="TiledGemm"/>) of the image's patches and the kernel, bias and activation in its epilogue.</summary>
     public static void Forward(DeviceWorkspace ws, in Conv2DGeometry g, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> parameters, int kernelOffset, int biasOffset, int n)
     {
-        TiledGemm.Run(ws, ws.Kernels.ConvForward, new ConvPatches(g), new ColumnMajor(g.Filters),
-            new GemmOutput(g.Filters, HasBias: biasOffset >= 0 ? 1 : 0, (int)ElementwiseActivation(activation), Accumulate: 0),
-            rows: n * g.Positions, depth: g.PatchSize, x, KernelOf(parameters, g, kernelOffset), y, BiasOf(parameters, biasOffset, g.Filters));
+        var output = new GemmOutput(g.Filters, HasBias: biasOffset >= 0 ? 1 : 0, (int)ElementwiseActivation(activation), Accumulate: 0);
+        ArrayView<float> kernel = KernelOf(parameters, g, kernelOffset), bias = BiasOf(parameters, biasOffset, g.Filters);
+        if (g.IsPointwise && ws.Model.Blas is { } blas)
+        {
+            blas.Forward(ws, n * g.Positions, g.InChannels, g.Filters, output, x, kernel, y, bias);
+        }
+        else
+        {
+            TiledGemm.Run(ws, ws.Kernels.ConvForward, new ConvPatches(g), new ColumnMajor(g.Filters), output, rows: n * g.Positions, depth: g.PatchSize, x, kernel, y, bias);
+        }
+
         Elementwise.SoftmaxIfNeeded(ws, activation, y, n * g.OutSize, g.Filters);
     }
 
@@ -28,16 +37,28 @@ public static partial class Conv2D
         ArrayView<float> parameters, ArrayView<float> gradients, int kernelOffset, int biasOffset, int n)
     {
         Elementwise.ActivationBackward(ws, activation, y, dy, n * g.OutSize, g.Filters);
-        TiledGemm.Run(ws, ws.Kernels.ConvKernelGradient, new ConvPatchesByTap(g), new ColumnMajor(g.Filters),
-            new GemmOutput(g.Filters, HasBias: 0, (int)Activation.Linear, Accumulate: 1),
-            rows: g.PatchSize, depth: n * g.Positions, x, dy, KernelOf(gradients, g, kernelOffset), gradients);
-        BiasGradient(ws, g, SpecializedValue.New(g), n * g.Positions, dy, gradients, biasOffset);
+        DeviceBlas? blas = g.IsPointwise ? ws.Model.Blas : null;
+        if (blas is not null)
+        {
+            blas.AddKernelGradient(n * g.Positions, g.InChannels, g.Filters, x, dy, KernelOf(gradients, g, kernelOffset));
+        }
+        else
+        {
+            TiledGemm.Run(ws, ws.Kernels.ConvKernelGradient, new ConvPatchesByTap(g), new ColumnMajor(g.Filters),
+                new GemmOutput(g.Filters, HasBias: 0, (int)Activation.Linear, Accumulate: 1),
+                rows: g.PatchSize, depth: n * g.Positions, x, dy, KernelOf(gradients, g, kernelOffset), gradients);
+        }
 
-        if (dx is { } input)
+        BiasGradient(ws, g, SpecializedValue.New(g), n * g.Positions, dy, gradients, biasOffset);
+        if (dx is { } input && blas is not null)
+        {
+            blas.InputGradient(n * g.Positions, g.InChannels, g.Filters, dy, KernelOf(parameters, g, kernelOffset), input);
+        }
+        else if (dx is { } gathered)
         {
             TiledGemm.Run(ws, ws.Kernels.ConvInputGradient, new OutputGradientPatches(g), new KernelByInputChannel(g),
                 new GemmOutput(g.InChannels, HasBias: 0, (int)Activation.Linear, Accumulate: 0),
-                rows: n * g.InHeight * g.InWidth, depth: g.KernelHeight * g.KernelWidth * g.Filters, dy, KernelOf(parameters, g, kernelOffset), input, input);
+                rows: n * g.InHeight * g.InWidth, depth: g.KernelHeight * g.KernelWidth * g.Filters, dy, KernelOf(parameters, g, kernelOffset), gathered, gathered);
         }
     }
 

@@ -22,6 +22,9 @@ public readonly record struct Conv2DGeometry(
     /// <summary>Output positions per sample (rows of the forward GEMM).</summary>
     public int Positions => OutHeight * OutWidth;
 
+    /// <summary>Whether the convolution is a plain matrix product of positions × channels and the kernel: 1×1, stride 1, unpadded.</summary>
+    public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PadTop == 0 && PadLeft == 0;
+
     /// <summary>Values in one receptive field (columns of the forward GEMM, rows of the HWIO kernel).</summary>
     public int PatchSize => KernelHeight * KernelWidth * InChannels;
 

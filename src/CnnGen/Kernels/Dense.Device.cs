@@ -5,7 +5,8 @@ using ILGPU.Runtime;
 namespace CnnGen.Kernels;
 
 /// <summary>
-/// Dense on an ILGPU accelerator: three GEMMs on <see cref="TiledGemm"/>. The <c>...ReferenceKernel</c>
+/// Dense on an ILGPU accelerator: three GEMMs, by cuBLAS on CUDA where it loads (<see cref="DeviceBlas"/>),
+/// else on <see cref="TiledGemm"/>. The <c>...ReferenceKernel</c>
 /// methods are the simple versions (one thread per output, weight or input element) the tests hold them to.
 /// </summary>
 public static partial class Dense
@@ -13,9 +14,17 @@ public static partial class Dense
     /// <summary>y = f(x·W + b) on the device.</summary>
     public static void Forward(DeviceWorkspace ws, int inputs, int units, Activation activation, ArrayView<float> x, ArrayView<float> y, ArrayView<float> parameters, int kernelOffset, int biasOffset, int n)
     {
-        TiledGemm.Run(ws, ws.Kernels.DenseForward, new RowMajor(inputs), new ColumnMajor(units),
-            new GemmOutput(units, HasBias: biasOffset >= 0 ? 1 : 0, (int)Conv2D.ElementwiseActivation(activation), Accumulate: 0),
-            rows: n, depth: inputs, x, parameters.SubView(kernelOffset, inputs * units), y, Conv2D.BiasOf(parameters, biasOffset, units));
+        var output = new GemmOutput(units, HasBias: biasOffset >= 0 ? 1 : 0, (int)Conv2D.ElementwiseActivation(activation), Accumulate: 0);
+        ArrayView<float> kernel = parameters.SubView(kernelOffset, inputs * units), bias = Conv2D.BiasOf(parameters, biasOffset, units);
+        if (ws.Model.Blas is { } blas)
+        {
+            blas.Forward(ws, n, inputs, units, output, x, kernel, y, bias);
+        }
+        else
+        {
+            TiledGemm.Run(ws, ws.Kernels.DenseForward, new RowMajor(inputs), new ColumnMajor(units), output, rows: n, depth: inputs, x, kernel, y, bias);
+        }
+
         Elementwise.SoftmaxIfNeeded(ws, activation, y, n * units, units);
     }
 
@@ -24,9 +33,18 @@ public static partial class Dense
         ArrayView<float> parameters, ArrayView<float> gradients, int kernelOffset, int biasOffset, int n)
     {
         Elementwise.ActivationBackward(ws, activation, y, dy, n * units, units);
-        TiledGemm.Run(ws, ws.Kernels.DenseKernelGradient, new ColumnMajor(inputs), new ColumnMajor(units),
-            new GemmOutput(units, HasBias: 0, (int)Activation.Linear, Accumulate: 1),
-            rows: inputs, depth: n, x, dy, gradients.SubView(kernelOffset, inputs * units), gradients);
+        ArrayView<float> kernel = parameters.SubView(kernelOffset, inputs * units), kernelGradient = gradients.SubView(kernelOffset, inputs * units);
+        DeviceBlas? blas = ws.Model.Blas;
+        if (blas is not null)
+        {
+            blas.AddKernelGradient(n, inputs, units, x, dy, kernelGradient);
+        }
+        else
+        {
+            TiledGemm.Run(ws, ws.Kernels.DenseKernelGradient, new ColumnMajor(inputs), new ColumnMajor(units),
+                new GemmOutput(units, HasBias: 0, (int)Activation.Linear, Accumulate: 1), rows: inputs, depth: n, x, dy, kernelGradient, gradients);
+        }
+
         if (biasOffset >= 0)
         {
             ws.Kernels.DenseBiasGradient(units, new DenseShape(inputs, units, n), dy, gradients, biasOffset);
@@ -34,9 +52,15 @@ public static partial class Dense
 
         if (dx is { } input)
         {
-            TiledGemm.Run(ws, ws.Kernels.DenseInputGradient, new RowMajor(units), new RowMajor(units),
-                new GemmOutput(inputs, HasBias: 0, (int)Activation.Linear, Accumulate: 0),
-                rows: n, depth: units, dy, parameters.SubView(kernelOffset, inputs * units), input, input);
+            if (blas is not null)
+            {
+                blas.InputGradient(n, inputs, units, dy, kernel, input);
+            }
+            else
+            {
+                TiledGemm.Run(ws, ws.Kernels.DenseInputGradient, new RowMajor(units), new RowMajor(units),
+                    new GemmOutput(inputs, HasBias: 0, (int)Activation.Linear, Accumulate: 0), rows: n, depth: units, dy, kernel, input, input);
+            }
         }
     }
 

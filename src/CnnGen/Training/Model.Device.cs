@@ -9,6 +9,7 @@ public abstract partial class Model
 {
     private DeviceSession? _device;
     private Device _deviceKind = Device.Cpu;
+    private bool _useCuBlas = true;
 
     /// <summary>
     /// Where the model trains and predicts: <see cref="CnnGen.Device.Cpu"/> (the default), <see cref="CnnGen.Device.Cuda"/>,
@@ -34,6 +35,11 @@ public abstract partial class Model
             _deviceKind = resolved.Kind;
             if (_device is not null)
             {
+                _device.State.UseBlas = _useCuBlas;
+            }
+
+            if (_device is not null)
+            {
                 // On a device the layers' buffers live there: the host's would only hold memory. Back on
                 // the CPU, GetWorkspace allocates them again on the first call that needs them.
                 _workspace = null;
@@ -41,6 +47,33 @@ public abstract partial class Model
             }
         }
     }
+
+    /// <summary>
+    /// On CUDA, whether Dense layers and pointwise (1×1, stride 1, unpadded) convolutions run on cuBLAS
+    /// (ILGPU.Algorithms' binding to <c>libcublas.so.12</c>) rather than CnnGen's own tiled kernels. Default
+    /// true; where cuBLAS cannot be loaded the model runs its own kernels anyway, and <see cref="GemmBackend"/>
+    /// says why. Other devices ignore it. Set it false to compare the two.
+    /// </summary>
+    public bool UseCuBlas
+    {
+        get => _useCuBlas;
+        set
+        {
+            using CallGate.Scope call = _gate.Write(nameof(UseCuBlas));
+            _useCuBlas = value;
+            if (_device is not null)
+            {
+                _device.State.UseBlas = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What runs the model's plain matrix products on its device: "cuBLAS (libcublas.so.12)", or
+    /// "CnnGen's tiled kernels: " and the reason (not a CUDA device, the library missing, or cuBLAS failing
+    /// to start); null on the CPU. A CUDA device that goes without cuBLAS also traces the reason as a warning.
+    /// </summary>
+    public string? GemmBackend => _device is null ? null : _useCuBlas ? _device.State.GemmBackend : "CnnGen's tiled kernels: UseCuBlas is false";
 
     private float[] TrainableMask()
     {

@@ -18,6 +18,9 @@ public abstract class DeviceParityTests
     /// <summary>Why the tests skip where the device is absent.</summary>
     protected abstract string AbsentReason { get; }
 
+    /// <summary>On CUDA: whether Dense layers and pointwise convolutions run on cuBLAS (where it loads) or on CnnGen's tiled kernels.</summary>
+    protected virtual bool UseCuBlas => true;
+
     private void SkipUnlessPresent() => Skip.IfNot(CnnGen.Devices.List().Any(d => d.Kind == Device), AbsentReason);
 
     private const int N = 3;
@@ -86,6 +89,7 @@ public abstract class DeviceParityTests
         float[] cpuOutput = cpuWs.Outputs[^1][..(n * cpu.Info.OutputSize)];
 
         using Model device = create();
+        device.UseCuBlas = UseCuBlas;
         device.Device = Device;
         Workspace hostWs = device.GetWorkspace(n);
         Fill(device, hostWs, n);
@@ -152,7 +156,7 @@ public abstract class DeviceParityTests
         int[] y = Enumerable.Range(0, 64).Select(i => i % 10).ToArray();
         float[] Train(Device device)
         {
-            using var model = new TinyMnist(seed: 9) { Threads = 1, Device = device };
+            using var model = new TinyMnist(seed: 9) { Threads = 1, UseCuBlas = UseCuBlas, Device = device };
             model.Compile(new Adam());
             History history = model.Fit(x, y, epochs: 1, batchSize: 32);
             Assert.True(history.Epochs[0].Loss > 0);
@@ -237,12 +241,22 @@ public sealed class OpenClParityTests : DeviceParityTests
         "no OpenCL 2.0 device on this machine (ILGPU lists none); as root run .ci/install-opencl.sh (Mesa rusticl) and set RUSTICL_ENABLE=llvmpipe RUSTICL_CL_VERSION=2.0";
 }
 
-/// <summary>An NVIDIA GPU.</summary>
+/// <summary>An NVIDIA GPU, Dense layers and pointwise convolutions on cuBLAS where libcublas.so.12 loads (see <see cref="CudaTiledParityTests"/>).</summary>
 public sealed class CudaParityTests : DeviceParityTests
 {
     protected override Device Device => Device.Cuda;
 
     protected override string AbsentReason => "no CUDA device on this machine";
+}
+
+/// <summary>An NVIDIA GPU with every product on CnnGen's tiled kernels: the path a CUDA machine without cuBLAS takes.</summary>
+public sealed class CudaTiledParityTests : DeviceParityTests
+{
+    protected override Device Device => Device.Cuda;
+
+    protected override string AbsentReason => "no CUDA device on this machine";
+
+    protected override bool UseCuBlas => false;
 }
 
 /// <summary>Device selection on the model.</summary>
