@@ -64,7 +64,7 @@ internal sealed class DeviceBlas : IDisposable
     {
         if (!tryLoad(LibraryName, out IntPtr library))
         {
-            return $"{LibraryName} was not found (cuBLAS from the CUDA 12 toolkit; on Debian, package libcublas12)";
+            return $"{LibraryName} was not found (cuBLAS 12, part of the CUDA 12 toolkit)";
         }
 
         NativeLibrary.Free(library);
