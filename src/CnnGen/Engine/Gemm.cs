@@ -513,7 +513,19 @@ public static unsafe class Gemm
     // a[rows[r] + segments[s] + q·step], and B's rows follow one another stepB apart.
     private static void Kernel(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
     {
-        if (NR == 32)
+        if (tile.Rows == 1)
+        {
+            // A single row (a dense layer at batch 1): the MR-row kernels would multiply-add MR times over.
+            if (NR == 32)
+            {
+                KernelOneRow512(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
+            }
+            else
+            {
+                KernelOneRow256(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
+            }
+        }
+        else if (NR == 32)
         {
             Kernel512(a, rows, segments, segmentCount, length, step, b, stepB, tile, accumulate);
         }
@@ -578,6 +590,50 @@ public static unsafe class Gemm
         float* edge = tile.Edge;
         c00.Store(edge + 0); c01.Store(edge + 16); c10.Store(edge + 32); c11.Store(edge + 48); c20.Store(edge + 64); c21.Store(edge + 80); c30.Store(edge + 96); c31.Store(edge + 112); c40.Store(edge + 128); c41.Store(edge + 144); c50.Store(edge + 160); c51.Store(edge + 176); c60.Store(edge + 192); c61.Store(edge + 208); c70.Store(edge + 224); c71.Store(edge + 240);
         StoreEdge(edge, 32, tile, accumulate);
+    }
+
+    // One row of C times a panel: four independent pairs of accumulators over consecutive k, so that
+    // the multiply-adds' latency is hidden; the loads of B set the pace, not arithmetic that 7 of 8
+    // rows would waste in Kernel512.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelOneRow512(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+    {
+        Vector512<float> c0 = default, c1 = default, d0 = default, d1 = default, e0 = default, e1 = default, f0 = default, f1 = default;
+        for (int s = 0; s < segmentCount; s++)
+        {
+            float* p = a + segments[s];
+            int q = 0;
+            for (; q + 4 <= length; q += 4, p += 4 * step, b += 4 * stepB)
+            {
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b), c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b + 16), c1);
+                d0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[step]), Vector512.Load(b + stepB), d0);
+                d1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[step]), Vector512.Load(b + stepB + 16), d1);
+                e0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[2 * step]), Vector512.Load(b + (2 * stepB)), e0);
+                e1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[2 * step]), Vector512.Load(b + (2 * stepB) + 16), e1);
+                f0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[3 * step]), Vector512.Load(b + (3 * stepB)), f0);
+                f1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[3 * step]), Vector512.Load(b + (3 * stepB) + 16), f1);
+            }
+
+            for (; q < length; q++, p += step, b += stepB)
+            {
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b), c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b + 16), c1);
+            }
+        }
+
+        c0 += d0 + e0 + f0;
+        c1 += d1 + e1 + f1;
+        if (tile.Cols == 32)
+        {
+            Vector512<float> bias0 = tile.Bias == null ? default : Vector512.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector512.Load(tile.Bias + 16);
+            Store512(tile.C, c0, c1, accumulate, bias0, bias1, tile.Relu);
+            return;
+        }
+
+        c0.Store(tile.Edge);
+        c1.Store(tile.Edge + 16);
+        StoreEdge(tile.Edge, 32, tile, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -646,6 +702,48 @@ public static unsafe class Gemm
         float* edge = tile.Edge;
         c00.Store(edge + 0); c01.Store(edge + 8); c10.Store(edge + 16); c11.Store(edge + 24); c20.Store(edge + 32); c21.Store(edge + 40); c30.Store(edge + 48); c31.Store(edge + 56); c40.Store(edge + 64); c41.Store(edge + 72); c50.Store(edge + 80); c51.Store(edge + 88);
         StoreEdge(edge, 16, tile, accumulate);
+    }
+
+    // KernelOneRow512 for AVX2's 16-column panels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelOneRow256(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+    {
+        Vector256<float> c0 = default, c1 = default, d0 = default, d1 = default, e0 = default, e1 = default, f0 = default, f1 = default;
+        for (int s = 0; s < segmentCount; s++)
+        {
+            float* p = a + segments[s];
+            int q = 0;
+            for (; q + 4 <= length; q += 4, p += 4 * step, b += 4 * stepB)
+            {
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b), c0);
+                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b + 8), c1);
+                d0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[step]), Vector256.Load(b + stepB), d0);
+                d1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[step]), Vector256.Load(b + stepB + 8), d1);
+                e0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[2 * step]), Vector256.Load(b + (2 * stepB)), e0);
+                e1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[2 * step]), Vector256.Load(b + (2 * stepB) + 8), e1);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[3 * step]), Vector256.Load(b + (3 * stepB)), f0);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[3 * step]), Vector256.Load(b + (3 * stepB) + 8), f1);
+            }
+
+            for (; q < length; q++, p += step, b += stepB)
+            {
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b), c0);
+                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b + 8), c1);
+            }
+        }
+
+        c0 += d0 + e0 + f0;
+        c1 += d1 + e1 + f1;
+        if (tile.Cols == 16)
+        {
+            Vector256<float> bias0 = tile.Bias == null ? default : Vector256.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector256.Load(tile.Bias + 8);
+            Store256(tile.C, c0, c1, accumulate, bias0, bias1, tile.Relu);
+            return;
+        }
+
+        c0.Store(tile.Edge);
+        c1.Store(tile.Edge + 8);
+        StoreEdge(tile.Edge, 16, tile, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

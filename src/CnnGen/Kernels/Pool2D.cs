@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CnnGen.Engine;
 
 namespace CnnGen.Kernels;
@@ -18,16 +21,92 @@ public readonly record struct Pool2DGeometry(
 
 /// <summary>
 /// Max and min pooling: forward keeps, per output, the input index it took (padding never
-/// wins, as in TensorFlow); backward routes each gradient to that index. Samples run in parallel.
+/// wins, as in TensorFlow); backward routes each gradient to that index. A forward pass that no
+/// backward follows (<see cref="Workspace.Inference"/>) keeps no indices and takes whole AVX-512 or
+/// AVX2 vectors of channels per load. Samples run in parallel.
 /// </summary>
 public static partial class Pool2D
 {
-    /// <summary>Pools <paramref name="n"/> samples; <paramref name="taken"/> receives each output's source index within its sample.</summary>
+    /// <summary>
+    /// Pools <paramref name="n"/> samples; <paramref name="taken"/> receives each output's source index within
+    /// its sample, except in inference (<see cref="Workspace.Inference"/>), which needs none.
+    /// </summary>
     public static void Forward(Workspace ws, in Pool2DGeometry g, bool max, float[] x, float[] y, int[] taken, int n)
     {
         CpuJob job = ws.Pool2DJob;
-        job.Set(g, max, backward: false, x, y, taken);
+        job.Set(g, max, backward: false, x, y, ws.Inference ? null : taken);
         ws.Pool.Run(job, n);
+    }
+
+    /// <summary>
+    /// The window's max (or min) per channel, without indices: vectors of 16 (AVX-512) and 8 (AVX2)
+    /// channels loaded unchecked, then single channels. The windows are clamped to the sample, whose
+    /// span (<see cref="Pool2DGeometry.InSize"/>) and the output's were checked when sliced.
+    /// </summary>
+    internal static void PoolSampleValues(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y)
+    {
+        Debug.Assert(x.Length >= g.InSize && y.Length >= g.OutSize);
+        ref float source = ref MemoryMarshal.GetReference(x);
+        ref float target = ref MemoryMarshal.GetReference(y);
+        int c = g.Channels;
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int y0 = Math.Max((oy * g.StrideHeight) - g.PadTop, 0);
+            int y1 = Math.Min((oy * g.StrideHeight) - g.PadTop + g.PoolHeight, g.InHeight);
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int x0 = Math.Max((ox * g.StrideWidth) - g.PadLeft, 0);
+                int x1 = Math.Min((ox * g.StrideWidth) - g.PadLeft + g.PoolWidth, g.InWidth);
+                int output = ((oy * g.OutWidth) + ox) * c, first = ((y0 * g.InWidth) + x0) * c, ch = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; ch + Vector512<float>.Count <= c; ch += Vector512<float>.Count)
+                    {
+                        Vector512<float> best = Vector512.LoadUnsafe(ref source, (nuint)(first + ch));
+                        for (int iy = y0; iy < y1; iy++)
+                        {
+                            for (int ix = x0, index = (((iy * g.InWidth) + x0) * c) + ch; ix < x1; ix++, index += c)
+                            {
+                                Vector512<float> candidate = Vector512.LoadUnsafe(ref source, (nuint)index);
+                                best = max ? Vector512.Max(best, candidate) : Vector512.Min(best, candidate);
+                            }
+                        }
+
+                        best.StoreUnsafe(ref target, (nuint)(output + ch));
+                    }
+                }
+
+                for (; ch + Vector256<float>.Count <= c; ch += Vector256<float>.Count)
+                {
+                    Vector256<float> best = Vector256.LoadUnsafe(ref source, (nuint)(first + ch));
+                    for (int iy = y0; iy < y1; iy++)
+                    {
+                        for (int ix = x0, index = (((iy * g.InWidth) + x0) * c) + ch; ix < x1; ix++, index += c)
+                        {
+                            Vector256<float> candidate = Vector256.LoadUnsafe(ref source, (nuint)index);
+                            best = max ? Vector256.Max(best, candidate) : Vector256.Min(best, candidate);
+                        }
+                    }
+
+                    best.StoreUnsafe(ref target, (nuint)(output + ch));
+                }
+
+                for (; ch < c; ch++)
+                {
+                    float best = x[first + ch];
+                    for (int iy = y0; iy < y1; iy++)
+                    {
+                        for (int ix = x0; ix < x1; ix++)
+                        {
+                            float candidate = x[(((iy * g.InWidth) + ix) * c) + ch];
+                            best = max ? Math.Max(best, candidate) : Math.Min(best, candidate);
+                        }
+                    }
+
+                    y[output + ch] = best;
+                }
+            }
+        }
     }
 
     /// <summary>dx = 0, then dx[taken] += dy; a sample per part.</summary>
@@ -132,14 +211,21 @@ public static partial class Pool2D
         private Pool2DGeometry _g;
         private bool _max, _backward;
         private float[] _source = [], _target = [];
-        private int[] _taken = [];
+        private int[]? _taken;
 
-        internal void Set(in Pool2DGeometry g, bool max, bool backward, float[] source, float[] target, int[] taken) =>
+        // taken null: inference, no indices kept.
+        internal void Set(in Pool2DGeometry g, bool max, bool backward, float[] source, float[] target, int[]? taken) =>
             (_g, _max, _backward, _source, _target, _taken) = (g, max, backward, source, target, taken);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
         {
+            if (_taken is null)
+            {
+                PoolSampleValues(_g, _max, _source.AsSpan(part * _g.InSize, _g.InSize), _target.AsSpan(part * _g.OutSize, _g.OutSize));
+                return;
+            }
+
             Span<int> taken = _taken.AsSpan(part * _g.OutSize, _g.OutSize);
             if (_backward)
             {

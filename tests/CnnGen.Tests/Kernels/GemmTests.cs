@@ -19,6 +19,9 @@ public class GemmTests
     [InlineData(5, 7, 3, false, false)]    // only a partial panel
     [InlineData(6, 16, 40, false, false)]  // exactly one AVX2 tile (6×16), no edge
     [InlineData(12, 48, 100, true, true)]  // whole AVX2 row blocks, whole panels; AVX-512: 8 + a partial 4
+    [InlineData(1, 64, 1027, false, false)] // one row (batch 1): its own kernel, k in blocks with a tail of 3
+    [InlineData(1, 70, 9, true, false)]    // one row, a partial panel through the edge buffer, accumulated
+    [InlineData(1, 40, 300, false, true)]  // one row times a transposed B, packed
     public void Fast_multiply_matches_the_reference(int m, int n, int k, bool accumulate, bool bTransposed)
     {
         var random = new Random(m * 1000 + n * 10 + k);
@@ -47,6 +50,8 @@ public class GemmTests
     [InlineData(11, 64, 5, 20, 1, false)]  // two whole panels read in place from a row stride of 64
     [InlineData(3, 70, 1, 300, 1, false)]  // one segment longer than a block: it is not split
     [InlineData(17, 5, 9, 1, 3, true)]     // one-element segments (a one-channel convolution's taps)
+    [InlineData(1, 64, 5, 9, 2, true)]     // one row, strided segments of 9 (two blocks of 4 and a tail)
+    [InlineData(1, 50, 3, 7, 1, false)]    // one row, a partial panel
     public void Gathered_multiply_matches_the_reference(int m, int n, int segments, int length, int step, bool accumulate)
     {
         var random = new Random(m + n + segments + length);

@@ -44,20 +44,25 @@ public class PoolAndActivationTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Pooling_many_channels_in_vectors_matches_a_window_scan_and_keeps_the_first_of_ties(bool max)
+    [InlineData(true, false, 19)]
+    [InlineData(false, false, 19)]
+    [InlineData(true, true, 19)]   // inference: no indices; 16-wide vectors (AVX-512) and a tail
+    [InlineData(false, true, 29)]  // 16 + 8 + 5 channels: each vector width and the tail
+    [InlineData(true, true, 64)]
+    public void Pooling_many_channels_in_vectors_matches_a_window_scan_and_keeps_the_first_of_ties(bool max, bool inference, int c)
     {
-        // 5x5x19, 2x2 pool, stride 2, 'same' (the last row and column see a 1-wide window).
-        // Values on a coarse grid so that windows hold ties; 19 channels = vectors plus a tail.
-        const int h = 5, w = 5, c = 19, n = 3;
+        // 5x5xc, 2x2 pool, stride 2, 'same' (the last row and column see a 1-wide window).
+        // Values on a coarse grid so that windows hold ties; the channels are vectors plus a tail.
+        const int h = 5, w = 5, n = 3;
         var g = new Pool2DGeometry(h, w, c, 2, 2, 2, 2, 0, 0, 3, 3);
         var random = new Random(4);
         float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => random.Next(-3, 4) * 0.5f).ToArray();
         float[] y = new float[n * g.OutSize];
         int[] taken = new int[n * g.OutSize];
         using var pool = new WorkerPool(2);
-        Pool2D.Forward(new Workspace(1, pool, 1, [1], [0], [0]), g, max, x, y, taken, n);
+        var ws = new Workspace(1, pool, 1, [1], [0], [0]) { Inference = inference };
+        Array.Fill(taken, -7);
+        Pool2D.Forward(ws, g, max, x, y, taken, n);
 
         for (int s = 0; s < n; s++)
         {
@@ -78,7 +83,7 @@ public class PoolAndActivationTests
                     }
                 }
 
-                Assert.Equal(bestIndex, taken[(s * g.OutSize) + o]);
+                Assert.Equal(inference ? -7 : bestIndex, taken[(s * g.OutSize) + o]); // inference leaves the indices alone
                 Assert.Equal(x[(s * g.InSize) + bestIndex], y[(s * g.OutSize) + o]);
             }
         }
