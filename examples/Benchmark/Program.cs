@@ -23,12 +23,16 @@ var profile = new Option<bool>("--profile") { Description = "Also print CnnGen's
 var torchOption = new Option<bool>("--torch") { Description = "Run the PyTorch reference (--torch false to skip it).", DefaultValueFactory = _ => true };
 var python = new Option<string>("--python") { Description = "Python with torch (Debian: apt-get install python3-torch).", DefaultValueFactory = _ => "/usr/bin/python3" };
 var cublas = new Option<bool>("--cublas") { Description = "On CUDA: Dense layers and pointwise convolutions on cuBLAS (--cublas false: on CnnGen's tiled kernels, to compare).", DefaultValueFactory = _ => true };
-var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch.") { model, epochs, threads, device, samples, profile, torchOption, python, cublas };
+var ort = new Option<bool>("--ort") { Description = "Compare inference with ONNX Runtime instead (CPU, same network exported to ONNX, alternating rounds; also batch-1 and batch-8 latency)." };
+var batchOption = new Option<int>("--batch") { Description = "Batch size (default: the model's, 200 for mnist and 50 for deep)." };
+var repeat = new Option<int>("--repeat") { Description = "Rounds for --ort, each CnnGen then ONNX Runtime.", DefaultValueFactory = _ => 7 };
+var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch, or its inference against ONNX Runtime.")
+    { model, epochs, threads, device, samples, profile, torchOption, python, cublas, ort, repeat, batchOption };
 root.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!, Devices.Parse(parse.GetValue(device)!),
-    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption), parse.GetValue(cublas)));
+    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption), parse.GetValue(cublas), parse.GetValue(ort) ? parse.GetValue(repeat) : 0, parse.GetValue(batchOption)));
 return root.Parse(args).Invoke();
 
-static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch, bool useCuBlas)
+static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch, bool useCuBlas, int ortRounds, int batchSize)
 {
     if (name == "resnet50")
     {
@@ -41,6 +45,7 @@ static int Run(string name, int epochs, int threads, string python, Device devic
         "deep" => ("seed003", 50, () => new DeepMnistCnn(seed: 1)),
         _ => throw new ArgumentException($"Unknown model '{name}'; use mnist or deep."),
     };
+    batch = batchSize > 0 ? batchSize : batch;
     if (!AnsiConsole.Profile.Capabilities.Interactive)
     {
         AnsiConsole.Profile.Width = 120; // logs: keep the tables' rows on one line
@@ -48,6 +53,11 @@ static int Run(string name, int epochs, int threads, string python, Device devic
 
     string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist-sample");
     LabeledImages train = Mnist.Load(data, "train"), test = Mnist.Load(data, "t10k");
+    if (ortRounds > 0)
+    {
+        return OnnxRuntimeBenchmark.Run(name, create, torchName, batch, threads, ortRounds, Math.Min(samplesPerEpoch, 2000), test.Images, python, runTorch, profile);
+    }
+
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, "
         + $".NET {Environment.Version}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; model {name}, {threads} threads, batch {batch}, {epochs} epochs (first is warm-up).");
 
@@ -104,7 +114,7 @@ static int Run(string name, int epochs, int threads, string python, Device devic
     AnsiConsole.Write(table);
     if (layers is not null)
     {
-        PrintProfile(layers);
+        ProfileReport.Print(layers);
         if (ranOn.Kind == Device.Cpu)
         {
             Console.WriteLine($"Reference: CnnGen's packed GEMM on one thread, 384×384×384 in cache: {GemmGflops():F1} GFLOP/s (its best case, per core).");
@@ -120,23 +130,6 @@ static int Run(string name, int epochs, int threads, string python, Device devic
 
     void AddRow(string what, double ours, double? theirs) =>
         table.AddRow(what, $"{ours:F0}", theirs is { } t ? $"{t:F0}" : "-", theirs is { } r ? $"{ours / r:F2}" : "-");
-}
-
-static void PrintProfile(LayerProfile profile)
-{
-    IReadOnlyList<LayerTiming> layers = profile.Layers();
-    double total = layers.Sum(l => l.ForwardSeconds + l.BackwardSeconds);
-    var table = new Table().AddColumns("layer", "forward µs/sample", "backward µs/sample", "share", "forward GFLOP/s", "backward GFLOP/s");
-    foreach (LayerTiming l in layers)
-    {
-        table.AddRow(l.Layer.Name, $"{l.ForwardSeconds / profile.ForwardSamples * 1e6:F1}", $"{l.BackwardSeconds / Math.Max(profile.BackwardSamples, 1) * 1e6:F1}",
-            $"{(l.ForwardSeconds + l.BackwardSeconds) / total:P1}", Gflops(l.ForwardGflops), Gflops(l.BackwardGflops));
-    }
-
-    Console.WriteLine($"Per layer (CnnGen, training epochs after warm-up; {profile.BackwardSamples:N0} samples trained):");
-    AnsiConsole.Write(table);
-
-    static string Gflops(double value) => double.IsNaN(value) ? "" : $"{value:F1}";
 }
 
 static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model, string device)
