@@ -49,6 +49,11 @@ internal static class OnnxRuntimeBenchmark
             {
                 Profile(cnn, x, batch, repeat);
                 Profile(cnn, x[..(200 * inputSize)], 1, repeat);
+                foreach ((string graphName, string path) in graphs)
+                {
+                    ProfileOnnxRuntime(graphName, path, threads, x, batch, inputSize, repeat);
+                    ProfileOnnxRuntime(graphName, path, threads, x[..(200 * inputSize)], 1, inputSize, repeat);
+                }
             }
 
             Console.WriteLine("Throughput in samples/s, latency in µs per call: median over the rounds [lowest–highest]; the ratio is the median of the per-round ratios (CnnGen's speed over ONNX Runtime's: above 1, CnnGen is faster).");
@@ -79,6 +84,51 @@ internal static class OnnxRuntimeBenchmark
         ProfileReport.Print(profile, $"Predict at batch {batch}");
         double layers = profile.Layers().Sum(l => l.ForwardSeconds) / profile.ForwardSamples * 1e6;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Predict at batch {batch}: {perSample:F1} µs per sample in all, {layers:F1} in the layers, {perSample - layers:F1} outside them."));
+    }
+
+    // ONNX Runtime's own profile of the same runs: µs per sample per node, from its JSON trace.
+    private static void ProfileOnnxRuntime(string graphName, string path, int threads, float[] x, int batch, int inputSize, int repeat)
+    {
+        string prefix = Path.Combine(Path.GetDirectoryName(path)!, $"ort-profile-{batch}");
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.EnableProfiling = true;
+        options.ProfileOutputPathPrefix = prefix;
+        string trace;
+        using (var session = new InferenceSession(path, options))
+        {
+            using var runner = new Runner(session, x, batch, inputSize);
+            runner.RunAll(); // warm-up, dropped below by counting only the last rounds' share
+            for (int round = 0; round < repeat; round++)
+            {
+                runner.RunAll();
+            }
+
+            trace = session.EndProfiling();
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(trace));
+        var nodes = new Dictionary<string, double>();
+        foreach (System.Text.Json.JsonElement e in document.RootElement.EnumerateArray())
+        {
+            string name = e.GetProperty("name").GetString() ?? "";
+            if (e.GetProperty("cat").GetString() == "Node" && name.EndsWith("_kernel_time", StringComparison.Ordinal))
+            {
+                string op = e.GetProperty("args").GetProperty("op_name").GetString() ?? "";
+                string key = $"{name[..^"_kernel_time".Length]} ({op})";
+                nodes[key] = nodes.GetValueOrDefault(key) + e.GetProperty("dur").GetDouble();
+            }
+        }
+
+        long samples = (long)(repeat + 1) * (x.Length / inputSize / batch * batch);
+        var table = new Table().AddColumns("node", "µs/sample", "share");
+        double total = nodes.Values.Sum();
+        foreach ((string node, double micros) in nodes.OrderByDescending(n => n.Value))
+        {
+            table.AddRow(Markup.Escape(node), (micros / samples).ToString("F1", CultureInfo.InvariantCulture), (micros / total).ToString("P1", CultureInfo.InvariantCulture));
+        }
+
+        Console.WriteLine($"ONNX Runtime's profile ({graphName}, batch {batch}, after its graph optimisations): {total / samples:F1} µs per sample in its nodes.");
+        AnsiConsole.Write(table);
     }
 
     private static void Throughput(Model cnn, Sessions sessions, float[] x, int batch, int repeat, Table table)

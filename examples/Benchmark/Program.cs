@@ -25,14 +25,14 @@ var python = new Option<string>("--python") { Description = "Python with torch (
 var cublas = new Option<bool>("--cublas") { Description = "On CUDA: Dense layers and pointwise convolutions on cuBLAS (--cublas false: on CnnGen's tiled kernels, to compare).", DefaultValueFactory = _ => true };
 var ort = new Option<bool>("--ort") { Description = "Compare inference with ONNX Runtime instead (CPU, same network exported to ONNX, alternating rounds; also batch-1 and batch-8 latency)." };
 var batchOption = new Option<int>("--batch") { Description = "Batch size (default: the model's, 200 for mnist and 50 for deep)." };
-var repeat = new Option<int>("--repeat") { Description = "Rounds for --ort, each CnnGen then ONNX Runtime.", DefaultValueFactory = _ => 7 };
+var repeat = new Option<int>("--repeat") { Description = "Rounds, each CnnGen then the reference (PyTorch, or ONNX Runtime with --ort): the figures are medians over the rounds, with their range.", DefaultValueFactory = _ => 3 };
 var root = new RootCommand("Benchmarks CnnGen's training and inference against PyTorch, or its inference against ONNX Runtime.")
     { model, epochs, threads, device, samples, profile, torchOption, python, cublas, ort, repeat, batchOption };
 root.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(python)!, Devices.Parse(parse.GetValue(device)!),
-    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption), parse.GetValue(cublas), parse.GetValue(ort) ? parse.GetValue(repeat) : 0, parse.GetValue(batchOption)));
+    parse.GetValue(samples), parse.GetValue(profile), parse.GetValue(torchOption), parse.GetValue(cublas), parse.GetValue(ort), parse.GetValue(repeat), parse.GetValue(batchOption)));
 return root.Parse(args).Invoke();
 
-static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch, bool useCuBlas, int ortRounds, int batchSize)
+static int Run(string name, int epochs, int threads, string python, Device device, int samplesPerEpoch, bool profile, bool runTorch, bool useCuBlas, bool ort, int rounds, int batchSize)
 {
     if (name == "resnet50")
     {
@@ -53,65 +53,47 @@ static int Run(string name, int epochs, int threads, string python, Device devic
 
     string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist-sample");
     LabeledImages train = Mnist.Load(data, "train"), test = Mnist.Load(data, "t10k");
-    if (ortRounds > 0)
+    if (ort)
     {
-        return OnnxRuntimeBenchmark.Run(name, create, torchName, batch, threads, ortRounds, Math.Min(samplesPerEpoch, 2000), test.Images, python, runTorch, profile);
+        return OnnxRuntimeBenchmark.Run(name, create, torchName, batch, threads, rounds, Math.Min(samplesPerEpoch, 2000), test.Images, python, runTorch, profile);
     }
 
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, "
-        + $".NET {Environment.Version}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; model {name}, {threads} threads, batch {batch}, {epochs} epochs (first is warm-up).");
+        + $".NET {Environment.Version}, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; model {name}, {threads} threads, batch {batch}, {epochs} epochs per framework and round (the first is warm-up), {rounds} round(s).");
 
-    var trainRates = new List<double>();
-    var inferRates = new List<double>();
+    // Rounds alternate the frameworks (CnnGen, PyTorch, CnnGen, ...): this host's speed drifts over
+    // minutes, and alternating lets both see the same drift.
+    var cnnTrain = new List<double>();
+    var cnnInfer = new List<double>();
+    var torchTrain = new List<double>();
+    var torchInfer = new List<double>();
+    double torchPeak = double.NaN;
     LayerProfile? layers = null;
-    DeviceInfo ranOn;
-    using (Model cnn = create())
+    DeviceInfo ranOn = Devices.Resolve(device);
+    string torchDevice = ranOn.Kind == Device.Cuda ? "cuda" : "cpu"; // PyTorch's counterpart: CUDA for CUDA, its CPU backend otherwise
+    for (int round = 1; round <= rounds; round++)
     {
-        cnn.Threads = threads;
-        cnn.UseCuBlas = useCuBlas;
-        cnn.Device = device;
-        ranOn = Devices.Resolve(cnn.Device);
-        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads" + (cnn.GemmBackend is { } gemm ? $"; matrix products: {gemm}" : ""));
-        cnn.Compile(new Adam());
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        Console.WriteLine($"Round {round} of {rounds}: CnnGen, then PyTorch.");
+        (double trainRate, double inferRate, LayerProfile? profiled) = RunCnnGen(profile && round == rounds);
+        layers = profiled ?? layers;
+        cnnTrain.Add(trainRate);
+        cnnInfer.Add(inferRate);
+        if (runTorch && RunTorch(python, data, epochs, batch, threads, torchName, torchDevice) is { } torch)
         {
-            if (profile && epoch == 2)
-            {
-                cnn.Profile = layers = new LayerProfile(cnn.Info); // after the warm-up epoch
-            }
-
-            // Full batches only, as torch_ref.py does.
-            int samples = Math.Min(samplesPerEpoch, train.Count) / batch * batch;
-            var clock = Stopwatch.StartNew();
-            cnn.Fit(train.Images[..(samples * cnn.Info.InputSize)], train.Labels[..samples], epochs: 1, batchSize: batch);
-            trainRates.Add(samples / clock.Elapsed.TotalSeconds);
-            cnn.Profile = null;
-            clock.Restart();
-            int tested = Math.Min(test.Count, Math.Max(samples / 4, batch));
-            cnn.Predict(test.Images[..(tested * cnn.Info.InputSize)], batch);
-            inferRates.Add(tested / clock.Elapsed.TotalSeconds);
-            cnn.Profile = layers;
-            Console.WriteLine($"CnnGen epoch {epoch}: train {trainRates[^1]:F0} samples/s, infer {inferRates[^1]:F0} samples/s");
+            torchTrain.Add(torch.Train);
+            torchInfer.Add(torch.Infer);
+            torchPeak = double.IsNaN(torchPeak) ? torch.PeakMiB : Math.Max(torchPeak, torch.PeakMiB);
         }
     }
 
     double cnnPeak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-    Console.WriteLine($"CnnGen peak resident memory: {cnnPeak:F0} MiB");
-    // PyTorch's counterpart of CnnGen's device: CUDA for CUDA, its CPU backend for everything else.
-    string torchDevice = ranOn.Kind == Device.Cuda ? "cuda" : "cpu";
-    (double Train, double Infer, double PeakMiB)? torch = null;
-    if (runTorch)
-    {
-        Console.WriteLine($"PyTorch device: {torchDevice}");
-        torch = RunTorch(python, data, epochs, batch, threads, torchName, torchDevice);
-    }
-
-    double cnnTrain = Median(trainRates.Skip(1)), cnnInfer = Median(inferRates.Skip(1));
-    var table = new Table().AddColumns("", $"CnnGen ({ranOn.Option})", runTorch ? $"PyTorch ({torchDevice})" : "PyTorch", "CnnGen / PyTorch");
-    AddRow("train samples/s", cnnTrain, torch?.Train);
-    AddRow("infer samples/s", cnnInfer, torch?.Infer);
-    AddRow("peak memory MiB", cnnPeak, torch?.PeakMiB);
+    bool compared = torchTrain.Count == rounds;
+    var table = new Table().AddColumns("", $"CnnGen ({ranOn.Option})", compared ? $"PyTorch ({torchDevice})" : "PyTorch", "CnnGen / PyTorch");
+    AddRow("train samples/s", cnnTrain, torchTrain);
+    AddRow("infer samples/s", cnnInfer, torchInfer);
+    table.AddRow("peak memory MiB", $"{cnnPeak:F0}", double.IsNaN(torchPeak) ? "-" : $"{torchPeak:F0}", double.IsNaN(torchPeak) ? "-" : $"{cnnPeak / torchPeak:F2}");
     AnsiConsole.Write(table);
+    Console.WriteLine($"Per round, each framework's median over its epochs after the first; the table gives the median over {rounds} round(s) [lowest–highest], and the ratio is the median of the per-round ratios.");
     if (layers is not null)
     {
         ProfileReport.Print(layers);
@@ -128,9 +110,44 @@ static int Run(string name, int epochs, int threads, string python, Device devic
 
     return 0;
 
-    void AddRow(string what, double ours, double? theirs) =>
-        table.AddRow(what, $"{ours:F0}", theirs is { } t ? $"{t:F0}" : "-", theirs is { } r ? $"{ours / r:F2}" : "-");
+    void AddRow(string what, List<double> ours, List<double> theirs) =>
+        table.AddRow(what, Markup.Escape(Spread(ours)), compared ? Markup.Escape(Spread(theirs)) : "-",
+            compared ? $"{Median(ours.Zip(theirs, (o, t) => o / t)):F2}" : "-");
+
+    // One CnnGen run of `epochs` epochs on a fresh model: the medians of the epochs after the first (warm-up).
+    (double Train, double Infer, LayerProfile? Profile) RunCnnGen(bool profiling)
+    {
+        var trainRates = new List<double>();
+        var inferRates = new List<double>();
+        using Model cnn = create();
+        cnn.Threads = threads;
+        cnn.UseCuBlas = useCuBlas;
+        cnn.Device = device;
+        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads" + (cnn.GemmBackend is { } gemm ? $"; matrix products: {gemm}" : ""));
+        cnn.Compile(new Adam());
+        LayerProfile? profiled = profiling ? new LayerProfile(cnn.Info) : null;
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            cnn.Profile = epoch >= 2 ? profiled : null; // after the warm-up epoch
+
+            // Full batches only, as torch_ref.py does.
+            int samples = Math.Min(samplesPerEpoch, train.Count) / batch * batch;
+            var clock = Stopwatch.StartNew();
+            cnn.Fit(train.Images[..(samples * cnn.Info.InputSize)], train.Labels[..samples], epochs: 1, batchSize: batch);
+            trainRates.Add(samples / clock.Elapsed.TotalSeconds);
+            cnn.Profile = null;
+            clock.Restart();
+            int tested = Math.Min(test.Count, Math.Max(samples / 4, batch));
+            cnn.Predict(test.Images[..(tested * cnn.Info.InputSize)], batch);
+            inferRates.Add(tested / clock.Elapsed.TotalSeconds);
+            Console.WriteLine($"CnnGen epoch {epoch}: train {trainRates[^1]:F0} samples/s, infer {inferRates[^1]:F0} samples/s");
+        }
+
+        return (Median(trainRates.Skip(1)), Median(inferRates.Skip(1)), profiled);
+    }
 }
+
+static string Spread(List<double> values) => values.Count == 0 ? "-" : $"{Median(values):F0} [{values.Min():F0}–{values.Max():F0}]";
 
 static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model, string device)
 {
