@@ -10,7 +10,7 @@ namespace CnnGen.Generators.Emit;
 /// (the spare workspaces of concurrent Predict and Evaluate calls), an output lives from its
 /// layer to its last reader. The training forward pass keeps every output, which backward reads.
 /// A slot of −1: the buffer is never used (the layer writes into its input's buffer, does not
-/// run, or needs no gradient).
+/// run, needs no gradient, or, in inference, is a convolution whose BatchNorm or max pool writes instead).
 /// </summary>
 internal sealed record BufferPlan(EquatableArray<int> GradientSlots, EquatableArray<int> InferenceSlots)
 {
@@ -31,9 +31,11 @@ internal sealed record BufferPlan(EquatableArray<int> GradientSlots, EquatableAr
             long size = model.Layers[b].OutputShape.Size;
             // The last layer's output is read after the pass (loss, results); its gradient is written before backward.
             long lastRead = members.Max(m => m.Index == count - 1 ? count : LastReader(model, graph, m.Index));
-            // A BatchNorm folded into the convolution before it is written by that convolution in inference.
-            long firstWrite = members.Min(m => ProgramWriter.IsFoldedIntoConvolution(model, m) ? m.Inputs[0] : m.Index);
-            inference[b] = (firstWrite, lastRead, size);
+            // A BatchNorm or max pool fused into the convolution before it is written by that convolution in
+            // inference, and that convolution's own output is then never written at all.
+            long firstWrite = members.Min(m => ProgramWriter.IsFusedIntoConvolution(model, m) ? m.Inputs[0] : m.Index);
+            bool unwritten = members.All(m => (ProgramWriter.FoldedBatchNorm(model, m) ?? ProgramWriter.FusedMaxPool(model, m)) is not null);
+            inference[b] = unwritten ? null : (firstWrite, lastRead, size);
             if (members.Any(m => graph.NeedsGradient(m.Index)))
             {
                 // Backward runs from the last layer down: mirror the indices so that both plans sweep forward.

@@ -135,9 +135,24 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
         && ProgramGraph.OnlyReader(model, layer.Index) is int reader && model.Layers[reader].Args.Rule is BatchNormRule
             ? model.Layers[reader] : null;
 
-    /// <summary>Whether BatchNorm <paramref name="layer"/> is folded into the convolution before it in inference (<see cref="FoldedBatchNorm"/>).</summary>
-    public static bool IsFoldedIntoConvolution(ModelSpec model, LayerSpec layer) =>
-        layer.Inputs[0] >= 0 && FoldedBatchNorm(model, model.Layers[layer.Inputs[0]]) is { } folded && folded.Index == layer.Index;
+    /// <summary>
+    /// The max pool that the managed program fuses into convolution <paramref name="layer"/> in
+    /// inference (<c>Conv2D.ForwardWithMaxPool</c>), if any: the pool is the convolution's only reader, so
+    /// the convolution's output need never reach memory. Each thread convolves a few samples into a
+    /// buffer of its own, which stays in cache, and pools from it into the pool's output.
+    /// </summary>
+    public static LayerSpec? FusedMaxPool(ModelSpec model, LayerSpec layer) =>
+        layer.Args.Rule is Conv2DRule && FoldedBatchNorm(model, layer) is null
+        && ProgramGraph.OnlyReader(model, layer.Index) is int reader && model.Layers[reader].Args.Rule is Pool2DRule { SelectsMax: true }
+            ? model.Layers[reader] : null;
+
+    /// <summary>
+    /// Whether <paramref name="layer"/> (a BatchNorm, <see cref="FoldedBatchNorm"/>, or a max pool,
+    /// <see cref="FusedMaxPool"/>) is computed by the convolution before it in inference, which then writes its output.
+    /// </summary>
+    public static bool IsFusedIntoConvolution(ModelSpec model, LayerSpec layer) =>
+        layer.Inputs.Count == 1 && layer.Inputs[0] >= 0 && model.Layers[layer.Inputs[0]] is var convolution
+        && (FoldedBatchNorm(model, convolution) ?? FusedMaxPool(model, convolution)) is { } fused && fused.Index == layer.Index;
 
     // A ReLU (or ReLU6, sigmoid, tanh) on an Add, as a residual block ends: it runs in place, since
     // its backward needs only its output and the Add's backward nothing of the Add's output.

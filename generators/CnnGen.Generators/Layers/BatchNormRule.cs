@@ -62,7 +62,7 @@ internal sealed class BatchNormRule() : LayerRule("BatchNorm", "BatchNormalizati
             + w.Output(l) + ", p, " + w.Offset(l, "gamma", "gammaOffset") + ", " + w.Offset(l, "beta", "betaOffset") + ", s, " + w.StateOffset(l, "moving_mean", "meanOffset") + ", "
             + w.StateOffset(l, "moving_variance", "varianceOffset") + ", ws.Statistics[" + ProgramWriter.Num(l.Index) + "], " + Positions(l)
             + (ProgramWriter.ActivationAppliedBy(w.Model, l) is { } activation ? ", " + ProgramWriter.Act(activation) : "") + ");";
-        if (!cpu || !ProgramWriter.IsFoldedIntoConvolution(w.Model, l))
+        if (!cpu || !ProgramWriter.IsFusedIntoConvolution(w.Model, l))
         {
             w.Line(forward);
             return;

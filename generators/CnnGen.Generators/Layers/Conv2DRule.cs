@@ -50,6 +50,25 @@ internal sealed class Conv2DRule() : LayerRule("Conv2D", "Conv2D", "conv2d")
     {
         string forward = ProgramWriter.Kernels + "Conv2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
             + w.Input(l) + ", " + w.Output(l) + ", p, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", n);";
+        if (cpu && ProgramWriter.FusedMaxPool(w.Model, l) is { } pool)
+        {
+            // In inference the max pool after it runs on each few samples' outputs while they are in cache.
+            using (w.W.Block("if (ws.Inference)"))
+            {
+                w.Line("// '" + pool.Name + "' (layer " + ProgramWriter.Num(pool.Index) + ") fused in: no pass of its own, and this layer's output is not written.");
+                w.Line(ProgramWriter.Kernels + "Conv2D.ForwardWithMaxPool(ws, " + ProgramWriter.Geometry(l) + ", " + ProgramWriter.Act(l.Args.Activation) + ", "
+                    + w.Input(l) + ", " + w.Output(pool) + ", p, " + w.Offset(l, "kernel", "kernelOffset") + ", " + w.Offset(l, "bias", "biasOffset") + ", "
+                    + ProgramWriter.Geometry(pool) + ", n);");
+            }
+
+            using (w.W.Block("else"))
+            {
+                w.Line(forward);
+            }
+
+            return;
+        }
+
         if (!cpu || ProgramWriter.FoldedBatchNorm(w.Model, l) is not { } bn)
         {
             w.Line(forward);

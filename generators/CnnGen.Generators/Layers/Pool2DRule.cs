@@ -49,6 +49,9 @@ internal abstract class Pool2DRule(string attribute, string kerasType, string au
 
     public override long IndexSize(LayerSpec l) => max is null ? 0 : l.OutputShape.Size;
 
+    /// <summary>Whether the pool takes each window's maximum (MaxPool2D, GlobalMaxPool2D).</summary>
+    public bool SelectsMax => max == true;
+
     public override IEnumerable<string> Geometries(LayerSpec l)
     {
         LayerArgs a = l.Args;
@@ -72,8 +75,19 @@ internal abstract class Pool2DRule(string attribute, string kerasType, string au
             return;
         }
 
-        w.Line(ProgramWriter.Kernels + "Pool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", max: " + (selectsMax ? "true" : "false") + ", "
-            + w.Input(l) + ", " + w.Output(l) + ", " + ProgramWriter.Indices(l) + ", n);");
+        string forward = ProgramWriter.Kernels + "Pool2D.Forward(ws, " + ProgramWriter.Geometry(l) + ", max: " + (selectsMax ? "true" : "false") + ", "
+            + w.Input(l) + ", " + w.Output(l) + ", " + ProgramWriter.Indices(l) + ", n);";
+        if (!cpu || !ProgramWriter.IsFusedIntoConvolution(w.Model, l))
+        {
+            w.Line(forward);
+            return;
+        }
+
+        // In inference the convolution before it pools as it goes (Conv2DRule) and has written this output.
+        using (w.W.Block("if (!ws.Inference)"))
+        {
+            w.Line(forward);
+        }
     }
 
     public override void EmitBackward(ProgramWriter w, LayerSpec l)

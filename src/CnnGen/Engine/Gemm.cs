@@ -592,38 +592,24 @@ public static unsafe class Gemm
         StoreEdge(edge, 32, tile, accumulate);
     }
 
-    // One row of C times a panel: four independent pairs of accumulators over consecutive k, so that
-    // the multiply-adds' latency is hidden; the loads of B set the pace, not arithmetic that 7 of 8
-    // rows would waste in Kernel512.
+    // One row of C times a panel, summed in the order Kernel512 sums each row (one chain per vector,
+    // k after k), so that a sample's result does not depend on the rows it shares a block with; but
+    // without the multiply-adds that 7 of 8 rows would waste there.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelOneRow512(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
     {
-        Vector512<float> c0 = default, c1 = default, d0 = default, d1 = default, e0 = default, e1 = default, f0 = default, f1 = default;
+        Vector512<float> c0 = default, c1 = default;
         for (int s = 0; s < segmentCount; s++)
         {
             float* p = a + segments[s];
-            int q = 0;
-            for (; q + 4 <= length; q += 4, p += 4 * step, b += 4 * stepB)
+            for (float* end = p + (length * step); p != end; p += step, b += stepB)
             {
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b), c0);
-                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b + 16), c1);
-                d0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[step]), Vector512.Load(b + stepB), d0);
-                d1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[step]), Vector512.Load(b + stepB + 16), d1);
-                e0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[2 * step]), Vector512.Load(b + (2 * stepB)), e0);
-                e1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[2 * step]), Vector512.Load(b + (2 * stepB) + 16), e1);
-                f0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[3 * step]), Vector512.Load(b + (3 * stepB)), f0);
-                f1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[3 * step]), Vector512.Load(b + (3 * stepB) + 16), f1);
-            }
-
-            for (; q < length; q++, p += step, b += stepB)
-            {
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b), c0);
-                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(p[0]), Vector512.Load(b + 16), c1);
+                Vector512<float> x = Vector512.Create(p[0]);
+                c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), c0);
+                c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), c1);
             }
         }
 
-        c0 += d0 + e0 + f0;
-        c1 += d1 + e1 + f1;
         if (tile.Cols == 32)
         {
             Vector512<float> bias0 = tile.Bias == null ? default : Vector512.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector512.Load(tile.Bias + 16);
@@ -704,36 +690,22 @@ public static unsafe class Gemm
         StoreEdge(edge, 16, tile, accumulate);
     }
 
-    // KernelOneRow512 for AVX2's 16-column panels.
+    // KernelOneRow512 for AVX2's 16-column panels, in Kernel256's order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelOneRow256(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
     {
-        Vector256<float> c0 = default, c1 = default, d0 = default, d1 = default, e0 = default, e1 = default, f0 = default, f1 = default;
+        Vector256<float> c0 = default, c1 = default;
         for (int s = 0; s < segmentCount; s++)
         {
             float* p = a + segments[s];
-            int q = 0;
-            for (; q + 4 <= length; q += 4, p += 4 * step, b += 4 * stepB)
+            for (float* end = p + (length * step); p != end; p += step, b += stepB)
             {
-                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b), c0);
-                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b + 8), c1);
-                d0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[step]), Vector256.Load(b + stepB), d0);
-                d1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[step]), Vector256.Load(b + stepB + 8), d1);
-                e0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[2 * step]), Vector256.Load(b + (2 * stepB)), e0);
-                e1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[2 * step]), Vector256.Load(b + (2 * stepB) + 8), e1);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[3 * step]), Vector256.Load(b + (3 * stepB)), f0);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[3 * step]), Vector256.Load(b + (3 * stepB) + 8), f1);
-            }
-
-            for (; q < length; q++, p += step, b += stepB)
-            {
-                c0 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b), c0);
-                c1 = Vector256.FusedMultiplyAdd(Vector256.Create(p[0]), Vector256.Load(b + 8), c1);
+                Vector256<float> x = Vector256.Create(p[0]);
+                c0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b), c0);
+                c1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b + 8), c1);
             }
         }
 
-        c0 += d0 + e0 + f0;
-        c1 += d1 + e1 + f1;
         if (tile.Cols == 16)
         {
             Vector256<float> bias0 = tile.Bias == null ? default : Vector256.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector256.Load(tile.Bias + 8);

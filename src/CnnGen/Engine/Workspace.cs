@@ -41,7 +41,7 @@ public sealed class Workspace
 
         Capacity = capacity;
         Pool = pool;
-        Scratch = new Scratch(pool.Threads, slots: 11);
+        Scratch = new Scratch(pool.Threads, slots: 12);
         Input = new float[capacity * inputSize];
         Outputs = BufferSlots.Allocate(outputSizes, outputSlots, size => new float[capacity * size], []);
         Gradients = BufferSlots.Allocate(outputSizes, gradientSlots, size => new float[capacity * size], []);

@@ -76,12 +76,38 @@ public static partial class Conv2D
 {
     // Scratch slots (0 is the GEMM's).
     private const int ImageSlot = 2, GradientImageSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5, GradientPanelsSlot = 6;
-    private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10;
+    private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10, PooledSourceSlot = 11;
 
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
     {
         RequireBatch(g, n, x, y, null, null);
+        Run(ws, g, activation, x, y, parameters, kernelOffset, biasOffset, n, pool: null);
+    }
+
+    /// <summary>
+    /// Inference only: y = maxpool(f(conv(x, kernel) + bias)), for a max pool (<paramref name="pool"/>) that is
+    /// the convolution's only reader. Each thread convolves one sample (or one Winograd block of
+    /// samples) into a buffer of its own and pools from it while it is in cache: the convolution's
+    /// output, 4 times the pool's at 2×2, never reaches memory, and the pool makes no pass of its own.
+    /// </summary>
+    public static void ForwardWithMaxPool(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset,
+        in Pool2DGeometry pool, int n)
+    {
+        if (pool.InHeight != g.OutHeight || pool.InWidth != g.OutWidth || pool.Channels != g.Filters)
+        {
+            throw new ArgumentException($"The pool takes {pool.InHeight}×{pool.InWidth}×{pool.Channels} values, the convolution gives {g.OutHeight}×{g.OutWidth}×{g.Filters}.", nameof(pool));
+        }
+
+        Bounds.NonNegative("n", n, 0);
+        Bounds.Require(nameof(x), 0, ((long)n * g.InSize) - 1, x.Length);
+        Bounds.Require(nameof(y), 0, ((long)n * pool.OutSize) - 1, y.Length);
+        Run(ws, g, activation, x, y, parameters, kernelOffset, biasOffset, n, pool);
+    }
+
+    // The forward pass into y, or, given a pool, through each thread's buffer into the pool's output y.
+    private static void Run(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n, Pool2DGeometry? pool)
+    {
         // The kernel, once per batch: Winograd-transformed, or in the GEMM's column panels (packed unless read in place).
         Conv2DPlan plan = ws.Conv2DPlan(g);
         PanelView kernel = default;
@@ -99,7 +125,7 @@ public static partial class Conv2D
 
         ForwardJob job = ws.Conv2DForward;
         int parts = plan.Winograd?.Parts(n, ws.Pool.Threads) ?? n;
-        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts);
+        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool);
         ws.Pool.Run(job, parts);
     }
 
@@ -346,37 +372,63 @@ public static partial class Conv2D
         private PanelView _kernel;
         private float[] _transformed = [];
         private int _biasOffset, _n, _parts;
+        private Pool2DGeometry? _pool;
 
-        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, float[] transformed, int biasOffset, int n, int parts) =>
-            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts) = (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts);
+        internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, float[] transformed,
+            int biasOffset, int n, int parts, Pool2DGeometry? pool) =>
+            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts, _pool) =
+            (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
         {
-            Conv2DGeometry g = _g;
             (int first, int end) = WorkerPool.Range(_n, part, _parts);
+            if (_pool is not { } pool)
+            {
+                Convolve(first, end - first, _y, first, thread);
+                return;
+            }
+
+            // A Winograd block of samples at a time (one sample on the GEMM path) into this thread's buffer, then pooled from it.
+            int chunk = _plan.Winograd?.SamplesPerBlock ?? 1;
+            float[] buffer = _ws.Scratch.Get(thread, PooledSourceSlot, chunk * _g.OutSize);
+            for (int sample = first; sample < end; sample += chunk)
+            {
+                int count = Math.Min(chunk, end - sample);
+                Convolve(sample, count, buffer, 0, thread);
+                for (int i = 0; i < count; i++)
+                {
+                    Pool2D.PoolSampleValues(pool, max: true, buffer.AsSpan(i * _g.OutSize, _g.OutSize), _y.AsSpan((sample + i) * pool.OutSize, pool.OutSize));
+                }
+            }
+        }
+
+        // Samples [first, first + count) into target from its sample `into`.
+        private void Convolve(int first, int count, float[] target, int into, int thread)
+        {
+            Conv2DGeometry g = _g;
             // Bias and ReLU ride on the stores; other activations (ReLU6 too) take a pass of their own.
             bool fused = _activation is Activation.Relu or Activation.Linear;
             float[]? bias = _biasOffset >= 0 ? _parameters : null;
             if (_plan.Winograd is { } winograd)
             {
-                winograd.Convolve(_x, _y, first, end - first, _transformed, bias, _biasOffset, _activation == Activation.Relu,
+                winograd.Convolve(_x, target, first, count, _transformed, bias, _biasOffset, _activation == Activation.Relu,
                     _ws.Scratch.Get(thread, ImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
-                    _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength));
+                    _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength), into);
             }
             else
             {
-                for (int sample = first; sample < end; sample++)
+                for (int i = 0; i < count; i++)
                 {
-                    var fields = new GatherView(Image(_ws, g, _plan, _x, sample, thread, out int offset), offset, _plan.OutputRows, _plan.Taps, g.InChannels, 1);
-                    Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, _y, sample * g.OutSize, g.Filters, accumulate: false,
+                    var fields = new GatherView(Image(_ws, g, _plan, _x, first + i, thread, out int offset), offset, _plan.OutputRows, _plan.Taps, g.InChannels, 1);
+                    Gemm.Multiply(g.Positions, g.Filters, fields, _kernel, target, (into + i) * g.OutSize, g.Filters, accumulate: false,
                         bias, _biasOffset, relu: _activation == Activation.Relu);
                 }
             }
 
             if (!fused)
             {
-                Activations.Forward(_activation, _y.AsSpan(first * g.OutSize, (end - first) * g.OutSize), g.Filters);
+                Activations.Forward(_activation, target.AsSpan(into * g.OutSize, count * g.OutSize), g.Filters);
             }
         }
     }

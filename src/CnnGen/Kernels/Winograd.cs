@@ -248,13 +248,15 @@ internal sealed unsafe partial class WinogradPlan
     /// (<see cref="Parts"/>): x and y hold samples one after another, row-major (rows, columns,
     /// channels); <paramref name="kernel"/> is as <see cref="TransformKernel"/> left it. The three
     /// buffers are scratch: <see cref="CanvasesLength"/>, <see cref="InputLength"/> and
-    /// <see cref="ProductLength"/> floats at least.
+    /// <see cref="ProductLength"/> floats at least. Sample <paramref name="first"/> + i goes to y's sample
+    /// <paramref name="outputFirst"/> + i (by default the same index; 0 puts a few samples in a buffer of their own).
     /// </summary>
     public void Convolve(float[] x, float[] y, int first, int count, float[] kernel, float[]? bias, int biasOffset, bool relu,
-        float[] canvases, float[] inputs, float[] products)
+        float[] canvases, float[] inputs, float[] products, int outputFirst = -1)
     {
+        outputFirst = outputFirst < 0 ? first : outputFirst;
         RequireSamples(nameof(x), x, first, count, SampleSize);
-        RequireSamples(nameof(y), y, first, count, OutputSize);
+        RequireSamples(nameof(y), y, outputFirst, count, OutputSize);
         RequireLength(nameof(kernel), kernel, 0, KernelLength);
         if (bias is not null)
         {
@@ -262,7 +264,7 @@ internal sealed unsafe partial class WinogradPlan
         }
 
         RequireBlockBuffers(canvases, inputs, products);
-        ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork(kernel, y, null, bias, biasOffset, relu));
+        ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork(kernel, y, null, bias, biasOffset, relu, outputFirst));
     }
 
     /// <summary>Floats of the kernel gradient in the transformed domain: an (input × <see cref="KernelWidth"/>) matrix per point.</summary>
@@ -282,12 +284,12 @@ internal sealed unsafe partial class WinogradPlan
         RequireSamples(nameof(dz), dz, first, count, OutputSize);
         RequireLength(nameof(gradient), gradient, 0, KernelGradientLength);
         RequireBlockBuffers(canvases, inputs, products);
-        ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork([], gradient, dz, null, 0, false));
+        ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork([], gradient, dz, null, 0, false, 0));
     }
 
     // What a pass does with each block once its inputs are transformed: the convolution (into
-    // Target = y, with Kernel, Bias, ReLU), or, given Dz, the kernel gradient (into Target).
-    private readonly record struct BlockWork(float[] Kernel, float[] Target, float[]? Dz, float[]? Bias, int BiasOffset, bool Relu);
+    // Target = y from its sample OutputFirst, with Kernel, Bias, ReLU), or, given Dz, the kernel gradient (into Target).
+    private readonly record struct BlockWork(float[] Kernel, float[] Target, float[]? Dz, float[]? Bias, int BiasOffset, bool Relu, int OutputFirst);
 
     // Samples [first, first + count) in blocks: a block's samples on their canvases, its tiles
     // (sample after sample; a sample with more than a block's tiles takes several) transformed.
@@ -323,7 +325,7 @@ internal sealed unsafe partial class WinogradPlan
                     Gemm.Multiply(blockTiles, KernelWidth, a, b, products, point * ProductPlane, KernelWidth, accumulate: false);
                 }
 
-                TransformOutputs(products, t0, blockTiles, work.Target, (nint)(first + s0) * outSize, work.Bias, work.BiasOffset, work.Relu);
+                TransformOutputs(products, t0, blockTiles, work.Target, (nint)(work.OutputFirst + s0) * outSize, work.Bias, work.BiasOffset, work.Relu);
             }
         }
     }

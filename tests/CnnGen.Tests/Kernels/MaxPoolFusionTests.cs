@@ -1,0 +1,74 @@
+using CnnGen.Engine;
+using CnnGen.Kernels;
+using CnnGen.Tests.Training;
+
+namespace CnnGen.Tests.Kernels;
+
+/// <summary>
+/// The inference fusion of a max pool into the convolution before it (<see cref="Conv2D.ForwardWithMaxPool"/>)
+/// against the two layers run one after the other, and the generated programs' Predict against their
+/// unfused inference pass. Both compute the same convolution outputs and take the same maxima, so
+/// they agree exactly.
+/// </summary>
+public class MaxPoolFusionTests
+{
+    [Theory]
+    [InlineData(12, 12, 8, 16, 2, 2, 0, Activation.Relu)]   // Winograd (3×3, stride 1, 8+ channels), 2×2 pool, bias and ReLU on the stores
+    [InlineData(11, 9, 8, 19, 3, 2, 1, Activation.Tanh)]    // Winograd, an activation with a pass of its own, a 3×3 'same' pool at stride 2 over odd sizes
+    [InlineData(6, 6, 8, 8, 2, 2, 0, Activation.Relu)]      // a 4×4 output: Winograd blocks of several samples, the last one partial
+    [InlineData(9, 8, 3, 5, 2, 2, 0, Activation.Linear)]    // the gathered GEMM (three channels), one sample at a time
+    [InlineData(8, 8, 2, 24, 4, 1, 0, Activation.Relu)]     // overlapping 4×4 windows at stride 1
+    public void A_convolution_with_a_fused_max_pool_matches_the_convolution_then_the_pool(int h, int w, int c, int f, int poolSize, int stride, int poolPad, Activation activation)
+    {
+        const int n = 5;
+        var g = new Conv2DGeometry(h, w, c, 3, 3, f, 1, 1, 1, 1, h, w);
+        int outH = poolPad > 0 ? (h + stride - 1) / stride : ((h - poolSize) / stride) + 1;
+        int outW = poolPad > 0 ? (w + stride - 1) / stride : ((w - poolSize) / stride) + 1;
+        var pool = new Pool2DGeometry(h, w, f, poolSize, poolSize, stride, stride, poolPad, poolPad, outH, outW);
+        var random = new Random(h * 100 + c);
+        float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)(random.NextDouble() * 2) - 1).ToArray();
+        float[] parameters = Enumerable.Range(0, (g.PatchSize * f) + f).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        using var threads = new WorkerPool(2);
+        var ws = new Workspace(n, threads, g.InSize, [g.OutSize, pool.OutSize], [0, 0], [0, pool.OutSize]);
+
+        float[] z = new float[n * g.OutSize], expected = new float[n * pool.OutSize], actual = new float[n * pool.OutSize];
+        Conv2D.Forward(ws, g, activation, x, z, parameters, 0, g.PatchSize * f, n);
+        Pool2D.Forward(ws, pool, max: true, z, expected, new int[n * pool.OutSize], n);
+        ws.Inference = true;
+        Conv2D.ForwardWithMaxPool(ws, g, activation, x, actual, parameters, 0, g.PatchSize * f, pool, n);
+
+        Assert.Equal(expected, actual);
+        Assert.Contains(expected, v => v != 0);
+    }
+
+    [Fact]
+    public void A_pool_of_another_shape_than_the_convolution_output_is_refused()
+    {
+        var g = new Conv2DGeometry(6, 6, 3, 3, 3, 4, 1, 1, 1, 1, 6, 6);
+        var pool = new Pool2DGeometry(6, 6, 5, 2, 2, 2, 2, 0, 0, 3, 3);
+        using var threads = new WorkerPool(1);
+        var ws = new Workspace(1, threads, g.InSize, [g.OutSize], [0], [0]) { Inference = true };
+        var e = Assert.Throws<ArgumentException>(() => Conv2D.ForwardWithMaxPool(ws, g, Activation.Relu, new float[g.InSize], new float[64], new float[200], 0, -1, pool, 1));
+        Assert.Contains("6×6×5", e.Message);
+    }
+
+    [Theory]
+    [InlineData(nameof(TinyMnist))]      // conv → max pool: fused
+    [InlineData(nameof(GradPoolModel))]  // a tanh convolution fused with a 'same' max pool; the min pool after the second one is not fused
+    public void Predict_matches_the_unfused_inference_pass(string name)
+    {
+        using Model model = name == nameof(TinyMnist) ? new TinyMnist(seed: 2) : NumericalModels.Create(name);
+        model.Threads = 2;
+        model.Compile(new Sgd());
+        var random = new Random(5);
+        const int n = 4;
+        float[] x = Enumerable.Range(0, n * model.Info.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        Workspace ws = model.GetWorkspace(n);
+        x.CopyTo(ws.Input, 0);
+        model.ComputeGradients(ws, (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy, n, training: false);
+        float[] unfused = ws.Outputs[^1].AsSpan(0, n * model.Info.OutputSize).ToArray();
+
+        Assert.Equal(unfused, model.Predict(x, batchSize: n));
+        Assert.Equal(unfused, model.Predict(x, batchSize: 3)); // a second, partial batch too
+    }
+}
