@@ -26,6 +26,7 @@ public abstract partial class Model
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied.</exception>
     /// <exception cref="ArgumentException">A dataset does not fit the model (sample size, class count), has no samples or no labels, or a class weight is negative, NaN or infinite or its class is not the model's (naming the class); nothing was trained.</exception>
     /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
+    /// <exception cref="NotSupportedException"><see cref="Distributed"/> is set: data-parallel training takes arrays for now.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(Dataset data, int epochs = 1, Dataset? validationData = null, Action<TrainingProgress>? progress = null,
         IReadOnlyList<Callback>? callbacks = null, IReadOnlyDictionary<int, double>? classWeight = null, CancellationToken cancellationToken = default)
@@ -36,6 +37,11 @@ public abstract partial class Model
         if (Optimizer is null)
         {
             throw new InvalidOperationException($"Call Compile before Fit, e.g. model.Compile(new Adam()).");
+        }
+
+        if (_distributed is not null)
+        {
+            throw new NotSupportedException("Data-parallel Fit on a Dataset is not done yet: under MPI, Fit on arrays (docs/distributed.md), or set Distributed = null.");
         }
 
         Loss loss = EffectiveLoss;

@@ -1,0 +1,122 @@
+using System.Globalization;
+using CnnGen;
+using CnnGen.Examples.Distributed;
+
+// Data-parallel training over MPI: the same program runs in every rank of `mpirun -np N`, each
+// training its share of every batch; without --mpi it trains alone. The tests compare the two:
+// rank 0 of `mpirun -np 2 ... --mpi` must end with the weights of the single process.
+//
+//   dotnet Distributed.dll --out weights.txt                       # one process
+//   mpirun -np 2 dotnet Distributed.dll --mpi --out weights.txt    # two ranks (add --allow-run-as-root as root)
+//
+// Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
+// stopping on val_loss), --uneven-batch (rank r uses batch size + r, to see the start-up check fail).
+// Each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
+var options = Options.Parse(args);
+MpiCommunicator? mpi = options.Mpi ? MpiCommunicator.Initialize() : null;
+int rank = mpi?.Rank ?? 0;
+try
+{
+    using Model model = options.Model == "batchnorm" ? new TinyBatchNormCnn(seed: 11) : new TinyCnn(seed: 11);
+    // One thread per rank: the ranks share the machine's cores, and the sums come out in one order.
+    model.Threads = 1;
+    model.Distributed = mpi;
+    model.Compile(new Adam(learningRate: 0.01));
+    (float[] x, int[] y) = Synthetic(options.Samples);
+    int batchSize = options.Batch + (options.UnevenBatch ? rank : 0);
+    Callback[] callbacks = options.Patience is { } patience ? [new EarlyStopping(minDelta: 1, patience: patience)] : [];
+    History history = model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize, validationSplit: 0.1, callbacks: callbacks,
+        progress: mpi is null || mpi.IsRoot ? null : _ => throw new InvalidOperationException("progress on a rank other than 0"));
+    (double loss, double accuracy) = model.Evaluate(x, y);
+    if (rank == 0)
+    {
+        Console.WriteLine($"{mpi?.Size ?? 1} rank(s): {history.Epochs.Count} epochs, loss {history.Epochs[^1].Loss:F4}, val_loss {history.Epochs[^1].ValidationLoss:F4}, evaluate {loss:F4}");
+    }
+
+    WriteResult($"{options.Out}.{rank}", history, loss, accuracy, model);
+}
+catch (Exception e) when (e is MpiException or NotSupportedException)
+{
+    Console.Error.WriteLine($"rank {rank}: {e.Message}");
+    mpi?.Dispose();
+    return 3;
+}
+
+mpi?.Dispose();
+return 0;
+
+// Inputs in [0, 1); the class is the brightest of three regions (top rows, middle, bottom rows).
+static (float[] X, int[] Y) Synthetic(int samples)
+{
+    var random = new Random(5);
+    var x = new float[samples * 64];
+    var y = new int[samples];
+    for (int s = 0; s < samples; s++)
+    {
+        Span<float> image = x.AsSpan(s * 64, 64);
+        for (int i = 0; i < 64; i++)
+        {
+            image[i] = random.NextSingle();
+        }
+
+        float top = Sum(image[..24]), middle = Sum(image[24..40]) * 1.5f, bottom = Sum(image[40..]);
+        y[s] = top >= middle && top >= bottom ? 0 : middle >= bottom ? 1 : 2;
+    }
+
+    return (x, y);
+}
+
+static float Sum(ReadOnlySpan<float> values)
+{
+    float sum = 0;
+    foreach (float v in values)
+    {
+        sum += v;
+    }
+
+    return sum;
+}
+
+// Text, written to a temporary file and moved into place, so that a reader never sees half of it.
+static void WriteResult(string path, History history, double loss, double accuracy, Model model)
+{
+    static string Join(IEnumerable<double> values) => string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    string[] lines =
+    [
+        "loss " + Join(history.Epochs.Select(e => e.Loss)),
+        "val_loss " + Join(history.Epochs.Select(e => e.ValidationLoss ?? double.NaN)),
+        "evaluate " + Join([loss, accuracy]),
+        "parameters " + Join(model.Parameters.Select(p => (double)p)),
+        "state " + Join(model.State.Select(p => (double)p)),
+    ];
+    string temporary = path + ".tmp";
+    File.WriteAllLines(temporary, lines);
+    File.Move(temporary, path, overwrite: true);
+}
+
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool UnevenBatch, string Out)
+{
+    public static Options Parse(string[] args)
+    {
+        var o = new Options(false, "tiny", 3, 32, 321, null, false, "distributed-result.txt");
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--mpi" => o with { Mpi = true },
+                "--model" => o with { Model = Next() },
+                "--epochs" => o with { Epochs = NextInt() },
+                "--batch" => o with { Batch = NextInt() },
+                "--samples" => o with { Samples = NextInt() },
+                "--patience" => o with { Patience = NextInt() },
+                "--uneven-batch" => o with { UnevenBatch = true },
+                "--out" => o with { Out = Next() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}; see the comment at the top of Program.cs."),
+            };
+        }
+
+        return o;
+    }
+}
