@@ -58,10 +58,13 @@ internal sealed unsafe class MpiNative
     public nint Max { get; }
 
     /// <summary>Loads Open MPI, or says why it cannot (no library, or one that is not Open MPI's).</summary>
-    public static MpiNative Load()
+    public static MpiNative Load() => Load(LibraryNames);
+
+    /// <summary>As <see cref="Load()"/> from the first of <paramref name="libraryNames"/> that loads and is Open MPI.</summary>
+    internal static MpiNative Load(IEnumerable<string> libraryNames)
     {
         var tried = new List<string>();
-        foreach (string name in LibraryNames)
+        foreach (string name in libraryNames)
         {
             if (!NativeLibrary.TryLoad(name, out nint library))
             {
