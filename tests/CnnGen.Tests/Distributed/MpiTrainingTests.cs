@@ -73,6 +73,19 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "uneven.0")));
     }
 
+    [SkippableFact]
+    public void A_rank_that_dies_ends_the_job_instead_of_leaving_the_others_waiting()
+    {
+        // Rank 1 exits after its first Fit; rank 0 starts a second one and waits in its first collective until mpirun ends it.
+        var clock = Stopwatch.StartNew();
+        (int exitCode, string output) = Run(MpirunArguments(2, "dies", "--exit-rank", "1"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("non-zero", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "dies.0")));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"mpirun took {clock.Elapsed} to end the job.");
+    }
+
     private Result RunAlone(string name, params string[] options)
     {
         Skip.If(FindMpirun() is null, AbsentReason);
