@@ -10,7 +10,7 @@ using CnnGen.Examples.Distributed;
 //   mpirun -np 2 dotnet Distributed.dll --mpi --out weights.txt    # two ranks (add --allow-run-as-root as root)
 //
 // Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
-// stopping on val_loss), --uneven-batch (rank r uses batch size + r, to see the start-up check fail),
+// stopping on val_loss), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job).
 // Each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
@@ -27,7 +27,8 @@ try
     (float[] x, int[] y) = Synthetic(options.Samples);
     int batchSize = options.Batch + (options.UnevenBatch ? rank : 0);
     Callback[] callbacks = options.Patience is { } patience ? [new EarlyStopping(minDelta: 1, patience: patience)] : [];
-    History history = model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize, validationSplit: 0.1, callbacks: callbacks,
+    float[]? sampleWeight = options.Weighted ? Enumerable.Range(0, y.Length).Select(i => 0.5f + (i % 3 * 0.5f)).ToArray() : null;
+    History history = model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize, validationSplit: 0.1, callbacks: callbacks, sampleWeight: sampleWeight,
         progress: mpi is null || mpi.IsRoot ? null : _ => throw new InvalidOperationException("progress on a rank other than 0"));
     if (options.ExitRank is { } exitRank)
     {
@@ -106,11 +107,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool UnevenBatch, int? ExitRank, string Out)
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Weighted, bool UnevenBatch, int? ExitRank, string Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, false, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, null, "distributed-result.txt");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -123,6 +124,7 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
                 "--batch" => o with { Batch = NextInt() },
                 "--samples" => o with { Samples = NextInt() },
                 "--patience" => o with { Patience = NextInt() },
+                "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },
                 "--exit-rank" => o with { ExitRank = NextInt() },
                 "--out" => o with { Out = Next() },

@@ -19,12 +19,15 @@ public sealed class MpiTrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [SkippableFact]
-    public void Two_ranks_train_the_weights_of_one_process_with_the_whole_batch()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Two_ranks_train_the_weights_of_one_process_with_the_whole_batch(bool sampleWeights)
     {
         // 321 samples, a tenth for validation: 289 train in batches of 32 and a last one of 1, which rank 1 has no share of.
-        Result single = RunAlone("single");
-        Result[] ranks = RunUnderMpirun("mpi", 2);
+        string[] options = sampleWeights ? ["--weighted"] : [];
+        Result single = RunAlone("single", options);
+        Result[] ranks = RunUnderMpirun("mpi", 2, options);
 
         Assert.Equal(ranks[0].Values, ranks[1].Values); // every rank applies the same update, bit for bit
         foreach ((string key, double[] expected) in single.Values)
