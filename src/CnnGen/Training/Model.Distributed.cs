@@ -15,9 +15,9 @@ public abstract partial class Model
 {
     private MpiCommunicator? _distributed;
 
-    // One step's all-reduce: gradients, weighted moving statistics, then the four counters below.
+    // One step's all-reduce: gradients, weighted moving statistics, then the counters below.
     private float[] _rankStep = [];
-    private const int StepCounters = 4; // loss sum, correct, seeds drawn, ranks with samples
+    private const int StepCounters = 6; // loss sum and correct (each as a float and its rounding error), seeds drawn, ranks with samples
 
     /// <summary>
     /// The MPI job this model trains in, data-parallel (<c>model.Distributed = MpiCommunicator.Initialize()</c>);
@@ -155,21 +155,22 @@ public abstract partial class Model
         Span<float> step = _rankStep;
         Gradients.CopyTo(step);
         TensorPrimitives.Multiply(State, (float)n / total, step.Slice(p, s));
-        step[p + s] = (float)lossSum;
-        step[p + s + 1] = (float)correct;
-        step[p + s + 2] = _seedDraws - drawsBefore;
-        step[p + s + 3] = n > 0 ? 1 : 0;
+        Span<float> counters = step[(p + s)..];
+        (counters[0], counters[1]) = Split(lossSum);
+        (counters[2], counters[3]) = Split(correct);
+        counters[4] = _seedDraws - drawsBefore;
+        counters[5] = n > 0 ? 1 : 0;
         ranks.SumInPlace(step);
         step[..p].CopyTo(Gradients);
         step.Slice(p, s).CopyTo(State);
 
         // Dropout and augmentation layers drew seeds on the ranks with samples; one without draws as many.
-        for (long i = 0, draws = (long)(step[p + s + 2] / step[p + s + 3]); n == 0 && i < draws; i++)
+        for (long i = 0, draws = (long)(counters[4] / counters[5]); n == 0 && i < draws; i++)
         {
             NextDropoutSeed();
         }
 
-        (lossSum, correct) = (step[p + s], step[p + s + 1]);
+        (lossSum, correct) = ((double)counters[0] + counters[1], (double)counters[2] + counters[3]);
         if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
         {
             _stateBeforeStep.CopyTo(State, 0);
@@ -178,6 +179,13 @@ public abstract partial class Model
 
         Optimizer!.Step(Parameters, Gradients, _trainable);
         return (lossSum, correct, true);
+    }
+
+    // A double as a float and the float of what that float leaves out: summed apart, the two keep about 48 bits.
+    private static (float High, float Low) Split(double value)
+    {
+        float high = (float)value;
+        return (high, (float)(value - high));
     }
 
     /// <summary>After training, rank 0's model (a callback may have restored earlier weights) on every rank.</summary>

@@ -44,6 +44,17 @@ public sealed class MpiTrainingTests : IDisposable
     }
 
     [SkippableFact]
+    public void Without_mpirun_one_rank_trains_the_weights_of_a_model_without_Distributed()
+    {
+        // Open MPI's singleton mode: MPI_Init without a launcher gives a job of one rank.
+        Result plain = RunAlone("plain");
+        Result oneRank = RunAlone("one", "--mpi");
+
+        Assert.Equal(plain.Values["parameters"], oneRank.Values["parameters"]);
+        Assert.Equal(plain.Values["evaluate"], oneRank.Values["evaluate"]);
+    }
+
+    [SkippableFact]
     public void Early_stopping_on_rank_0_stops_every_rank_at_the_same_epoch()
     {
         // minDelta 1 is never reached: patience 0 stops after the second epoch of ten.
