@@ -10,7 +10,7 @@ using CnnGen.Examples.Distributed;
 //   mpirun -np 2 dotnet Distributed.dll --mpi --out weights.txt    # two ranks (add --allow-run-as-root as root)
 //
 // Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
-// stopping on val_loss), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail),
+// stopping on val_loss), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job).
 // Each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
@@ -28,8 +28,21 @@ try
     int batchSize = options.Batch + (options.UnevenBatch ? rank : 0);
     Callback[] callbacks = options.Patience is { } patience ? [new EarlyStopping(minDelta: 1, patience: patience)] : [];
     float[]? sampleWeight = options.Weighted ? Enumerable.Range(0, y.Length).Select(i => 0.5f + (i % 3 * 0.5f)).ToArray() : null;
-    History history = model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize, validationSplit: 0.1, callbacks: callbacks, sampleWeight: sampleWeight,
-        progress: mpi is null || mpi.IsRoot ? null : _ => throw new InvalidOperationException("progress on a rank other than 0"));
+    Action<TrainingProgress>? progress = mpi is null || mpi.IsRoot ? null : _ => throw new InvalidOperationException("progress on a rank other than 0");
+    History history;
+    if (options.Dataset)
+    {
+        // The same split as validationSplit: the last tenth, unshuffled, validates.
+        int validation = y.Length / 10, training = y.Length - validation;
+        var data = new ArrayDataset(x.AsMemory(0, training * 64), y.AsMemory(0, training), batchSize, shuffle: true);
+        var validationData = new ArrayDataset(x.AsMemory(training * 64), y.AsMemory(training), batchSize, shuffle: false);
+        history = model.Fit(data, epochs: options.Epochs, validationData: validationData, callbacks: callbacks, progress: progress);
+    }
+    else
+    {
+        history = model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize, validationSplit: 0.1, callbacks: callbacks, sampleWeight: sampleWeight, progress: progress);
+    }
+
     if (options.ExitRank is { } exitRank)
     {
         if (rank == exitRank)
@@ -40,7 +53,7 @@ try
         model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize); // waits for a rank that is gone
     }
 
-    (double loss, double accuracy) = model.Evaluate(x, y);
+    (double loss, double accuracy) = options.Dataset ? model.Evaluate(new ArrayDataset(x, y, 32, shuffle: false)) : model.Evaluate(x, y);
     if (rank == 0)
     {
         Console.WriteLine($"{mpi?.Size ?? 1} rank(s): {history.Epochs.Count} epochs, loss {history.Epochs[^1].Loss:F4}, val_loss {history.Epochs[^1].ValidationLoss:F4}, evaluate {loss:F4}");
@@ -107,11 +120,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Weighted, bool UnevenBatch, int? ExitRank, string Out)
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Dataset, bool Weighted, bool UnevenBatch, int? ExitRank, string Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, null, "distributed-result.txt");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -124,6 +137,7 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
                 "--batch" => o with { Batch = NextInt() },
                 "--samples" => o with { Samples = NextInt() },
                 "--patience" => o with { Patience = NextInt() },
+                "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },
                 "--exit-rank" => o with { ExitRank = NextInt() },
@@ -133,5 +147,22 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
         }
 
         return o;
+    }
+}
+
+// Samples of 8x8x1 values and their class indices, held in memory.
+internal sealed class ArrayDataset(ReadOnlyMemory<float> x, ReadOnlyMemory<int> y, int batchSize, bool shuffle)
+    : CnnGen.Data.Dataset(batchSize, shuffle, CnnGen.Data.LabelMode.ClassIndex)
+{
+    public override int Count => y.Length;
+
+    public override IReadOnlyList<int> SampleShape { get; } = [8, 8, 1];
+
+    public override int ClassCount => 3;
+
+    public override int Read(int index, Span<float> destination)
+    {
+        x.Span.Slice(index * 64, 64).CopyTo(destination);
+        return y.Span[index];
     }
 }

@@ -26,7 +26,6 @@ public abstract partial class Model
     /// <exception cref="TrainingDivergedException">The loss or a gradient became NaN or infinite; names the epoch and batch. That step is not applied.</exception>
     /// <exception cref="ArgumentException">A dataset does not fit the model (sample size, class count), has no samples or no labels, or a class weight is negative, NaN or infinite or its class is not the model's (naming the class); nothing was trained.</exception>
     /// <exception cref="InvalidOperationException">The model is not compiled, or another call runs on it on another thread.</exception>
-    /// <exception cref="NotSupportedException"><see cref="Distributed"/> is set: data-parallel training takes arrays for now.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public History Fit(Dataset data, int epochs = 1, Dataset? validationData = null, Action<TrainingProgress>? progress = null,
         IReadOnlyList<Callback>? callbacks = null, IReadOnlyDictionary<int, double>? classWeight = null, CancellationToken cancellationToken = default)
@@ -37,11 +36,6 @@ public abstract partial class Model
         if (Optimizer is null)
         {
             throw new InvalidOperationException($"Call Compile before Fit, e.g. model.Compile(new Adam()).");
-        }
-
-        if (_distributed is not null)
-        {
-            throw new NotSupportedException("Data-parallel Fit on a Dataset is not done yet: under MPI, Fit on arrays (docs/distributed.md), or set Distributed = null.");
         }
 
         Loss loss = EffectiveLoss;
@@ -57,10 +51,17 @@ public abstract partial class Model
         int trainCount = data.Count, validationCount = validationData?.Count ?? 0;
         int capacity = BatchCapacity(data.BatchSize, trainCount);
         Workspace ws = BatchWorkspace(validationData is null ? capacity : Math.Max(capacity, BatchCapacity(validationData.BatchSize, validationCount)));
-        using var reader = new BatchPrefetcher(data, capacity);
-        using BatchPrefetcher? validationReader = validationData is null ? null : new BatchPrefetcher(validationData, Math.Min(validationData.BatchSize, validationCount));
+        // Under MPI each reader reads only this rank's share of every batch.
+        using var reader = new BatchPrefetcher(data, capacity, _distributed);
+        using BatchPrefetcher? validationReader = validationData is null ? null : new BatchPrefetcher(validationData, Math.Min(validationData.BatchSize, validationCount), _distributed);
         var plan = new TrainingPlan(epochs, data.BatchSize, trainCount, validationCount, (trainCount + data.BatchSize - 1) / data.BatchSize);
         StopTraining = false;
+        if (_distributed is { } ranks)
+        {
+            // A dataset's samples are not hashed (reading them all would be an epoch): its count, batch size and shuffling are compared.
+            StartDistributed(ranks, plan, data.Shuffle, dataHash: 0);
+        }
+
         try
         {
             var source = new DatasetEpochs(this, ws, data, reader, classWeights, validationData, validationReader);
@@ -88,7 +89,7 @@ public abstract partial class Model
         // The reader's batches are the dataset's; the workspace may be larger (it is kept between calls).
         int batchSize = BatchCapacity(data.BatchSize, data.Count);
         using InferenceLease lease = RentInference(batchSize);
-        using var reader = new BatchPrefetcher(data, batchSize);
+        using var reader = new BatchPrefetcher(data, batchSize, _distributed);
         UploadToDevice();
         return EvaluateStream(lease.Workspace, data, reader, epoch: null);
     }
@@ -155,6 +156,14 @@ public abstract partial class Model
             correct += batchCorrect;
             return true;
         });
+        if (_distributed is { } ranks)
+        {
+            // The reader read this rank's shares only.
+            Span<double> sums = [lossSum, correct];
+            ranks.SumInPlace(sums);
+            (lossSum, correct) = (sums[0], sums[1]);
+        }
+
         return (lossSum / data.Count, correct / data.Count);
     }
 
@@ -173,7 +182,7 @@ public abstract partial class Model
         {
             for (int batch = 0; batch < batches; batch++)
             {
-                (float[] inputs, int[] labels, int n) = reader.Take(batch, out Exception? error);
+                (float[] inputs, int[] labels, int n, int first) = reader.Take(batch, out Exception? error);
                 if (error is not null)
                 {
                     throw new DatasetReadException(epoch, batch + 1, error);
@@ -182,7 +191,7 @@ public abstract partial class Model
                 if (Finite.IndexOfNonFinite(inputs.AsSpan(0, n * size)) is var bad and >= 0)
                 {
                     throw new DatasetReadException(epoch, batch + 1, new InvalidDataException(
-                        $"sample {order[(batch * data.BatchSize) + (int)(bad / size)]} has {inputs[bad]} at value {bad % size} of its {size}; inputs must be finite."));
+                        $"sample {order[(batch * data.BatchSize) + first + (int)(bad / size)]} has {inputs[bad]} at value {bad % size} of its {size}; inputs must be finite."));
                 }
 
                 Array.Copy(inputs, ws.Input, n * size);
@@ -198,7 +207,7 @@ public abstract partial class Model
                         if (oneHot ? (uint)labels[i] >= (uint)classes : loss.LabelProblem(labels[i], Info) is not null)
                         {
                             throw new DatasetReadException(epoch, batch + 1, new InvalidDataException(
-                                $"sample {order[(batch * data.BatchSize) + i]} has label {labels[i]}, but {(oneHot ? $"{Info.Name} has {classes} classes (labels 0 to {classes - 1})" : loss.LabelProblem(labels[i], Info))}."));
+                                $"sample {order[(batch * data.BatchSize) + first + i]} has label {labels[i]}, but {(oneHot ? $"{Info.Name} has {classes} classes (labels 0 to {classes - 1})" : loss.LabelProblem(labels[i], Info))}."));
                         }
 
                         if (oneHot)

@@ -89,7 +89,7 @@ public abstract partial class Model
         {
             float[]? weights = _weightBuffer;
             model.ForEachBatch(data, reader, _order, epoch, ws, data.LabelMode == LabelMode.Categorical, labeled: true, classWeights, weights,
-                (n, batch) => step(n, n, batch, weights is null ? default : weights.AsSpan(0, n)));
+                (n, batch) => step(n, Math.Min(data.BatchSize, data.Count - ((batch - 1) * data.BatchSize)), batch, weights is null ? default : weights.AsSpan(0, n)));
         }
 
         public override (double Loss, double Accuracy)? Validate(int epoch) =>

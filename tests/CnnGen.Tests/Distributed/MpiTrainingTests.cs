@@ -20,12 +20,13 @@ public sealed class MpiTrainingTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [SkippableTheory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Two_ranks_train_the_weights_of_one_process_with_the_whole_batch(bool sampleWeights)
+    [InlineData("arrays")]
+    [InlineData("--weighted")]
+    [InlineData("--dataset")]
+    public void Two_ranks_train_the_weights_of_one_process_with_the_whole_batch(string data)
     {
         // 321 samples, a tenth for validation: 289 train in batches of 32 and a last one of 1, which rank 1 has no share of.
-        string[] options = sampleWeights ? ["--weighted"] : [];
+        string[] options = data == "arrays" ? [] : [data];
         Result single = RunAlone("single", options);
         Result[] ranks = RunUnderMpirun("mpi", 2, options);
 
