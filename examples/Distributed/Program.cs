@@ -12,10 +12,16 @@ using CnnGen.Examples.Distributed;
 // Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
 // stopping on val_loss), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
-// then ends the job).
+// then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
+// (MpiCommunicator.Timeout in seconds: how long the others wait for a hung rank).
 // Each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
 var options = Options.Parse(args);
 MpiCommunicator? mpi = options.Mpi ? MpiCommunicator.Initialize() : null;
+if (mpi is not null && options.TimeoutSeconds is { } seconds)
+{
+    mpi.Timeout = TimeSpan.FromSeconds(seconds);
+}
+
 int rank = mpi?.Rank ?? 0;
 try
 {
@@ -43,14 +49,19 @@ try
         history = model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize, validationSplit: 0.1, callbacks: callbacks, sampleWeight: sampleWeight, progress: progress);
     }
 
-    if (options.ExitRank is { } exitRank)
+    if (options.ExitRank is { } || options.HangRank is { })
     {
-        if (rank == exitRank)
+        if (rank == options.ExitRank)
         {
             Environment.Exit(4);
         }
 
-        model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize); // waits for a rank that is gone
+        if (rank == options.HangRank)
+        {
+            Thread.Sleep(Timeout.Infinite);
+        }
+
+        model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize); // waits for a rank that is gone or hangs
     }
 
     (double loss, double accuracy) = options.Dataset ? model.Evaluate(new ArrayDataset(x, y, 32, shuffle: false)) : model.Evaluate(x, y);
@@ -120,11 +131,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Dataset, bool Weighted, bool UnevenBatch, int? ExitRank, string Out)
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Dataset, bool Weighted, bool UnevenBatch, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, null, null, null, "distributed-result.txt");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -141,6 +152,8 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },
                 "--exit-rank" => o with { ExitRank = NextInt() },
+                "--hang-rank" => o with { HangRank = NextInt() },
+                "--timeout" => o with { TimeoutSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--out" => o with { Out = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}; see the comment at the top of Program.cs."),
             };

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace CnnGen;
 
 /// <summary>
@@ -12,10 +14,14 @@ namespace CnnGen;
 /// </remarks>
 public sealed unsafe class MpiCommunicator : IDisposable
 {
+    /// <summary>The exit code of a job that a rank ended because <see cref="Timeout"/> passed.</summary>
+    public const int TimeoutExitCode = 75;
+
     private static readonly Lock s_lock = new();
     private static MpiCommunicator? s_world;
     private readonly MpiNative _mpi;
     private bool _disposed;
+    private TimeSpan _timeout = TimeSpan.FromMinutes(10);
 
     private MpiCommunicator(MpiNative mpi)
     {
@@ -29,6 +35,28 @@ public sealed unsafe class MpiCommunicator : IDisposable
 
     /// <summary>The number of processes in the job.</summary>
     public int Size { get; }
+
+    /// <summary>
+    /// How long a collective (a step's all-reduce, a broadcast from rank 0) waits for the other ranks before this rank
+    /// reports that one of them hangs and ends the job (MPI_Abort); default 10 minutes. It bounds the wait for a rank
+    /// that hangs without dying (one that dies ends the job through mpirun at once), so it must exceed the longest
+    /// time one rank can fall behind: a step, rank 0's callbacks (checkpoints), the slowest rank's data loading
+    /// before Fit. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits forever.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to zero or less (other than infinite).</exception>
+    public TimeSpan Timeout
+    {
+        get => _timeout;
+        set
+        {
+            if (value <= TimeSpan.Zero && value != System.Threading.Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The timeout must be positive, or Timeout.InfiniteTimeSpan.");
+            }
+
+            _timeout = value;
+        }
+    }
 
     /// <summary>Whether this is rank 0, the one that runs callbacks, writes files and shows progress.</summary>
     public bool IsRoot => Rank == 0;
@@ -84,42 +112,42 @@ public sealed unsafe class MpiCommunicator : IDisposable
         }
     }
 
-    /// <summary>Replaces <paramref name="values"/> by their sums over all ranks.</summary>
-    internal void SumInPlace(Span<float> values)
+    /// <summary>Replaces <paramref name="values"/> by their sums over all ranks; <paramref name="what"/> names them in a timeout's report.</summary>
+    internal void SumInPlace(Span<float> values, string what)
     {
         ThrowIfDisposed();
         fixed (float* p = values)
         {
-            _mpi.AllreduceInPlace(p, values.Length, _mpi.Float, _mpi.Sum);
+            Wait(_mpi.StartAllreduceInPlace(p, values.Length, _mpi.Float, _mpi.Sum), what);
         }
     }
 
     /// <summary>Replaces <paramref name="values"/> by their sums over all ranks.</summary>
-    internal void SumInPlace(Span<double> values) => Reduce(values, _mpi.Sum);
+    internal void SumInPlace(Span<double> values, string what) => Reduce(values, _mpi.Sum, what);
 
     /// <summary>Replaces <paramref name="values"/> by their minima over all ranks.</summary>
-    internal void MinInPlace(Span<double> values) => Reduce(values, _mpi.Min);
+    internal void MinInPlace(Span<double> values, string what) => Reduce(values, _mpi.Min, what);
 
     /// <summary>Replaces <paramref name="values"/> by their maxima over all ranks.</summary>
-    internal void MaxInPlace(Span<double> values) => Reduce(values, _mpi.Max);
+    internal void MaxInPlace(Span<double> values, string what) => Reduce(values, _mpi.Max, what);
 
     /// <summary>Copies rank 0's <paramref name="values"/> to every rank.</summary>
-    internal void BroadcastFromRoot(Span<float> values)
+    internal void BroadcastFromRoot(Span<float> values, string what)
     {
         ThrowIfDisposed();
         fixed (float* p = values)
         {
-            _mpi.Bcast(p, values.Length, _mpi.Float, 0);
+            Wait(_mpi.StartBcast(p, values.Length, _mpi.Float, 0), what);
         }
     }
 
     /// <summary>Copies rank 0's <paramref name="values"/> to every rank.</summary>
-    internal void BroadcastFromRoot(Span<double> values)
+    internal void BroadcastFromRoot(Span<double> values, string what)
     {
         ThrowIfDisposed();
         fixed (double* p = values)
         {
-            _mpi.Bcast(p, values.Length, _mpi.Double, 0);
+            Wait(_mpi.StartBcast(p, values.Length, _mpi.Double, 0), what);
         }
     }
 
@@ -131,12 +159,33 @@ public sealed unsafe class MpiCommunicator : IDisposable
         return (start, end - start);
     }
 
-    private void Reduce(Span<double> values, nint op)
+    private void Reduce(Span<double> values, nint op, string what)
     {
         ThrowIfDisposed();
         fixed (double* p = values)
         {
-            _mpi.AllreduceInPlace(p, values.Length, _mpi.Double, op);
+            Wait(_mpi.StartAllreduceInPlace(p, values.Length, _mpi.Double, op), what);
+        }
+    }
+
+    // Non-blocking collectives polled against Timeout: a blocking one would wait forever for a rank
+    // that hangs. A collective cannot be cancelled, so a rank that gives up ends the whole job, saying why.
+    private void Wait(nint request, string what)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var spin = default(SpinWait);
+        while (!_mpi.Test(ref request))
+        {
+            if (_timeout != System.Threading.Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(start) > _timeout)
+            {
+                Console.Error.WriteLine($"CnnGen: rank {Rank} of {Size} waited {_timeout.TotalSeconds:0.#} s for the other ranks in {what} "
+                    + "(MpiCommunicator.Timeout): a rank hangs or is far slower. Ending the job (MPI_Abort).");
+                Console.Error.Flush();
+                _mpi.Abort(TimeoutExitCode);
+            }
+
+            // Yield rather than sleep: a step's all-reduce is short, and a millisecond's sleep would cost every step.
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 

@@ -22,8 +22,9 @@ internal sealed unsafe class MpiNative
     private readonly delegate* unmanaged<int> _finalize;
     private readonly delegate* unmanaged<nint, int*, int> _commRank;
     private readonly delegate* unmanaged<nint, int*, int> _commSize;
-    private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
-    private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _bcast;
+    private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> _iallreduce;
+    private readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> _ibcast;
+    private readonly delegate* unmanaged<nint*, int*, void*, int> _test;
     private readonly delegate* unmanaged<nint, int, int> _abort;
 
     private MpiNative(nint library)
@@ -34,8 +35,9 @@ internal sealed unsafe class MpiNative
         _finalize = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "MPI_Finalize");
         _commRank = (delegate* unmanaged<nint, int*, int>)NativeLibrary.GetExport(library, "MPI_Comm_rank");
         _commSize = (delegate* unmanaged<nint, int*, int>)NativeLibrary.GetExport(library, "MPI_Comm_size");
-        _allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)NativeLibrary.GetExport(library, "MPI_Allreduce");
-        _bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)NativeLibrary.GetExport(library, "MPI_Bcast");
+        _iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)NativeLibrary.GetExport(library, "MPI_Iallreduce");
+        _ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)NativeLibrary.GetExport(library, "MPI_Ibcast");
+        _test = (delegate* unmanaged<nint*, int*, void*, int>)NativeLibrary.GetExport(library, "MPI_Test");
         _abort = (delegate* unmanaged<nint, int, int>)NativeLibrary.GetExport(library, "MPI_Abort");
         CommWorld = NativeLibrary.GetExport(library, "ompi_mpi_comm_world");
         Float = NativeLibrary.GetExport(library, "ompi_mpi_float");
@@ -127,11 +129,33 @@ internal sealed unsafe class MpiNative
         return size;
     }
 
-    /// <summary>Combines <paramref name="count"/> values at <paramref name="buffer"/> across ranks in place (MPI_IN_PLACE is Open MPI's (void*)1).</summary>
-    public void AllreduceInPlace(void* buffer, int count, nint type, nint op) =>
-        Check(_allreduce((void*)1, buffer, count, type, op, CommWorld), "MPI_Allreduce");
+    /// <summary>Starts combining <paramref name="count"/> values at <paramref name="buffer"/> across ranks in place (MPI_IN_PLACE is Open MPI's (void*)1); returns the request to <see cref="Test"/>.</summary>
+    public nint StartAllreduceInPlace(void* buffer, int count, nint type, nint op)
+    {
+        nint request;
+        Check(_iallreduce((void*)1, buffer, count, type, op, CommWorld, &request), "MPI_Iallreduce");
+        return request;
+    }
 
-    public void Bcast(void* buffer, int count, nint type, int root) => Check(_bcast(buffer, count, type, root, CommWorld), "MPI_Bcast");
+    /// <summary>Starts copying <paramref name="root"/>'s <paramref name="count"/> values at <paramref name="buffer"/> to every rank; returns the request to <see cref="Test"/>.</summary>
+    public nint StartBcast(void* buffer, int count, nint type, int root)
+    {
+        nint request;
+        Check(_ibcast(buffer, count, type, root, CommWorld, &request), "MPI_Ibcast");
+        return request;
+    }
+
+    /// <summary>Whether <paramref name="request"/> has completed (then MPI frees it); drives MPI's progress either way. Status ignored: Open MPI's MPI_STATUS_IGNORE is null.</summary>
+    public bool Test(ref nint request)
+    {
+        int done;
+        fixed (nint* r = &request)
+        {
+            Check(_test(r, &done, null), "MPI_Test");
+        }
+
+        return done != 0;
+    }
 
     public void Abort(int code) => _abort(CommWorld, code);
 

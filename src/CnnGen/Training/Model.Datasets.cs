@@ -160,7 +160,7 @@ public abstract partial class Model
         {
             // The reader read this rank's shares only.
             Span<double> sums = [lossSum, correct];
-            ranks.SumInPlace(sums);
+            ranks.SumInPlace(sums, "the validation or Evaluate sums");
             (lossSum, correct) = (sums[0], sums[1]);
         }
 

@@ -49,15 +49,15 @@ public abstract partial class Model
         }
 
         CheckRanksAgree(ranks, plan, shuffle, dataHash);
-        ranks.BroadcastFromRoot(Parameters);
-        ranks.BroadcastFromRoot(State);
+        ranks.BroadcastFromRoot(Parameters, "rank 0's initial weights");
+        ranks.BroadcastFromRoot(State, "rank 0's initial moving statistics");
         foreach (float[] moment in Optimizer!.Moments)
         {
-            ranks.BroadcastFromRoot(moment);
+            ranks.BroadcastFromRoot(moment, "rank 0's optimizer state");
         }
 
         Span<double> iterations = [Optimizer.Iterations];
-        ranks.BroadcastFromRoot(iterations);
+        ranks.BroadcastFromRoot(iterations, "rank 0's optimizer state");
         Optimizer.Restore((long)iterations[0], Optimizer.Moments);
         SyncFromRoot(ranks);
         _rankStep = new float[Parameters.Length + State.Length + StepCounters];
@@ -82,8 +82,8 @@ public abstract partial class Model
         };
 
         double[] low = facts.Select(f => f.Value).ToArray(), high = (double[])low.Clone();
-        ranks.MinInPlace(low);
-        ranks.MaxInPlace(high);
+        ranks.MinInPlace(low, "the start-up agreement check");
+        ranks.MaxInPlace(high, "the start-up agreement check");
         // Hashes say only that something differs; counts also say how.
         var differing = facts.Select((f, i) => (f.What, Low: low[i], High: high[i])).Where(f => f.Low != f.High)
             .Select(f => f.What.Contains("hash", StringComparison.Ordinal) ? f.What : $"{f.What} (from {f.Low} to {f.High})").ToList();
@@ -112,7 +112,7 @@ public abstract partial class Model
     private void SyncFromRoot(MpiCommunicator ranks)
     {
         Span<double> decisions = [StopTraining ? 1 : 0, Optimizer!.LearningRate];
-        ranks.BroadcastFromRoot(decisions);
+        ranks.BroadcastFromRoot(decisions, "rank 0's callback decisions");
         StopTraining = decisions[0] != 0;
         if (Optimizer.Schedule is null && Optimizer.LearningRate != decisions[1])
         {
@@ -124,7 +124,7 @@ public abstract partial class Model
     private static (bool Stop, bool Cancel) AgreeOnStop(MpiCommunicator ranks, bool stop, bool cancel)
     {
         Span<double> flags = [stop ? 1 : 0, cancel ? 1 : 0];
-        ranks.MaxInPlace(flags);
+        ranks.MaxInPlace(flags, "a step's stop flags");
         return (flags[0] != 0, flags[1] != 0);
     }
 
@@ -160,7 +160,7 @@ public abstract partial class Model
         (counters[2], counters[3]) = Split(correct);
         counters[4] = _seedDraws - drawsBefore;
         counters[5] = n > 0 ? 1 : 0;
-        ranks.SumInPlace(step);
+        ranks.SumInPlace(step, "a step's gradient all-reduce");
         step[..p].CopyTo(Gradients);
         step.Slice(p, s).CopyTo(State);
 
@@ -191,7 +191,7 @@ public abstract partial class Model
     /// <summary>After training, rank 0's model (a callback may have restored earlier weights) on every rank.</summary>
     private void FinishDistributed(MpiCommunicator ranks)
     {
-        ranks.BroadcastFromRoot(Parameters);
-        ranks.BroadcastFromRoot(State);
+        ranks.BroadcastFromRoot(Parameters, "rank 0's final weights");
+        ranks.BroadcastFromRoot(State, "rank 0's final moving statistics");
     }
 }

@@ -460,7 +460,7 @@ public abstract partial class Model : IDisposable
         (int start, int share) = ranks.Share(count);
         (double shareLoss, double shareCorrect) = EvaluateSums(ws, x, y, first + start, share, weights);
         Span<double> sums = [shareLoss, shareCorrect];
-        ranks.SumInPlace(sums);
+        ranks.SumInPlace(sums, "the validation or Evaluate sums");
         return (sums[0] / count, sums[1] / count);
     }
 

@@ -101,6 +101,18 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"mpirun took {clock.Elapsed} to end the job.");
     }
 
+    [SkippableFact]
+    public void A_rank_that_hangs_makes_the_others_end_the_job_after_the_timeout()
+    {
+        // Rank 1 sleeps after its first Fit; rank 0's next collective gives up after 3 s and aborts the job.
+        var clock = Stopwatch.StartNew();
+        (int exitCode, string output) = Run(MpirunArguments(2, "hangs", "--hang-rank", "1", "--timeout", "3"));
+
+        Assert.Equal(MpiCommunicator.TimeoutExitCode, exitCode);
+        Assert.Contains("rank 0 of 2 waited 3 s for the other ranks in the start-up agreement check", output, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"mpirun took {clock.Elapsed} to end the job.");
+    }
+
     private Result RunAlone(string name, params string[] options)
     {
         Skip.If(FindMpirun() is null, AbsentReason);
