@@ -10,7 +10,8 @@ using CnnGen.Examples.Distributed;
 //   mpirun -np 2 dotnet Distributed.dll --mpi --out weights.txt    # two ranks (add --allow-run-as-root as root)
 //
 // Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
-// stopping on val_loss), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail),
+// stopping on val_loss), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
+// changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
 // (MpiCommunicator.Timeout in seconds: how long the others wait for a hung rank).
@@ -31,6 +32,11 @@ try
     model.Distributed = mpi;
     model.Compile(new Adam(learningRate: 0.01));
     (float[] x, int[] y) = Synthetic(options.Samples);
+    if (options.UnevenData)
+    {
+        x[100] += rank;
+    }
+
     int batchSize = options.Batch + (options.UnevenBatch ? rank : 0);
     Callback[] callbacks = options.Patience is { } patience ? [new EarlyStopping(minDelta: 1, patience: patience)] : [];
     float[]? sampleWeight = options.Weighted ? Enumerable.Range(0, y.Length).Select(i => 0.5f + (i % 3 * 0.5f)).ToArray() : null;
@@ -131,11 +137,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Dataset, bool Weighted, bool UnevenBatch, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, null, null, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, false, null, null, null, "distributed-result.txt");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -151,6 +157,7 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },
+                "--uneven-data" => o with { UnevenData = true },
                 "--exit-rank" => o with { ExitRank = NextInt() },
                 "--hang-rank" => o with { HangRank = NextInt() },
                 "--timeout" => o with { TimeoutSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },

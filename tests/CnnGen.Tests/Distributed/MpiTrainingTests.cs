@@ -77,14 +77,15 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.Equal(ranks[0].Values["parameters"], ranks[1].Values["parameters"]);
     }
 
-    [SkippableFact]
-    public void Ranks_that_disagree_on_the_batch_size_fail_at_start_and_say_so()
+    [SkippableTheory]
+    [InlineData("--uneven-batch", "disagree on the batch size (from 32 to 33);")] // rank r asks for batch size 32 + r
+    [InlineData("--uneven-data", "disagree on the data (a hash of the inputs, targets, weights and validation data);")] // rank r adds r to one input
+    public void Ranks_that_disagree_fail_at_start_and_say_on_what(string option, string message)
     {
-        // Rank r asks for batch size 32 + r.
-        (int exitCode, string output) = Run(MpirunArguments(2, "uneven", "--uneven-batch"));
+        (int exitCode, string output) = Run(MpirunArguments(2, "uneven", option));
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("disagree on the batch size (from 32 to 33)", output, StringComparison.Ordinal);
+        Assert.Contains(message, output, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_directory, "uneven.0")));
     }
 
