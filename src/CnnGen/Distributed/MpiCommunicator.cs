@@ -68,7 +68,7 @@ public sealed unsafe class MpiCommunicator : IDisposable
     /// <summary>
     /// Starts MPI (MPI_Init_thread) once per process and returns the job's communicator; later calls return the same one.
     /// </summary>
-    /// <exception cref="MpiException">Open MPI is not installed (the message says how to install it, as .ci/install-mpi.sh does), or MPI failed to start, or it was already finalized.</exception>
+    /// <exception cref="MpiException">Neither Open MPI nor MPICH can be loaded (the message names the libraries tried and says how to install Open MPI, as .ci/install-mpi.sh does), or MPI failed to start, or it was already finalized.</exception>
     public static MpiCommunicator Initialize()
     {
         lock (s_lock)
