@@ -21,11 +21,11 @@ public abstract partial class Model
 
     /// <summary>
     /// The MPI job this model trains in, data-parallel (<c>model.Distributed = MpiCommunicator.Initialize()</c>);
-    /// <see langword="null"/> (the default) trains in this process alone. While set, <c>Fit</c> on arrays starts by
-    /// checking that every rank has the same model, seed, batch size and data and copying rank 0's weights to the others,
-    /// then trains each rank on its share of every batch; validation and <c>Evaluate</c> are shared out likewise.
-    /// Callbacks and progress run on rank 0 only; its stop decisions and learning rate reach every rank.
-    /// CPU only for now; see docs/distributed.md.
+    /// <see langword="null"/> (the default) trains in this process alone. While set, <c>Fit</c> (on arrays or a
+    /// <see cref="Data.Dataset"/>) starts by checking that every rank has the same model, seed, batch size and data and
+    /// copying rank 0's weights to the others, then trains each rank on its share of every batch; validation and
+    /// <c>Evaluate</c> are shared out likewise, so every rank must make these calls alike. Callbacks and progress run on
+    /// rank 0 only; its stop decisions and learning rate reach every rank. CPU backend only for now; see docs/distributed.md.
     /// </summary>
     public MpiCommunicator? Distributed
     {
@@ -43,12 +43,13 @@ public abstract partial class Model
     /// </summary>
     private void StartDistributed(MpiCommunicator ranks, TrainingPlan plan, bool shuffle, ulong dataHash)
     {
+        // After the check (which compares the device too), so that every rank fails alike.
+        CheckRanksAgree(ranks, plan, shuffle, dataHash);
         if (_device is not null)
         {
             throw new NotSupportedException($"Distributed training runs on the CPU backend only for now; set {Info.Name}.Device to Device.Cpu on every rank (one device per rank is not done yet).");
         }
 
-        CheckRanksAgree(ranks, plan, shuffle, dataHash);
         ranks.BroadcastFromRoot(Parameters, "rank 0's initial weights");
         ranks.BroadcastFromRoot(State, "rank 0's initial moving statistics");
         foreach (float[] moment in Optimizer!.Moments)
@@ -72,12 +73,13 @@ public abstract partial class Model
             ("parameter count", Info.ParameterCount),
             ("trainable parameter count", _trainable.Sum(r => (long)r.Length)),
             ("seed the model was built with", _seed),
-            ("optimizer", Hash(Encoding.UTF8.GetBytes(Optimizer!.GetType().FullName ?? ""))),
+            ("optimizer (a hash of its type)", Hash(Encoding.UTF8.GetBytes(Optimizer!.GetType().FullName ?? ""))),
             ("epochs", plan.Epochs),
             ("batch size", plan.BatchSize),
             ("training sample count", plan.TrainingSamples),
             ("validation sample count", plan.ValidationSamples),
             ("shuffle", shuffle ? 1 : 0),
+            ("device (the CPU backend or an ILGPU one)", _device is null ? 0 : 1),
             ("data (a hash of the inputs, targets, weights and validation data)", dataHash & ((1UL << 52) - 1)),
         };
 
