@@ -10,7 +10,8 @@ using CnnGen.Examples.Distributed;
 //   mpirun -np 2 dotnet Distributed.dll --mpi --out weights.txt    # two ranks (add --allow-run-as-root as root)
 //
 // Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
-// stopping on val_loss), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
+// stopping on val_loss), --lr-schedule (a LearningRateScheduler that halves the rate every epoch after the first),
+// --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
@@ -38,7 +39,18 @@ try
     }
 
     int batchSize = options.Batch + (options.UnevenBatch ? rank : 0);
-    Callback[] callbacks = options.Patience is { } patience ? [new EarlyStopping(minDelta: 1, patience: patience)] : [];
+    var callbacks = new List<Callback>();
+    if (options.Patience is { } patience)
+    {
+        callbacks.Add(new EarlyStopping(minDelta: 1, patience: patience));
+    }
+
+    if (options.LearningRateSchedule)
+    {
+        // Runs on rank 0 only: Fit broadcasts the rate it sets.
+        callbacks.Add(new LearningRateScheduler((epoch, rate) => epoch == 0 ? rate : rate / 2)); // epoch from 0
+    }
+
     float[]? sampleWeight = options.Weighted ? Enumerable.Range(0, y.Length).Select(i => 0.5f + (i % 3 * 0.5f)).ToArray() : null;
     Action<TrainingProgress>? progress = mpi is null || mpi.IsRoot ? null : _ => throw new InvalidOperationException("progress on a rank other than 0");
     History history;
@@ -137,11 +149,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, false, null, null, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, false, false, null, null, null, "distributed-result.txt");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -154,6 +166,7 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
                 "--batch" => o with { Batch = NextInt() },
                 "--samples" => o with { Samples = NextInt() },
                 "--patience" => o with { Patience = NextInt() },
+                "--lr-schedule" => o with { LearningRateSchedule = true },
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },

@@ -24,6 +24,7 @@ public sealed class MpiTrainingTests : IDisposable
     [InlineData("arrays")]
     [InlineData("--weighted")]
     [InlineData("--dataset")]
+    [InlineData("--lr-schedule")] // set by a callback on rank 0, broadcast to rank 1
     public void Two_ranks_train_the_weights_of_one_process_with_the_whole_batch(string data)
     {
         // 321 samples, a tenth for validation: 289 train in batches of 32 and a last one of 1, which rank 1 has no share of.
