@@ -15,14 +15,10 @@ using CnnGen.Examples.Distributed;
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
-// (MpiCommunicator.Timeout in seconds: how long the others wait for a hung rank).
+// (MpiCommunicator.Timeout in seconds for the second Fit: how long the others wait for a hung rank).
 // Each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
 var options = Options.Parse(args);
 MpiCommunicator? mpi = options.Mpi ? MpiCommunicator.Initialize() : null;
-if (mpi is not null && options.TimeoutSeconds is { } seconds)
-{
-    mpi.Timeout = TimeSpan.FromSeconds(seconds);
-}
 
 int rank = mpi?.Rank ?? 0;
 try
@@ -77,6 +73,12 @@ try
         if (rank == options.HangRank)
         {
             Thread.Sleep(Timeout.Infinite);
+        }
+
+        // Only now: ranks that start at different times (a loaded machine) must not trip it in the first Fit.
+        if (mpi is not null && options.TimeoutSeconds is { } seconds)
+        {
+            mpi.Timeout = TimeSpan.FromSeconds(seconds);
         }
 
         model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize); // waits for a rank that is gone or hangs
