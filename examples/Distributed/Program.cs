@@ -11,7 +11,8 @@ using CnnGen.Examples.Distributed;
 //
 // Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
 // stopping on val_loss), --lr-schedule (a LearningRateScheduler that halves the rate every epoch after the first),
-// --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
+// --poison-at-batch B (rank 0's callbacks make one weight NaN after batch B of epoch 1: every rank
+// must then fail at batch B + 1 alike), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
@@ -39,6 +40,18 @@ try
     if (options.Patience is { } patience)
     {
         callbacks.Add(new EarlyStopping(minDelta: 1, patience: patience));
+    }
+
+    if (options.PoisonAtBatch is { } poisoned)
+    {
+        // Callbacks run on rank 0 only: only its weights go bad, and the all-reduce carries the NaN to the others.
+        callbacks.Add(new LambdaCallback(onBatchEnd: p =>
+        {
+            if (p.Epoch == 1 && p.Batch == poisoned)
+            {
+                model.Parameters[0] = float.NaN;
+            }
+        }));
     }
 
     if (options.LearningRateSchedule)
@@ -92,7 +105,7 @@ try
 
     WriteResult($"{options.Out}.{rank}", history, loss, accuracy, model);
 }
-catch (Exception e) when (e is MpiException or NotSupportedException)
+catch (Exception e) when (e is MpiException or NotSupportedException or TrainingDivergedException)
 {
     Console.Error.WriteLine($"rank {rank}: {e.Message}");
     mpi?.Dispose();
@@ -151,11 +164,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
+internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, false, false, false, false, false, null, null, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 3, 32, 321, null, null, false, false, false, false, false, null, null, null, "distributed-result.txt");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -169,6 +182,7 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
                 "--samples" => o with { Samples = NextInt() },
                 "--patience" => o with { Patience = NextInt() },
                 "--lr-schedule" => o with { LearningRateSchedule = true },
+                "--poison-at-batch" => o with { PoisonAtBatch = NextInt() },
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },

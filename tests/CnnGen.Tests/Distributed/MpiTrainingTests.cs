@@ -111,6 +111,17 @@ public sealed class MpiTrainingTests : IDisposable
     }
 
     [SkippableFact]
+    public void A_NaN_on_rank_0_alone_makes_every_rank_fail_at_the_same_step()
+    {
+        // A callback (rank 0 only) makes one of rank 0's weights NaN after batch 3; the all-reduce carries it to rank 1.
+        (int exitCode, string output) = Run(MpirunArguments(2, "nan", "--poison-at-batch", "3"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("rank 0: Training diverged: the loss became NaN in epoch 1, batch 4.", output, StringComparison.Ordinal);
+        Assert.Contains("rank 1: Training diverged: the loss became NaN in epoch 1, batch 4.", output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public void A_rank_that_dies_ends_the_job_instead_of_leaving_the_others_waiting()
     {
         // Rank 1 exits after its first Fit; rank 0 starts a second one and waits in its first collective until mpirun ends it.
