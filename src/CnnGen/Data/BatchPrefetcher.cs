@@ -4,29 +4,29 @@ namespace CnnGen.Data;
 /// Reads a dataset's batches in a given sample order on background threads, up to a fixed number
 /// ahead of the consumer, into buffers allocated once. One pass (an epoch) at a time:
 /// <see cref="Start"/>, then <see cref="Take"/> and <see cref="Release"/> per batch in order,
-/// then <see cref="Stop"/>.
+/// then <see cref="Stop"/>. Under MPI (<paramref name="ranks"/>) it reads only this rank's contiguous
+/// share of each batch, as <see cref="MpiCommunicator.Share"/> cuts it.
 /// </summary>
-internal sealed class BatchPrefetcher : IDisposable
+internal sealed class BatchPrefetcher(Dataset data, int batchSize, MpiCommunicator? ranks = null) : IDisposable
 {
-    private readonly Dataset _data;
-    private readonly Slot[] _slots;
-    private readonly int _batchSize, _sampleSize, _workerCount;
+    private readonly Dataset _data = data;
+    private readonly Slot[] _slots = Slots(data, batchSize);
+    private readonly int _batchSize = batchSize, _sampleSize = data.SampleSize, _workerCount = Math.Min(data.Workers, data.Prefetch);
     private readonly object _lock = new();
     private Thread[] _workers = [];
     private int[] _order = [];
     private int _count, _batches, _nextToRead, _released;
     private bool _stopping;
 
-    public BatchPrefetcher(Dataset data, int batchSize)
+    private static Slot[] Slots(Dataset data, int batchSize)
     {
-        (_data, _batchSize, _sampleSize) = (data, batchSize, data.SampleSize);
-        _slots = new Slot[data.Prefetch];
-        for (int i = 0; i < _slots.Length; i++)
+        var slots = new Slot[data.Prefetch];
+        for (int i = 0; i < slots.Length; i++)
         {
-            _slots[i] = new Slot(new float[(long)batchSize * _sampleSize], new int[batchSize]);
+            slots[i] = new Slot(new float[(long)batchSize * data.SampleSize], new int[batchSize]);
         }
 
-        _workerCount = Math.Min(data.Workers, _slots.Length);
+        return slots;
     }
 
     /// <summary>Begins a pass over the first <paramref name="count"/> indices of <paramref name="order"/> (not copied: leave it alone until <see cref="Stop"/>).</summary>
@@ -49,9 +49,10 @@ internal sealed class BatchPrefetcher : IDisposable
 
     /// <summary>
     /// Waits for batch <paramref name="batch"/> (from 0, the next one not released) and returns its
-    /// inputs, labels and sample count. A read that failed is rethrown here.
+    /// inputs, labels and sample count (this rank's share under MPI, from position <c>First</c> of the batch).
+    /// A read that failed is rethrown here.
     /// </summary>
-    public (float[] Inputs, int[] Labels, int Count) Take(int batch, out Exception? error)
+    public (float[] Inputs, int[] Labels, int Count, int First) Take(int batch, out Exception? error)
     {
         Slot slot = _slots[batch % _slots.Length];
         lock (_lock)
@@ -63,8 +64,11 @@ internal sealed class BatchPrefetcher : IDisposable
         }
 
         error = slot.Error;
-        return (slot.Inputs, slot.Labels, Math.Min(_batchSize, _count - (batch * _batchSize)));
+        (int first, int count) = Share(Math.Min(_batchSize, _count - (batch * _batchSize)));
+        return (slot.Inputs, slot.Labels, count, first);
     }
+
+    private (int First, int Count) Share(int batchCount) => ranks?.Share(batchCount) ?? (0, batchCount);
 
     /// <summary>Frees the oldest batch's buffers for the readers.</summary>
     public void Release()
@@ -117,7 +121,9 @@ internal sealed class BatchPrefetcher : IDisposable
 
             Slot slot = _slots[batch % _slots.Length];
             Exception? error = null;
-            int first = batch * _batchSize, n = Math.Min(_batchSize, _count - first);
+            int start = batch * _batchSize;
+            (int share, int n) = Share(Math.Min(_batchSize, _count - start));
+            int first = start + share;
             for (int i = 0; i < n && error is null && !Volatile.Read(ref _stopping); i++)
             {
                 try

@@ -51,10 +51,17 @@ public abstract partial class Model
         int trainCount = data.Count, validationCount = validationData?.Count ?? 0;
         int capacity = BatchCapacity(data.BatchSize, trainCount);
         Workspace ws = BatchWorkspace(validationData is null ? capacity : Math.Max(capacity, BatchCapacity(validationData.BatchSize, validationCount)));
-        using var reader = new BatchPrefetcher(data, capacity);
-        using BatchPrefetcher? validationReader = validationData is null ? null : new BatchPrefetcher(validationData, Math.Min(validationData.BatchSize, validationCount));
+        // Under MPI each reader reads only this rank's share of every batch.
+        using var reader = new BatchPrefetcher(data, capacity, _distributed);
+        using BatchPrefetcher? validationReader = validationData is null ? null : new BatchPrefetcher(validationData, Math.Min(validationData.BatchSize, validationCount), _distributed);
         var plan = new TrainingPlan(epochs, data.BatchSize, trainCount, validationCount, (trainCount + data.BatchSize - 1) / data.BatchSize);
         StopTraining = false;
+        if (_distributed is { } ranks)
+        {
+            // A dataset's samples are not hashed (reading them all would be an epoch): its count, batch size and shuffling are compared.
+            StartDistributed(ranks, plan, data.Shuffle, dataHash: 0);
+        }
+
         try
         {
             var source = new DatasetEpochs(this, ws, data, reader, classWeights, validationData, validationReader);
@@ -82,7 +89,7 @@ public abstract partial class Model
         // The reader's batches are the dataset's; the workspace may be larger (it is kept between calls).
         int batchSize = BatchCapacity(data.BatchSize, data.Count);
         using InferenceLease lease = RentInference(batchSize);
-        using var reader = new BatchPrefetcher(data, batchSize);
+        using var reader = new BatchPrefetcher(data, batchSize, _distributed);
         UploadToDevice();
         return EvaluateStream(lease.Workspace, data, reader, epoch: null);
     }
@@ -149,6 +156,14 @@ public abstract partial class Model
             correct += batchCorrect;
             return true;
         });
+        if (_distributed is { } ranks)
+        {
+            // The reader read this rank's shares only.
+            Span<double> sums = [lossSum, correct];
+            ranks.SumInPlace(sums, "the validation or Evaluate sums");
+            (lossSum, correct) = (sums[0], sums[1]);
+        }
+
         return (lossSum / data.Count, correct / data.Count);
     }
 
@@ -167,7 +182,7 @@ public abstract partial class Model
         {
             for (int batch = 0; batch < batches; batch++)
             {
-                (float[] inputs, int[] labels, int n) = reader.Take(batch, out Exception? error);
+                (float[] inputs, int[] labels, int n, int first) = reader.Take(batch, out Exception? error);
                 if (error is not null)
                 {
                     throw new DatasetReadException(epoch, batch + 1, error);
@@ -176,7 +191,7 @@ public abstract partial class Model
                 if (Finite.IndexOfNonFinite(inputs.AsSpan(0, n * size)) is var bad and >= 0)
                 {
                     throw new DatasetReadException(epoch, batch + 1, new InvalidDataException(
-                        $"sample {order[(batch * data.BatchSize) + (int)(bad / size)]} has {inputs[bad]} at value {bad % size} of its {size}; inputs must be finite."));
+                        $"sample {order[(batch * data.BatchSize) + first + (int)(bad / size)]} has {inputs[bad]} at value {bad % size} of its {size}; inputs must be finite."));
                 }
 
                 Array.Copy(inputs, ws.Input, n * size);
@@ -192,7 +207,7 @@ public abstract partial class Model
                         if (oneHot ? (uint)labels[i] >= (uint)classes : loss.LabelProblem(labels[i], Info) is not null)
                         {
                             throw new DatasetReadException(epoch, batch + 1, new InvalidDataException(
-                                $"sample {order[(batch * data.BatchSize) + i]} has label {labels[i]}, but {(oneHot ? $"{Info.Name} has {classes} classes (labels 0 to {classes - 1})" : loss.LabelProblem(labels[i], Info))}."));
+                                $"sample {order[(batch * data.BatchSize) + first + i]} has label {labels[i]}, but {(oneHot ? $"{Info.Name} has {classes} classes (labels 0 to {classes - 1})" : loss.LabelProblem(labels[i], Info))}."));
                         }
 
                         if (oneHot)

@@ -9,8 +9,12 @@ namespace CnnGen;
 // (a gather from arrays in memory, or a dataset's background reader) is an EpochSource.
 public abstract partial class Model
 {
-    /// <summary>Takes one training batch that <see cref="EpochSource.ForEachBatch"/> has loaded: its sample count, its number from 1 and its sample weights (none when empty); false stops the epoch.</summary>
-    private delegate bool BatchStep(int count, int batch, ReadOnlySpan<float> weights);
+    /// <summary>
+    /// Takes one training batch that <see cref="EpochSource.ForEachBatch"/> has loaded: the samples loaded (this rank's
+    /// share under MPI), the batch's whole sample count, its number from 1 and the loaded samples' weights (none when empty);
+    /// false stops the epoch.
+    /// </summary>
+    private delegate bool BatchStep(int count, int total, int batch, ReadOnlySpan<float> weights);
 
     /// <summary>The training data of a Fit call, epoch by epoch.</summary>
     private abstract class EpochSource
@@ -26,8 +30,9 @@ public abstract partial class Model
     }
 
     /// <summary>Samples of arrays in memory, the first <c>order.Length</c> for training and any split-off rest for validation.</summary>
+    /// <remarks>Under MPI each rank loads its contiguous share of every batch (validation is shared out by <see cref="EvaluateRange"/>).</remarks>
     private sealed class ArrayEpochs(Model model, Workspace ws, float[] x, Targets y, int[] order, int batchSize, bool shuffle, float[]? weights,
-        float[]? validationX, Targets? validationY, int validationCount, float[]? validationWeights) : EpochSource
+        float[]? validationX, Targets? validationY, int validationCount, float[]? validationWeights, MpiCommunicator? ranks) : EpochSource
     {
         private readonly float[] _weightBuffer = weights is null ? [] : new float[Math.Min(batchSize, order.Length)];
 
@@ -44,8 +49,15 @@ public abstract partial class Model
             for (int start = 0, batch = 1; start < order.Length; start += batchSize, batch++)
             {
                 ReadOnlySpan<int> indices = order.AsSpan(start, Math.Min(batchSize, order.Length - start));
+                int total = indices.Length;
+                if (ranks is not null)
+                {
+                    (int first, int share) = ranks.Share(total);
+                    indices = indices.Slice(first, share);
+                }
+
                 model.Gather(x, y, indices, ws);
-                if (!step(indices.Length, batch, GatherWeights(weights, indices, _weightBuffer)))
+                if (!step(indices.Length, total, batch, GatherWeights(weights, indices, _weightBuffer)))
                 {
                     return;
                 }
@@ -77,7 +89,7 @@ public abstract partial class Model
         {
             float[]? weights = _weightBuffer;
             model.ForEachBatch(data, reader, _order, epoch, ws, data.LabelMode == LabelMode.Categorical, labeled: true, classWeights, weights,
-                (n, batch) => step(n, batch, weights is null ? default : weights.AsSpan(0, n)));
+                (n, batch) => step(n, Math.Min(data.BatchSize, data.Count - ((batch - 1) * data.BatchSize)), batch, weights is null ? default : weights.AsSpan(0, n)));
         }
 
         public override (double Loss, double Accuracy)? Validate(int epoch) =>
@@ -88,6 +100,13 @@ public abstract partial class Model
         IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
         var history = new History();
+        MpiCommunicator? ranks = _distributed;
+        if (ranks is { IsRoot: false })
+        {
+            // Rank 0 alone reports and runs callbacks; SyncFromRoot brings its decisions to the others.
+            (progress, callbacks) = (null, []);
+        }
+
         foreach (Callback callback in callbacks)
         {
             callback.Attach(this);
@@ -102,13 +121,19 @@ public abstract partial class Model
                 callback.OnEpochBegin(epoch);
             }
 
+            if (ranks is not null)
+            {
+                SyncFromRoot(ranks);
+            }
+
             source.Shuffle(Random);
             var clock = Stopwatch.StartNew();
             double lossSum = 0, correct = 0;
             int seen = 0;
 
             // Checked before the first batch too, so that a dataset's reader is not started for nothing.
-            if (!StopTraining && cancellationToken.IsCancellationRequested)
+            // (Not under MPI: ranks are cancelled at different moments and agree at the next step.)
+            if (ranks is null && !StopTraining && cancellationToken.IsCancellationRequested)
             {
                 history.Stop = TrainingStop.Cancelled;
                 break;
@@ -116,30 +141,37 @@ public abstract partial class Model
 
             if (!StopTraining)
             {
-                source.ForEachBatch(epoch, (n, batch, weights) =>
+                source.ForEachBatch(epoch, (n, total, batch, weights) =>
                 {
-                    if (StopTraining)
+                    (bool stop, bool cancel) = (StopTraining, cancellationToken.IsCancellationRequested);
+                    if (ranks is not null)
+                    {
+                        (stop, cancel) = AgreeOnStop(ranks, stop, cancel);
+                        StopTraining |= stop;
+                    }
+
+                    if (stop)
                     {
                         return false;
                     }
 
-                    if (cancellationToken.IsCancellationRequested)
+                    if (cancel)
                     {
                         history.Stop = TrainingStop.Cancelled;
                         return false;
                     }
 
-                    (double batchLoss, double batchCorrect, bool applied) = _device is null
-                        ? TrainBatch(ws, loss, n, oneHot, weights)
+                    (double batchLoss, double batchCorrect, bool applied) = ranks is not null ? TrainBatchAcrossRanks(ranks, ws, loss, n, total, oneHot, weights)
+                        : _device is null ? TrainBatch(ws, loss, n, oneHot, weights)
                         : TrainBatchOnDevice(ws, loss, n, oneHot, weights);
                     if (!applied)
                     {
-                        throw new TrainingDivergedException(epoch, batch, batchLoss / n);
+                        throw new TrainingDivergedException(epoch, batch, batchLoss / total);
                     }
 
                     lossSum += batchLoss;
                     correct += batchCorrect;
-                    seen += n;
+                    seen += total;
                     var step = new TrainingProgress(epoch, plan.Epochs, batch, plan.BatchesPerEpoch, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
                     progress?.Invoke(step);
                     // By index: foreach over the IReadOnlyList would box an enumerator every step.
@@ -175,6 +207,11 @@ public abstract partial class Model
             }
 
             UploadToDevice();
+            if (ranks is not null)
+            {
+                SyncFromRoot(ranks);
+            }
+
             if (StopTraining)
             {
                 history.Stop = TrainingStop.StoppedByCallback;
@@ -185,6 +222,11 @@ public abstract partial class Model
         foreach (Callback callback in callbacks)
         {
             callback.OnTrainEnd(history);
+        }
+
+        if (ranks is not null)
+        {
+            FinishDistributed(ranks);
         }
 
         return history;

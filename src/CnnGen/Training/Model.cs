@@ -44,6 +44,8 @@ public abstract partial class Model : IDisposable
     private LayerProfile? _profile;
     private int _threads = Environment.ProcessorCount;
     private volatile bool _stopTraining;
+    private readonly int _seed;
+    private long _seedDraws;
 
     /// <summary>Allocates the buffers; the generated constructor then initialises the weights from <paramref name="seed"/>.</summary>
     protected Model(ModelInfo info, int seed)
@@ -53,6 +55,7 @@ public abstract partial class Model : IDisposable
         Gradients = new float[info.ParameterCount];
         State = new float[info.StateCount];
         Random = new Random(seed);
+        _seed = seed;
         _layerTrainable = DefaultTrainability(info);
         _trainable = TrainableRanges();
         _gate = new CallGate(info.Name);
@@ -81,7 +84,17 @@ public abstract partial class Model : IDisposable
     protected Random Random { get; }
 
     /// <summary>The seed of the next dropout mask, drawn from <see cref="Random"/> (the generated program calls it once per dropout layer and step).</summary>
-    protected uint NextDropoutSeed() => (uint)Random.Next();
+    /// <remarks>
+    /// Counted, so that a rank with no samples in a step can draw as many as the others and keep the same
+    /// sequence (the next shuffle). Each rank mixes its number in: the same draw would give sample i of every
+    /// rank's share the same mask.
+    /// </remarks>
+    protected uint NextDropoutSeed()
+    {
+        _seedDraws++;
+        uint seed = (uint)Random.Next();
+        return _distributed is { Rank: > 0 } ranks ? seed ^ ((uint)ranks.Rank * 0x9E3779B9u) : seed;
+    }
 
     /// <summary>
     /// Threads used by the kernels (default: all cores). Set before training. Concurrent
@@ -209,8 +222,13 @@ public abstract partial class Model : IDisposable
         int[] order = Enumerable.Range(0, trainCount).ToArray();
         int batches = (trainCount + batchSize - 1) / batchSize;
         var plan = new TrainingPlan(epochs, batchSize, trainCount, validationCount, batches);
-        var source = new ArrayEpochs(this, ws, x, y, order, batchSize, shuffle, weights, validationX, validationY, validationCount, validationWeights);
+        var source = new ArrayEpochs(this, ws, x, y, order, batchSize, shuffle, weights, validationX, validationY, validationCount, validationWeights, _distributed);
         StopTraining = false;
+        if (_distributed is { } ranks)
+        {
+            StartDistributed(ranks, plan, shuffle, HashData(x, y, weights, validationX, validationY));
+        }
+
         try
         {
             return TrainEpochs(source, plan, y.IsOneHot, loss, ws, progress, callbacks, cancellationToken);
@@ -423,10 +441,30 @@ public abstract partial class Model : IDisposable
 
     // As above with the last layer's output and its gradient in other buffers (a device model's on the host).
     private (double LossSum, double Correct) Compute(Workspace batch, float[] output, float[] gradient, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights) =>
-        loss.Compute(output, oneHot ? default : batch.Labels.AsSpan(0, n), oneHot ? batch.Targets.AsSpan(0, n * Info.OutputSize) : default,
-            gradient, n, Info.OutputSize, 1f / n, Info.OutputActivation, weights);
+        Compute(batch, output, gradient, loss, n, oneHot, weights, 1f / n);
 
+    // As above with the gradient divided by another count than the batch's: a rank's share of a batch divides by the whole batch.
+    private (double LossSum, double Correct) Compute(Workspace batch, float[] output, float[] gradient, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights, float gradientScale) =>
+        loss.Compute(output, oneHot ? default : batch.Labels.AsSpan(0, n), oneHot ? batch.Targets.AsSpan(0, n * Info.OutputSize) : default,
+            gradient, n, Info.OutputSize, gradientScale, Info.OutputActivation, weights);
+
+    // Under MPI each rank evaluates its contiguous share of the range and the sums are added up.
     private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights = null)
+    {
+        if (_distributed is not { } ranks)
+        {
+            (double lossSum, double correct) = EvaluateSums(ws, x, y, first, count, weights);
+            return (lossSum / count, correct / count);
+        }
+
+        (int start, int share) = ranks.Share(count);
+        (double shareLoss, double shareCorrect) = EvaluateSums(ws, x, y, first + start, share, weights);
+        Span<double> sums = [shareLoss, shareCorrect];
+        ranks.SumInPlace(sums, "the validation or Evaluate sums");
+        return (sums[0] / count, sums[1] / count);
+    }
+
+    private (double LossSum, double Correct) EvaluateSums(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights)
     {
         Loss loss = EffectiveLoss;
         double lossSum = 0, correct = 0;
@@ -443,7 +481,7 @@ public abstract partial class Model : IDisposable
             correct += batchCorrect;
         }
 
-        return (lossSum / count, correct / count);
+        return (lossSum, correct);
     }
 
     // The batch's sample weights, in the order of its samples; none without weights.
@@ -580,6 +618,11 @@ public abstract partial class Model : IDisposable
         public static Targets Of(float[] oneHot) => new(null, oneHot ?? throw new ArgumentNullException(nameof(oneHot)));
 
         public bool IsOneHot => OneHot is not null;
+
+        public void AppendTo(System.IO.Hashing.XxHash3 hash)
+        {
+            hash.Append(Labels is not null ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(Labels.AsSpan()) : System.Runtime.InteropServices.MemoryMarshal.AsBytes(OneHot.AsSpan()));
+        }
 
         public int Count(int classes) => Labels?.Length ?? (OneHot!.Length / classes);
 

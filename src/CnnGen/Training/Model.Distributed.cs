@@ -1,0 +1,199 @@
+using System.IO.Hashing;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Text;
+using CnnGen.Engine;
+
+namespace CnnGen;
+
+// Data-parallel training over MPI: every rank holds the whole model and the whole data, shuffles
+// with the same seed, and takes its contiguous share of each batch; one all-reduce per step sums
+// the shares' gradients (each already divided by the whole batch's size, so the sum is the
+// one-process gradient) together with the BatchNorm moving statistics (weighted by share) and the
+// step's loss. Every rank then applies the same update.
+public abstract partial class Model
+{
+    private MpiCommunicator? _distributed;
+
+    // One step's all-reduce: gradients, weighted moving statistics, then the counters below.
+    private float[] _rankStep = [];
+    private const int StepCounters = 6; // loss sum and correct (each as a float and its rounding error), seeds drawn, ranks with samples
+
+    /// <summary>
+    /// The MPI job this model trains in, data-parallel (<c>model.Distributed = MpiCommunicator.Initialize()</c>);
+    /// <see langword="null"/> (the default) trains in this process alone. While set, <c>Fit</c> (on arrays or a
+    /// <see cref="Data.Dataset"/>) starts by checking that every rank has the same model, seed, batch size and data and
+    /// copying rank 0's weights to the others, then trains each rank on its share of every batch; validation and
+    /// <c>Evaluate</c> are shared out likewise, so every rank must make these calls alike. Callbacks and progress run on
+    /// rank 0 only; its stop decisions and learning rate reach every rank. CPU backend only for now; see docs/distributed.md.
+    /// </summary>
+    public MpiCommunicator? Distributed
+    {
+        get => _distributed;
+        set
+        {
+            using CallGate.Scope call = _gate.Write(nameof(Distributed));
+            _distributed = value;
+        }
+    }
+
+    /// <summary>
+    /// Before a distributed Fit: fails on every rank, naming what differs, unless all ranks agree on the model,
+    /// the seed, the plan and the data; then gives every rank rank 0's weights, moving statistics and optimizer state.
+    /// </summary>
+    private void StartDistributed(MpiCommunicator ranks, TrainingPlan plan, bool shuffle, ulong dataHash)
+    {
+        // After the check (which compares the device too), so that every rank fails alike.
+        CheckRanksAgree(ranks, plan, shuffle, dataHash);
+        if (_device is not null)
+        {
+            throw new NotSupportedException($"Distributed training runs on the CPU backend only for now; set {Info.Name}.Device to Device.Cpu on every rank (one device per rank is not done yet).");
+        }
+
+        ranks.BroadcastFromRoot(Parameters, "rank 0's initial weights");
+        ranks.BroadcastFromRoot(State, "rank 0's initial moving statistics");
+        foreach (float[] moment in Optimizer!.Moments)
+        {
+            ranks.BroadcastFromRoot(moment, "rank 0's optimizer state");
+        }
+
+        Span<double> iterations = [Optimizer.Iterations];
+        ranks.BroadcastFromRoot(iterations, "rank 0's optimizer state");
+        Optimizer.Restore((long)iterations[0], Optimizer.Moments);
+        SyncFromRoot(ranks);
+        _rankStep = new float[Parameters.Length + State.Length + StepCounters];
+    }
+
+    private void CheckRanksAgree(MpiCommunicator ranks, TrainingPlan plan, bool shuffle, ulong dataHash)
+    {
+        // Whole numbers below 2^52, so that doubles carry them exactly through the min and max reductions.
+        var facts = new List<(string What, double Value)>
+        {
+            ("model (a hash of its name and layout)", Hash(Encoding.UTF8.GetBytes(Info.Name + "|" + string.Join(",", Info.Layers.Select(l => $"{l.Name}:{l.Type}:{l.Params}"))))),
+            ("parameter count", Info.ParameterCount),
+            ("trainable parameter count", _trainable.Sum(r => (long)r.Length)),
+            ("seed the model was built with", _seed),
+            ("optimizer (a hash of its type)", Hash(Encoding.UTF8.GetBytes(Optimizer!.GetType().FullName ?? ""))),
+            ("epochs", plan.Epochs),
+            ("batch size", plan.BatchSize),
+            ("training sample count", plan.TrainingSamples),
+            ("validation sample count", plan.ValidationSamples),
+            ("shuffle", shuffle ? 1 : 0),
+            ("device (the CPU backend or an ILGPU one)", _device is null ? 0 : 1),
+            ("data (a hash of the inputs, targets, weights and validation data)", dataHash & ((1UL << 52) - 1)),
+        };
+
+        double[] low = facts.Select(f => f.Value).ToArray(), high = (double[])low.Clone();
+        ranks.MinInPlace(low, "the start-up agreement check");
+        ranks.MaxInPlace(high, "the start-up agreement check");
+        // Hashes say only that something differs; counts also say how.
+        var differing = facts.Select((f, i) => (f.What, Low: low[i], High: high[i])).Where(f => f.Low != f.High)
+            .Select(f => f.What.Contains("hash", StringComparison.Ordinal) ? f.What : $"{f.What} (from {f.Low} to {f.High})").ToList();
+        if (differing.Count > 0)
+        {
+            throw new MpiException($"The {ranks.Size} ranks of this job disagree on the {string.Join(", the ", differing)}; data-parallel Fit needs every rank to build the same model "
+                + $"with the same seed and call Fit with the same data and arguments (this is rank {ranks.Rank}).");
+        }
+    }
+
+    private static double Hash(ReadOnlySpan<byte> bytes) => XxHash3.HashToUInt64(bytes) & ((1UL << 52) - 1);
+
+    /// <summary>A hash of a Fit call's arrays, for <see cref="CheckRanksAgree"/>; null arrays count as empty.</summary>
+    private static ulong HashData(float[] x, Targets y, float[]? weights, float[]? validationX, Targets? validationY)
+    {
+        var hash = new XxHash3();
+        hash.Append(MemoryMarshal.AsBytes(x.AsSpan()));
+        y.AppendTo(hash);
+        hash.Append(MemoryMarshal.AsBytes(weights.AsSpan()));
+        hash.Append(MemoryMarshal.AsBytes(validationX.AsSpan()));
+        validationY?.AppendTo(hash);
+        return hash.GetCurrentHashAsUInt64();
+    }
+
+    /// <summary>Gives every rank rank 0's stop decision and learning rate, which its callbacks may have changed.</summary>
+    private void SyncFromRoot(MpiCommunicator ranks)
+    {
+        Span<double> decisions = [StopTraining ? 1 : 0, Optimizer!.LearningRate];
+        ranks.BroadcastFromRoot(decisions, "rank 0's callback decisions");
+        StopTraining = decisions[0] != 0;
+        if (Optimizer.Schedule is null && Optimizer.LearningRate != decisions[1])
+        {
+            Optimizer.LearningRate = decisions[1];
+        }
+    }
+
+    /// <summary>Whether any rank stops (rank 0's callbacks) or is cancelled, so that all leave the epoch at the same step.</summary>
+    private static (bool Stop, bool Cancel) AgreeOnStop(MpiCommunicator ranks, bool stop, bool cancel)
+    {
+        Span<double> flags = [stop ? 1 : 0, cancel ? 1 : 0];
+        ranks.MaxInPlace(flags, "a step's stop flags");
+        return (flags[0] != 0, flags[1] != 0);
+    }
+
+    /// <summary>
+    /// As <see cref="TrainBatch"/> for this rank's <paramref name="n"/> of the step's <paramref name="total"/> samples
+    /// (n may be 0 in a last batch smaller than the job): the loss and update are the whole batch's, the same on every rank.
+    /// </summary>
+    private (double LossSum, double Correct, bool Applied) TrainBatchAcrossRanks(MpiCommunicator ranks, Workspace ws, Loss loss, int n, int total,
+        bool oneHot, ReadOnlySpan<float> weights)
+    {
+        State.CopyTo(_stateBeforeStep, 0);
+        long drawsBefore = _seedDraws;
+        (double lossSum, double correct) = (0, 0);
+        if (n > 0)
+        {
+            ws.Inference = false;
+            Forward(ws, n, training: true);
+            (lossSum, correct) = Compute(ws, ws.Outputs[^1], ws.Gradients[^1], loss, n, oneHot, weights, 1f / total);
+            Array.Clear(Gradients);
+            Backward(ws, n);
+        }
+        else
+        {
+            Array.Clear(Gradients);
+        }
+
+        int p = Gradients.Length, s = State.Length;
+        Span<float> step = _rankStep;
+        Gradients.CopyTo(step);
+        TensorPrimitives.Multiply(State, (float)n / total, step.Slice(p, s));
+        Span<float> counters = step[(p + s)..];
+        (counters[0], counters[1]) = Split(lossSum);
+        (counters[2], counters[3]) = Split(correct);
+        counters[4] = _seedDraws - drawsBefore;
+        counters[5] = n > 0 ? 1 : 0;
+        ranks.SumInPlace(step, "a step's gradient all-reduce");
+        step[..p].CopyTo(Gradients);
+        step.Slice(p, s).CopyTo(State);
+
+        // Dropout and augmentation layers drew seeds on the ranks with samples; one without draws as many.
+        for (long i = 0, draws = (long)(counters[4] / counters[5]); n == 0 && i < draws; i++)
+        {
+            NextDropoutSeed();
+        }
+
+        (lossSum, correct) = ((double)counters[0] + counters[1], (double)counters[2] + counters[3]);
+        if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
+        {
+            _stateBeforeStep.CopyTo(State, 0);
+            return (lossSum, correct, false);
+        }
+
+        Optimizer!.Step(Parameters, Gradients, _trainable);
+        return (lossSum, correct, true);
+    }
+
+    // A double as a float and the float of what that float leaves out: summed apart, the two keep about 48 bits.
+    private static (float High, float Low) Split(double value)
+    {
+        float high = (float)value;
+        return (high, (float)(value - high));
+    }
+
+    /// <summary>After training, rank 0's model (a callback may have restored earlier weights) on every rank.</summary>
+    private void FinishDistributed(MpiCommunicator ranks)
+    {
+        ranks.BroadcastFromRoot(Parameters, "rank 0's final weights");
+        ranks.BroadcastFromRoot(State, "rank 0's final moving statistics");
+    }
+}
