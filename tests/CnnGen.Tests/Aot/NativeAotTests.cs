@@ -11,7 +11,7 @@ namespace CnnGen.Tests.Aot;
 /// examples/AotInference published with NativeAOT and run: no trimming or AOT warning (they are errors in
 /// this repository, so any fails the publish), the weights of a MnistCnn trained here load, the native
 /// binary classifies the bundled test digits as this process does, and asking it for an ILGPU device says
-/// that those need the JIT. Opt-in (CNNGEN_AOT_TESTS=1): the publish takes one to two minutes on two
+/// that those need the JIT. Opt-in (CNNGEN_AOT_TESTS=1): the publish takes over a minute on two
 /// cores, and it needs a C toolchain (clang or gcc, zlib's headers; .ci/install-aot.sh).
 /// </summary>
 public sealed partial class NativeAotTests(ITestOutputHelper output) : IDisposable
@@ -24,7 +24,7 @@ public sealed partial class NativeAotTests(ITestOutputHelper output) : IDisposab
     public void AotInference_publishes_without_warnings_and_classifies_as_the_jit_does()
     {
         Skip.IfNot(Environment.GetEnvironmentVariable("CNNGEN_AOT_TESTS") == "1",
-            "set CNNGEN_AOT_TESTS=1 to publish examples/AotInference with NativeAOT (one to two minutes; .ci/install-aot.sh installs the toolchain)");
+            "set CNNGEN_AOT_TESTS=1 to publish examples/AotInference with NativeAOT (over a minute; .ci/install-aot.sh installs the toolchain)");
         Skip.IfNot(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64,
             "the example publishes for linux-x64");
         Skip.IfNot(OnPath("clang") || OnPath("gcc"), "NativeAOT links with clang or gcc; neither is on PATH (.ci/install-aot.sh installs clang and zlib1g-dev)");
