@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -42,10 +44,30 @@ public sealed record DeviceInfo(Device Kind, string Name, string Details)
 /// <summary>Lists the devices CnnGen can use here and resolves a requested one.</summary>
 public static class Devices
 {
-    /// <summary>Every usable device: the managed CPU first, then what ILGPU finds (CUDA, OpenCL, its CPU accelerator).</summary>
-    public static IReadOnlyList<DeviceInfo> List()
+    /// <summary>Why the ILGPU backends need the JIT: the message of the trimming and AOT analyzers' warnings.</summary>
+    internal const string NeedsJit = "ILGPU compiles the device kernels and their launchers at run time (Reflection.Emit), "
+        + "so CUDA, OpenCL and ILGPU's CPU accelerator need the JIT; a NativeAOT app runs on the managed CPU backend (Device.Cpu).";
+
+    /// <summary>
+    /// Whether the ILGPU backends (<see cref="Device.Cuda"/>, <see cref="Device.OpenCL"/>, <see cref="Device.IlgpuCpu"/>)
+    /// can run in this process. They compile kernels at run time and so need the JIT: in a NativeAOT app this is
+    /// <see langword="false"/>, <see cref="List"/> has only the managed CPU, <see cref="Device.Auto"/> resolves to it and
+    /// asking for another device throws <see cref="DeviceNotFoundException"/>. The AOT compiler then leaves the code that
+    /// starts ILGPU out. The managed CPU backend needs no JIT.
+    /// </summary>
+    [FeatureGuard(typeof(RequiresDynamicCodeAttribute))]
+    public static bool IsIlgpuSupported => RuntimeFeature.IsDynamicCodeSupported;
+
+    /// <summary>
+    /// Every usable device: the managed CPU first, then what ILGPU finds (CUDA, OpenCL, its CPU accelerator);
+    /// only the managed CPU where <see cref="IsIlgpuSupported"/> is <see langword="false"/> (NativeAOT).
+    /// </summary>
+    public static IReadOnlyList<DeviceInfo> List() => IsIlgpuSupported ? [ManagedCpu(), .. IlgpuDevices()] : [ManagedCpu()];
+
+    [RequiresDynamicCode(NeedsJit)]
+    private static List<DeviceInfo> IlgpuDevices()
     {
-        var found = new List<DeviceInfo> { ManagedCpu() };
+        var found = new List<DeviceInfo>();
         using Context context = CreateContext();
         foreach (ILGPU.Runtime.Device device in context.Devices)
         {
@@ -86,6 +108,7 @@ public static class Devices
     /// <see cref="s_ilgpuCpu"/>, with ILGPU.Algorithms. It spells out what <c>Default()</c> enables
     /// (<c>DefaultCPU().OpenCL().Cuda()</c>, with the same settings) so that the CPU device is this one, not ILGPU's default.
     /// </summary>
+    [RequiresDynamicCode(NeedsJit)]
     internal static Context CreateContext() => Context.Create(builder => builder.CPU(s_ilgpuCpu).OpenCL().Cuda().EnableAlgorithms());
 
     private static DeviceInfo ManagedCpu() => new(Device.Cpu, "managed CPU backend", Environment.ProcessorCount + " threads");
@@ -128,9 +151,10 @@ public sealed class DeviceNotFoundException : Exception
 {
     internal DeviceNotFoundException(Device requested, IReadOnlyList<DeviceInfo> available)
         : base($"No {Devices.OptionName(requested)} device was found. Devices here: {string.Join("; ", available)}."
-            + (requested == Device.OpenCL
+            + (requested == Device.OpenCL && Devices.IsIlgpuSupported
                 ? " ILGPU needs an OpenCL 2.0 driver and the unversioned libOpenCL.so (Debian: ocl-icd-opencl-dev); without it no OpenCL device is listed."
-                : string.Empty))
+                : string.Empty)
+            + (Devices.IsIlgpuSupported ? string.Empty : " This process runs without dynamic code (NativeAOT, or a project with PublishAot): " + Devices.NeedsJit))
     {
         Requested = requested;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using CnnGen.Engine;
 using ILGPU;
 using ILGPU.Runtime;
@@ -31,7 +32,14 @@ public abstract partial class Model
             }
 
             _device?.Dispose();
-            _device = resolved.Kind == Device.Cpu ? null : new DeviceSession(resolved.Kind, Info, TrainableMask());
+            _device = null;
+            // Resolve gives only the managed CPU where ILGPU cannot run (NativeAOT); the guard also tells
+            // the AOT compiler that the session, and ILGPU with it, is unreachable there.
+            if (resolved.Kind != Device.Cpu && Devices.IsIlgpuSupported)
+            {
+                _device = new DeviceSession(resolved.Kind, Info, TrainableMask());
+            }
+
             _deviceKind = resolved.Kind;
             if (_device is not null)
             {
@@ -282,6 +290,7 @@ public abstract partial class Model
         private DeviceWorkspace? _workspace;
         private Workspace? _hostBatch;
 
+        [RequiresDynamicCode(Devices.NeedsJit)]
         public DeviceSession(Device kind, ModelInfo info, float[] trainableMask)
         {
             _info = info;

@@ -13,6 +13,15 @@ public class DeviceTests
     }
 
     [Fact]
+    public void Ilgpu_runs_where_the_runtime_compiles_code_and_the_absent_device_message_does_not_blame_aot()
+    {
+        // The test host is a JIT process; NativeAotTests covers the other side (an AOT app lists only the cpu).
+        Assert.True(CnnGen.Devices.IsIlgpuSupported);
+        var error = new DeviceNotFoundException(Device.Cuda, [new(Device.Cpu, "managed CPU backend", "2 threads")]);
+        Assert.DoesNotContain("JIT", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Auto_prefers_cuda_then_opencl_then_the_managed_cpu()
     {
         DeviceInfo cpu = new(Device.Cpu, "managed", "2 threads"), emulator = new(Device.IlgpuCpu, "ILGPU CPU", "x");
