@@ -123,7 +123,7 @@ static int Run(string name, int epochs, int threads, string python, Device devic
         cnn.Threads = threads;
         cnn.UseCuBlas = useCuBlas;
         cnn.Device = device;
-        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads" + (cnn.GemmBackend is { } gemm ? $"; matrix products: {gemm}" : ""));
+        Console.WriteLine($"CnnGen device: {ranOn}, {threads} threads" + (cnn.Device == Device.Cuda ? $"; matrix products: {cnn.GemmBackend}" : ""));
         cnn.Compile(new Adam());
         LayerProfile? profiled = profiling ? new LayerProfile(cnn.Info) : null;
         for (int epoch = 1; epoch <= epochs; epoch++)

@@ -92,7 +92,7 @@ static int Run(Settings settings)
         return 2;
     }
 
-    Console.WriteLine($"Device: {model.Device}" + (model.GemmBackend is { } gemm ? $"; matrix products: {gemm}." : "."));
+    Console.WriteLine($"Device: {model.Device}" + (model.Device == Device.Cuda ? $"; matrix products: {model.GemmBackend}." : "."));
     model.Compile(new Adam());
     var stopping = new EarlyStopping("val_loss", patience: patience);
     var checkpoint = new ModelCheckpoint(Path.Combine(output, "best.weights"), "val_loss", saveBestOnly: true);
