@@ -91,8 +91,8 @@ internal static class OnnxRuntimeBenchmark
     {
         string prefix = Path.Combine(Path.GetDirectoryName(path)!, $"ort-profile-{batch}");
         using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.ProfileOutputPathPrefix = prefix; // before EnableProfiling, which reads it
         options.EnableProfiling = true;
-        options.ProfileOutputPathPrefix = prefix;
         string trace;
         using (var session = new InferenceSession(path, options))
         {
