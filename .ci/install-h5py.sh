@@ -5,29 +5,11 @@
 # apt-get; where either is missing it says what is missing and changes nothing. Always exits 0: without
 # h5py those tests skip with a reason, and every other Keras weights test runs on the checked-in fixtures.
 set -u
-packages=(python3-h5py python3-numpy)
-
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+mapfile -t missing < <(missing_packages python3-h5py python3-numpy)
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "h5py: packages present."
-  exit 0
-fi
-
-if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "h5py: not installing ${missing[*]} (needs root and apt-get); the h5py round-trip tests will skip."
-  exit 0
-fi
-
-echo "h5py: installing ${missing[*]} ..."
-# A dpkg run interrupted earlier leaves packages unconfigured and makes every install fail: finish it first.
-DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null 2>&1 || true
-if apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -f >/dev/null 2>&1 \
-  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+elif apt_install h5py "the h5py round-trip tests will skip" -- "${missing[@]}"; then
   echo "h5py: installed for /usr/bin/python3."
-else
-  echo "h5py: apt-get failed; the h5py round-trip tests will skip."
 fi
 exit 0

@@ -26,6 +26,9 @@ internal unsafe interface ILanes<TSelf>
     /// <summary>Lane-wise maximum.</summary>
     static abstract TSelf Max(TSelf left, TSelf right);
 
+    /// <summary>Lane-wise minimum.</summary>
+    static abstract TSelf Min(TSelf left, TSelf right);
+
     /// <summary>Lane-wise sum.</summary>
     static abstract TSelf operator +(TSelf left, TSelf right);
 
@@ -55,6 +58,9 @@ internal readonly unsafe struct Lanes256(Vector256<float> value) : ILanes<Lanes2
     public static Lanes256 Max(Lanes256 left, Lanes256 right) => new(Vector256.Max(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 Min(Lanes256 left, Lanes256 right) => new(Vector256.Min(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 operator +(Lanes256 left, Lanes256 right) => new(left._value + right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -81,6 +87,9 @@ internal readonly unsafe struct Lanes512(Vector512<float> value) : ILanes<Lanes5
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 Max(Lanes512 left, Lanes512 right) => new(Vector512.Max(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 Min(Lanes512 left, Lanes512 right) => new(Vector512.Min(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 operator +(Lanes512 left, Lanes512 right) => new(left._value + right._value);

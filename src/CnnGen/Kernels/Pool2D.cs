@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Numerics;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using CnnGen.Engine;
 
@@ -40,73 +38,66 @@ public static partial class Pool2D
 
     /// <summary>
     /// The window's max (or min) per channel, without indices: vectors of 16 (AVX-512) and 8 (AVX2)
-    /// channels loaded unchecked, then single channels. The windows are clamped to the sample, whose
-    /// span (<see cref="Pool2DGeometry.InSize"/>) and the output's were checked when sliced.
+    /// channels, then single channels. The windows are clamped to the sample, so every read lies in
+    /// <paramref name="x"/>'s <see cref="Pool2DGeometry.InSize"/> values and every write in
+    /// <paramref name="y"/>'s <see cref="Pool2DGeometry.OutSize"/>, both checked here.
     /// </summary>
-    internal static void PoolSampleValues(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y)
+    internal static unsafe void PoolSampleValues(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y)
     {
-        Debug.Assert(x.Length >= g.InSize && y.Length >= g.OutSize);
-        ref float source = ref MemoryMarshal.GetReference(x);
-        ref float target = ref MemoryMarshal.GetReference(y);
+        Bounds.Require(nameof(x), 0, g.InSize - 1L, x.Length);
+        Bounds.Require(nameof(y), 0, g.OutSize - 1L, y.Length);
         int c = g.Channels;
-        for (int oy = 0; oy < g.OutHeight; oy++)
+        fixed (float* source = x, target = y)
         {
-            int y0 = Math.Max((oy * g.StrideHeight) - g.PadTop, 0);
-            int y1 = Math.Min((oy * g.StrideHeight) - g.PadTop + g.PoolHeight, g.InHeight);
-            for (int ox = 0; ox < g.OutWidth; ox++)
+            for (int oy = 0; oy < g.OutHeight; oy++)
             {
-                int x0 = Math.Max((ox * g.StrideWidth) - g.PadLeft, 0);
-                int x1 = Math.Min((ox * g.StrideWidth) - g.PadLeft + g.PoolWidth, g.InWidth);
-                int output = ((oy * g.OutWidth) + ox) * c, first = ((y0 * g.InWidth) + x0) * c, ch = 0;
-                if (Vector512.IsHardwareAccelerated)
+                (int First, int End) rows = (Math.Max((oy * g.StrideHeight) - g.PadTop, 0), Math.Min((oy * g.StrideHeight) - g.PadTop + g.PoolHeight, g.InHeight));
+                for (int ox = 0; ox < g.OutWidth; ox++)
                 {
-                    for (; ch + Vector512<float>.Count <= c; ch += Vector512<float>.Count)
+                    (int First, int End) columns = (Math.Max((ox * g.StrideWidth) - g.PadLeft, 0), Math.Min((ox * g.StrideWidth) - g.PadLeft + g.PoolWidth, g.InWidth));
+                    float* output = target + (((oy * g.OutWidth) + ox) * c);
+                    int ch = Vector512.IsHardwareAccelerated ? PoolWindow<Lanes512>(g, max, source, output, rows, columns, 0) : 0;
+                    ch = PoolWindow<Lanes256>(g, max, source, output, rows, columns, ch);
+                    for (; ch < c; ch++)
                     {
-                        Vector512<float> best = Vector512.LoadUnsafe(ref source, (nuint)(first + ch));
-                        for (int iy = y0; iy < y1; iy++)
+                        float best = source[(((rows.First * g.InWidth) + columns.First) * c) + ch];
+                        for (int iy = rows.First; iy < rows.End; iy++)
                         {
-                            for (int ix = x0, index = (((iy * g.InWidth) + x0) * c) + ch; ix < x1; ix++, index += c)
+                            for (int ix = columns.First; ix < columns.End; ix++)
                             {
-                                Vector512<float> candidate = Vector512.LoadUnsafe(ref source, (nuint)index);
-                                best = max ? Vector512.Max(best, candidate) : Vector512.Min(best, candidate);
+                                float candidate = source[(((iy * g.InWidth) + ix) * c) + ch];
+                                best = max ? Math.Max(best, candidate) : Math.Min(best, candidate);
                             }
                         }
 
-                        best.StoreUnsafe(ref target, (nuint)(output + ch));
+                        output[ch] = best;
                     }
-                }
-
-                for (; ch + Vector256<float>.Count <= c; ch += Vector256<float>.Count)
-                {
-                    Vector256<float> best = Vector256.LoadUnsafe(ref source, (nuint)(first + ch));
-                    for (int iy = y0; iy < y1; iy++)
-                    {
-                        for (int ix = x0, index = (((iy * g.InWidth) + x0) * c) + ch; ix < x1; ix++, index += c)
-                        {
-                            Vector256<float> candidate = Vector256.LoadUnsafe(ref source, (nuint)index);
-                            best = max ? Vector256.Max(best, candidate) : Vector256.Min(best, candidate);
-                        }
-                    }
-
-                    best.StoreUnsafe(ref target, (nuint)(output + ch));
-                }
-
-                for (; ch < c; ch++)
-                {
-                    float best = x[first + ch];
-                    for (int iy = y0; iy < y1; iy++)
-                    {
-                        for (int ix = x0; ix < x1; ix++)
-                        {
-                            float candidate = x[(((iy * g.InWidth) + ix) * c) + ch];
-                            best = max ? Math.Max(best, candidate) : Math.Min(best, candidate);
-                        }
-                    }
-
-                    y[output + ch] = best;
                 }
             }
         }
+    }
+
+    // Whole vectors of channels from `ch` over one window [rows) × [columns); returns the first channel left.
+    private static unsafe int PoolWindow<T>(in Pool2DGeometry g, bool max, float* source, float* output, (int First, int End) rows, (int First, int End) columns, int ch)
+        where T : unmanaged, ILanes<T>
+    {
+        int c = g.Channels;
+        for (; ch + T.Count <= c; ch += T.Count)
+        {
+            T best = T.Load(source + (((rows.First * g.InWidth) + columns.First) * c) + ch);
+            for (int iy = rows.First; iy < rows.End; iy++)
+            {
+                for (int ix = columns.First; ix < columns.End; ix++)
+                {
+                    T candidate = T.Load(source + (((iy * g.InWidth) + ix) * c) + ch);
+                    best = max ? T.Max(best, candidate) : T.Min(best, candidate);
+                }
+            }
+
+            T.Store(best, output + ch);
+        }
+
+        return ch;
     }
 
     /// <summary>dx = 0, then dx[taken] += dy; a sample per part.</summary>
