@@ -112,10 +112,9 @@ public static partial class Conv2D
         Conv2DPlan plan = ws.Conv2DPlan(g);
         PanelView kernel = default;
         float[] transformed = [];
-        if (plan.Winograd is { } winograd)
+        if (plan.Winograd is not null)
         {
-            transformed = ws.Scratch.Shared(winograd.KernelLength);
-            winograd.TransformKernel(parameters, kernelOffset, flipped: false, transformed, []);
+            transformed = plan.TransformedKernel(parameters, kernelOffset, g.PatchSize * g.Filters);
         }
         else
         {

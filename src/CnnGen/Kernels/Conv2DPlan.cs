@@ -50,6 +50,32 @@ internal sealed class Conv2DPlan
     /// <summary>The forward convolution by Winograd's algorithm, for 3×3 kernels at stride 1; null otherwise.</summary>
     public WinogradPlan? Winograd { get; }
 
+    // The kernel Winograd last transformed, and its transform: kept, since inference runs the same
+    // kernel call after call (at batch 1 the transform cost as much as a third of the layer).
+    private float[] _transformedFrom = [], _transformed = [];
+
+    /// <summary>
+    /// <see cref="Winograd"/>'s transform of the HWIO kernel at <paramref name="offset"/>, made again only
+    /// when the kernel's values differ from the last call's (compared, so a kernel changed in place is seen).
+    /// </summary>
+    public float[] TransformedKernel(float[] parameters, int offset, int length)
+    {
+        WinogradPlan winograd = Winograd ?? throw new InvalidOperationException("This convolution does not run by Winograd's algorithm.");
+        ReadOnlySpan<float> kernel = parameters.AsSpan(offset, length);
+        if (!kernel.SequenceEqual(_transformedFrom))
+        {
+            if (_transformed.Length < winograd.KernelLength)
+            {
+                (_transformed, _transformedFrom) = (new float[winograd.KernelLength], new float[length]);
+            }
+
+            winograd.TransformKernel(parameters, offset, flipped: false, _transformed, []);
+            kernel.CopyTo(_transformedFrom);
+        }
+
+        return _transformed;
+    }
+
     /// <summary>The input gradient by Winograd's algorithm (the padded output gradient convolved with the flipped kernel); null otherwise.</summary>
     public WinogradPlan? WinogradGradient { get; }
 

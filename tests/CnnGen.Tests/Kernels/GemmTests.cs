@@ -111,6 +111,8 @@ public class GemmTests
 
     [Theory]
     [InlineData(203, 45, 300, false)] // threads take row blocks
+    [InlineData(203, 128, 600, false)] // B read in place: each thread a run of row blocks over all of K
+    [InlineData(1, 128, 9216, false)]  // one row (a dense layer at batch 1): runs of column panels over all of K
     [InlineData(20, 300, 50, true)]   // B wider than A is tall: threads take column panels (a dense input gradient)
     public void Parallel_multiply_matches_the_single_threaded_one_exactly(int m, int n, int k, bool bTransposed)
     {

@@ -1,3 +1,4 @@
+using CnnGen.Engine;
 using CnnGen.Kernels;
 
 namespace CnnGen.Tests.Kernels;
@@ -103,5 +104,35 @@ public class WinogradTests
 
         Assert.Equal(WinogradPlan.Points * plan.InputPlane, plan.InputLength);
         Assert.Equal(WinogradPlan.Points * plan.ProductPlane, plan.ProductLength);
+    }
+
+    // The transformed kernel is kept between calls (inference runs the same kernel again and again)
+    // and must follow a kernel changed in place, as the gradient checks and users do.
+    [Fact]
+    public void A_kernel_changed_in_place_is_transformed_again_and_an_unchanged_one_gives_the_same_outputs()
+    {
+        const int n = 2;
+        var g = new Conv2DGeometry(8, 8, 8, 3, 3, 8, 1, 1, 1, 1, 8, 8);
+        Assert.True(WinogradPlan.Applies(g));
+        var random = new Random(6);
+        float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] parameters = Enumerable.Range(0, (g.PatchSize * g.Filters) + g.Filters).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        using var pool = new WorkerPool(1);
+        Workspace Fresh() => new(n, pool, g.InSize, [g.OutSize], [0], [0]);
+        float[] Convolve(Workspace ws)
+        {
+            float[] y = new float[n * g.OutSize];
+            Conv2D.Forward(ws, g, Activation.Linear, x, y, parameters, 0, g.PatchSize * g.Filters, n);
+            return y;
+        }
+
+        Workspace kept = Fresh();
+        float[] first = Convolve(kept);
+        Assert.Equal(first, Convolve(kept));
+
+        parameters[100] += 0.25f; // one weight, in place
+        float[] changed = Convolve(kept);
+        Assert.NotEqual(first, changed);
+        Assert.Equal(Convolve(Fresh()), changed);
     }
 }
