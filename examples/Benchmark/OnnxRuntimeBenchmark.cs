@@ -195,30 +195,21 @@ internal static class OnnxRuntimeBenchmark
             times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
 
-        return Median(times);
+        return Rounds.Median(times);
     }
 
     private static void AddRow(Table table, string what, List<double> ours, List<double> theirs, bool higherIsBetter)
     {
         double Ratio(int i) => higherIsBetter ? ours[i] / theirs[i] : theirs[i] / ours[i];
-        double ratio = Median(Enumerable.Range(0, ours.Count).Select(Ratio));
-        table.AddRow(Markup.Escape(what), Markup.Escape(Spread(ours)), Markup.Escape(Spread(theirs)), ratio.ToString("F2", CultureInfo.InvariantCulture) + "×");
+        double ratio = Rounds.Median(Enumerable.Range(0, ours.Count).Select(Ratio));
+        table.AddRow(Markup.Escape(what), Markup.Escape(Rounds.Spread(ours)), Markup.Escape(Rounds.Spread(theirs)), ratio.ToString("F2", CultureInfo.InvariantCulture) + "×");
     }
-
-    private static string Spread(List<double> values) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Median(values):F0} [{values.Min():F0}–{values.Max():F0}]");
 
     private static double Seconds(Action action)
     {
         long start = Stopwatch.GetTimestamp();
         action();
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     // The exported graph must compute what Predict does, or the race means nothing.

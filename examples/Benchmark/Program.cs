@@ -111,8 +111,8 @@ static int Run(string name, int epochs, int threads, string python, Device devic
     return 0;
 
     void AddRow(string what, List<double> ours, List<double> theirs) =>
-        table.AddRow(what, Markup.Escape(Spread(ours)), compared ? Markup.Escape(Spread(theirs)) : "-",
-            compared ? $"{Median(ours.Zip(theirs, (o, t) => o / t)):F2}" : "-");
+        table.AddRow(what, Markup.Escape(Rounds.Spread(ours)), compared ? Markup.Escape(Rounds.Spread(theirs)) : "-",
+            compared ? $"{Rounds.Median(ours.Zip(theirs, (o, t) => o / t)):F2}" : "-");
 
     // One CnnGen run of `epochs` epochs on a fresh model: the medians of the epochs after the first (warm-up).
     (double Train, double Infer, LayerProfile? Profile) RunCnnGen(bool profiling)
@@ -143,11 +143,11 @@ static int Run(string name, int epochs, int threads, string python, Device devic
             Console.WriteLine($"CnnGen epoch {epoch}: train {trainRates[^1]:F0} samples/s, infer {inferRates[^1]:F0} samples/s");
         }
 
-        return (Median(trainRates.Skip(1)), Median(inferRates.Skip(1)), profiled);
+        return (Rounds.Median(trainRates.Skip(1)), Rounds.Median(inferRates.Skip(1)), profiled);
     }
 }
 
-static string Spread(List<double> values) => values.Count == 0 ? "-" : $"{Median(values):F0} [{values.Min():F0}–{values.Max():F0}]";
+
 
 static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model, string device)
 {
@@ -169,7 +169,7 @@ static (double Train, double Infer, double PeakMiB)? RunTorch(string python, str
 
         IEnumerable<double> Field(string field) =>
             Regex.Matches(output, field + @"=(\d+)").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-        return (Median(Field("train_samples_per_s").Skip(1)), Median(Field("infer_samples_per_s").Skip(1)), Field("peak_rss_mib").Max());
+        return (Rounds.Median(Field("train_samples_per_s").Skip(1)), Rounds.Median(Field("infer_samples_per_s").Skip(1)), Field("peak_rss_mib").Max());
     }
     catch (System.ComponentModel.Win32Exception e)
     {
@@ -197,9 +197,3 @@ static double GemmGflops()
 }
 
 static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-static double Median(IEnumerable<double> values)
-{
-    double[] sorted = values.Order().ToArray();
-    return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-}

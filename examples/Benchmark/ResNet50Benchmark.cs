@@ -86,7 +86,7 @@ internal static class ResNet50Benchmark
         {
             string ratios = torch.Count == cnn.Count && torch.Count > 0
                 ? $"{cnn.Zip(torch, (a, b) => a / b).Min():F2}-{cnn.Zip(torch, (a, b) => a / b).Max():F2}" : "";
-            table.AddRow(what, $"{Median(cnn):F2}", torch.Count > 0 ? $"{Median(torch):F2}" : "-", torch.Count > 0 ? $"{Median(cnn) / Median(torch):F2}" : "-", ratios);
+            table.AddRow(what, $"{Rounds.Median(cnn):F2}", torch.Count > 0 ? $"{Rounds.Median(torch):F2}" : "-", torch.Count > 0 ? $"{Rounds.Median(cnn) / Rounds.Median(torch):F2}" : "-", ratios);
         }
     }
 
@@ -115,11 +115,5 @@ internal static class ResNet50Benchmark
             Console.WriteLine($"PyTorch reference not run: {python} could not start ({e.Message}). Install it with: apt-get install -y python3-torch");
             return null;
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
