@@ -552,11 +552,11 @@ public static unsafe class Gemm
             // A single row (a dense layer at batch 1): the MR-row kernels would multiply-add MR times over.
             if (NR == 32)
             {
-                KernelOneRow512(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
+                KernelOneRow<Lanes512>(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
             }
             else
             {
-                KernelOneRow256(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
+                KernelOneRow<Lanes256>(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
             }
         }
         else if (NR == 32)
@@ -626,34 +626,51 @@ public static unsafe class Gemm
         StoreEdge(edge, 32, tile, accumulate);
     }
 
-    // One row of C times a panel, summed in the order Kernel512 sums each row (one chain per vector,
-    // k after k), so that a sample's result does not depend on the rows it shares a block with; but
-    // without the multiply-adds that 7 of 8 rows would waste there.
+    // One row of C times a panel of two vectors, summed in the order Kernel512 and Kernel256 sum each
+    // row (one chain per vector, k after k), so that a sample's result does not depend on the rows it
+    // shares a block with; but without the multiply-adds that the other rows would waste there.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KernelOneRow512(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+    private static void KernelOneRow<T>(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+        where T : unmanaged, ILanes<T>
     {
-        Vector512<float> c0 = default, c1 = default;
+        int width = T.Count;
+        T c0 = T.Zero, c1 = T.Zero;
         for (int s = 0; s < segmentCount; s++)
         {
             float* p = a + segments[s];
             for (float* end = p + (length * step); p != end; p += step, b += stepB)
             {
-                Vector512<float> x = Vector512.Create(p[0]);
-                c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), c0);
-                c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), c1);
+                float x = p[0];
+                c0 = T.MultiplyAdd(x, T.Load(b), c0);
+                c1 = T.MultiplyAdd(x, T.Load(b + width), c1);
             }
         }
 
-        if (tile.Cols == 32)
+        if (tile.Cols == 2 * width)
         {
-            Vector512<float> bias0 = tile.Bias == null ? default : Vector512.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector512.Load(tile.Bias + 16);
-            Store512(tile.C, c0, c1, accumulate, bias0, bias1, tile.Relu);
+            // As Store512 and Store256 store a row: accumulate, add the bias (zeros without one), then ReLU.
+            if (accumulate)
+            {
+                c0 += T.Load(tile.C);
+                c1 += T.Load(tile.C + width);
+            }
+
+            c0 += tile.Bias == null ? T.Zero : T.Load(tile.Bias);
+            c1 += tile.Bias == null ? T.Zero : T.Load(tile.Bias + width);
+            if (tile.Relu)
+            {
+                c0 = T.Max(c0, T.Zero);
+                c1 = T.Max(c1, T.Zero);
+            }
+
+            T.Store(c0, tile.C);
+            T.Store(c1, tile.C + width);
             return;
         }
 
-        c0.Store(tile.Edge);
-        c1.Store(tile.Edge + 16);
-        StoreEdge(tile.Edge, 32, tile, accumulate);
+        T.Store(c0, tile.Edge);
+        T.Store(c1, tile.Edge + width);
+        StoreEdge(tile.Edge, 2 * width, tile, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -722,34 +739,6 @@ public static unsafe class Gemm
         float* edge = tile.Edge;
         c00.Store(edge + 0); c01.Store(edge + 8); c10.Store(edge + 16); c11.Store(edge + 24); c20.Store(edge + 32); c21.Store(edge + 40); c30.Store(edge + 48); c31.Store(edge + 56); c40.Store(edge + 64); c41.Store(edge + 72); c50.Store(edge + 80); c51.Store(edge + 88);
         StoreEdge(edge, 16, tile, accumulate);
-    }
-
-    // KernelOneRow512 for AVX2's 16-column panels, in Kernel256's order.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KernelOneRow256(float* a, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
-    {
-        Vector256<float> c0 = default, c1 = default;
-        for (int s = 0; s < segmentCount; s++)
-        {
-            float* p = a + segments[s];
-            for (float* end = p + (length * step); p != end; p += step, b += stepB)
-            {
-                Vector256<float> x = Vector256.Create(p[0]);
-                c0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b), c0);
-                c1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b + 8), c1);
-            }
-        }
-
-        if (tile.Cols == 16)
-        {
-            Vector256<float> bias0 = tile.Bias == null ? default : Vector256.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector256.Load(tile.Bias + 8);
-            Store256(tile.C, c0, c1, accumulate, bias0, bias1, tile.Relu);
-            return;
-        }
-
-        c0.Store(tile.Edge);
-        c1.Store(tile.Edge + 8);
-        StoreEdge(tile.Edge, 16, tile, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

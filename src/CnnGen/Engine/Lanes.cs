@@ -37,6 +37,9 @@ internal unsafe interface ILanes<TSelf>
 
     /// <summary>Every lane times a scalar.</summary>
     static abstract TSelf operator *(TSelf left, float right);
+
+    /// <summary><paramref name="left"/> · <paramref name="right"/> + <paramref name="addend"/> lane by lane, rounded once (a fused multiply-add).</summary>
+    static abstract TSelf MultiplyAdd(float left, TSelf right, TSelf addend);
 }
 
 /// <summary>Eight floats (AVX2).</summary>
@@ -68,6 +71,9 @@ internal readonly unsafe struct Lanes256(Vector256<float> value) : ILanes<Lanes2
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 operator *(Lanes256 left, float right) => new(left._value * right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 MultiplyAdd(float left, Lanes256 right, Lanes256 addend) => new(Vector256.FusedMultiplyAdd(Vector256.Create(left), right._value, addend._value));
 }
 
 /// <summary>Sixteen floats (AVX-512).</summary>
@@ -99,4 +105,7 @@ internal readonly unsafe struct Lanes512(Vector512<float> value) : ILanes<Lanes5
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 operator *(Lanes512 left, float right) => new(left._value * right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 MultiplyAdd(float left, Lanes512 right, Lanes512 addend) => new(Vector512.FusedMultiplyAdd(Vector512.Create(left), right._value, addend._value));
 }
