@@ -1,6 +1,9 @@
 using System.Globalization;
 using CnnGen;
+using CnnGen.Data;
+using CnnGen.Examples.DeepMnist;
 using CnnGen.Examples.Distributed;
+using CnnGen.Examples.Mnist;
 
 // Data-parallel training over MPI: the same program runs in every rank of `mpirun -np N`, each
 // training its share of every batch; without --mpi it trains alone. The tests compare the two:
@@ -9,27 +12,39 @@ using CnnGen.Examples.Distributed;
 //   dotnet Distributed.dll --out weights.txt                       # one process
 //   mpirun -np 2 dotnet Distributed.dll --mpi --out weights.txt    # two ranks (add --allow-run-as-root as root)
 //
-// Options: --model tiny|batchnorm, --epochs N, --batch N, --samples N, --patience N (early
+// Options: --model tiny|batchnorm|mnist|deep (mnist and deep: the seed models on the bundled MNIST
+// sample), --threads N (Model.Threads, default 1), --device cpu|opencl|ilgpu-cpu|cuda (one per rank), --epochs N, --batch N, --samples N, --patience N (early
 // stopping on val_loss), --lr-schedule (a LearningRateScheduler that halves the rate every epoch after the first),
 // --poison-at-batch B (rank 0's callbacks make one weight NaN after batch B of epoch 1: every rank
-// must then fail at batch B + 1 alike), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
+// must then fail at batch B + 1 alike; on the CPU backend only, as a device holds its own weights during Fit),
+// --overflow-sample I (sample I's weight is float.MaxValue, so its weighted loss overflows: the rank whose
+// share holds it diverges, and every rank must fail at that step alike), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
 // (MpiCommunicator.Timeout in seconds for the second Fit: how long the others wait for a hung rank).
-// Each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
+// With --out, each rank writes its result to <out>.<rank> (losses, Evaluate, weights, moving statistics).
+// Rank 0 prints the training throughput: the job's samples per second in each epoch after the first.
 var options = Options.Parse(args);
 MpiCommunicator? mpi = options.Mpi ? MpiCommunicator.Initialize() : null;
 
 int rank = mpi?.Rank ?? 0;
 try
 {
-    using Model model = options.Model == "batchnorm" ? new TinyBatchNormCnn(seed: 11) : new TinyCnn(seed: 11);
-    // One thread per rank: the ranks share the machine's cores, and the sums come out in one order.
-    model.Threads = 1;
+    using Model model = options.Model switch
+    {
+        "tiny" => new TinyCnn(seed: 11),
+        "batchnorm" => new TinyBatchNormCnn(seed: 11),
+        "mnist" => new MnistCnn(seed: 11),
+        "deep" => new DeepMnistCnn(seed: 11),
+        _ => throw new ArgumentException($"Unknown model '{options.Model}'; use tiny, batchnorm, mnist or deep."),
+    };
+    // One thread per rank by default: the ranks share the machine's cores, and the sums come out in one order.
+    model.Threads = options.Threads;
     model.Distributed = mpi;
-    model.Compile(new Adam(learningRate: 0.01));
-    (float[] x, int[] y) = Synthetic(options.Samples);
+    model.Device = Devices.Parse(options.Device);
+    model.Compile(new Adam(learningRate: options.Model is "mnist" or "deep" ? 0.001 : 0.01));
+    (float[] x, int[] y) = options.Model is "mnist" or "deep" ? MnistSample(options.Samples) : Synthetic(options.Samples);
     if (options.UnevenData)
     {
         x[100] += rank;
@@ -61,6 +76,13 @@ try
     }
 
     float[]? sampleWeight = options.Weighted ? Enumerable.Range(0, y.Length).Select(i => 0.5f + (i % 3 * 0.5f)).ToArray() : null;
+    if (options.OverflowSample is { } overflowing)
+    {
+        // The same on every rank: only the rank whose share of a batch holds the sample sees its loss overflow.
+        sampleWeight ??= Enumerable.Repeat(1f, y.Length).ToArray();
+        sampleWeight[overflowing] = float.MaxValue;
+    }
+
     Action<TrainingProgress>? progress = mpi is null || mpi.IsRoot ? null : _ => throw new InvalidOperationException("progress on a rank other than 0");
     History history;
     if (options.Dataset)
@@ -100,10 +122,16 @@ try
     (double loss, double accuracy) = options.Dataset ? model.Evaluate(new ArrayDataset(x, y, 32, shuffle: false)) : model.Evaluate(x, y);
     if (rank == 0)
     {
-        Console.WriteLine($"{mpi?.Size ?? 1} rank(s): {history.Epochs.Count} epochs, loss {history.Epochs[^1].Loss:F4}, val_loss {history.Epochs[^1].ValidationLoss:F4}, evaluate {loss:F4}");
+        Console.WriteLine($"{mpi?.Size ?? 1} rank(s) on {model.DeviceName ?? "the CPU backend"}, {model.Threads} thread(s) each: {history.Epochs.Count} epochs, "
+            + $"loss {history.Epochs[^1].Loss:F4}, val_loss {history.Epochs[^1].ValidationLoss:F4}, evaluate {loss:F4}");
+        int trained = y.Length - (y.Length / 10);
+        Console.WriteLine("samples/s per epoch after the first: " + string.Join(' ', history.Epochs.Skip(1).Select(e => (trained / e.Seconds).ToString("F0", CultureInfo.InvariantCulture))));
     }
 
-    WriteResult($"{options.Out}.{rank}", history, loss, accuracy, model);
+    if (options.Out is not null)
+    {
+        WriteResult($"{options.Out}.{rank}", history, loss, accuracy, model);
+    }
 }
 catch (Exception e) when (e is MpiException or NotSupportedException or TrainingDivergedException)
 {
@@ -114,6 +142,14 @@ catch (Exception e) when (e is MpiException or NotSupportedException or Training
 
 mpi?.Dispose();
 return 0;
+
+// The first samples of the bundled MNIST sample (8,000 digits), as the seed models read them.
+static (float[] X, int[] Y) MnistSample(int samples)
+{
+    LabeledImages train = Mnist.Load(Path.Combine(AppContext.BaseDirectory, "data", "mnist-sample"), "train");
+    samples = Math.Min(samples, train.Count);
+    return (train.Images.AsSpan(0, samples * 784).ToArray(), train.Labels.AsSpan(0, samples).ToArray());
+}
 
 // Inputs in [0, 1); the class is the brightest of three regions (top rows, middle, bottom rows).
 static (float[] X, int[] Y) Synthetic(int samples)
@@ -164,11 +200,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string Out)
+internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 3, 32, 321, null, null, false, false, false, false, false, null, null, null, "distributed-result.txt");
+        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, false, false, false, false, false, null, null, null, null);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -177,12 +213,15 @@ internal sealed record Options(bool Mpi, string Model, int Epochs, int Batch, in
             {
                 "--mpi" => o with { Mpi = true },
                 "--model" => o with { Model = Next() },
+                "--threads" => o with { Threads = NextInt() },
+                "--device" => o with { Device = Next() },
                 "--epochs" => o with { Epochs = NextInt() },
                 "--batch" => o with { Batch = NextInt() },
                 "--samples" => o with { Samples = NextInt() },
                 "--patience" => o with { Patience = NextInt() },
                 "--lr-schedule" => o with { LearningRateSchedule = true },
                 "--poison-at-batch" => o with { PoisonAtBatch = NextInt() },
+                "--overflow-sample" => o with { OverflowSample = NextInt() },
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },

@@ -28,6 +28,7 @@ public sealed unsafe class MpiCommunicator : IDisposable
         _mpi = mpi;
         Rank = mpi.Rank();
         Size = mpi.Size();
+        LocalRank = LauncherLocalRank() ?? 0;
     }
 
     /// <summary>This process's number in the job, from 0.</summary>
@@ -57,6 +58,14 @@ public sealed unsafe class MpiCommunicator : IDisposable
             _timeout = value;
         }
     }
+
+    /// <summary>
+    /// This process's number among the job's processes on the same machine, from 0, as the launcher says
+    /// (Open MPI's <c>OMPI_COMM_WORLD_LOCAL_RANK</c>, MPICH Hydra's <c>MPI_LOCALRANKID</c>, Slurm's <c>SLURM_LOCALID</c>);
+    /// 0 where none is set. A model on a device runs on the device of its kind with this number (modulo their
+    /// count), so that the ranks of one machine share its GPUs out one each.
+    /// </summary>
+    public int LocalRank { get; }
 
     /// <summary>Whether this is rank 0, the one that runs callbacks, writes files and shows progress.</summary>
     public bool IsRoot => Rank == 0;
@@ -187,6 +196,19 @@ public sealed unsafe class MpiCommunicator : IDisposable
             // Yield rather than sleep: a step's all-reduce is short, and a millisecond's sleep would cost every step.
             spin.SpinOnce(sleep1Threshold: -1);
         }
+    }
+
+    private static int? LauncherLocalRank()
+    {
+        foreach (string name in (ReadOnlySpan<string>)["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"])
+        {
+            if (int.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int local))
+            {
+                return local;
+            }
+        }
+
+        return null;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -151,6 +151,11 @@ public abstract partial class Model
         double lossSum = 0, correct = 0;
         ForEachBatch(data, reader, Identity(data.Count), epoch, ws, oneHot, labeled: true, classWeights: null, weightBuffer: null, (n, _) =>
         {
+            if (n == 0)
+            {
+                return true; // under MPI, a rank's empty share of a last batch smaller than the job
+            }
+
             (double batchLoss, double batchCorrect) = _device is null ? EvaluateBatch(ws, loss, n, oneHot, default) : EvaluateBatchOnDevice(ws, loss, n, oneHot, default);
             lossSum += batchLoss;
             correct += batchCorrect;

@@ -31,28 +31,34 @@ public abstract partial class Model
                 return;
             }
 
-            _device?.Dispose();
-            _device = null;
-            // Resolve gives only the managed CPU where ILGPU cannot run (NativeAOT); the guard also tells
-            // the AOT compiler that the session, and ILGPU with it, is unreachable there.
-            if (resolved.Kind != Device.Cpu && Devices.IsIlgpuSupported)
-            {
-                _device = new DeviceSession(resolved.Kind, Info, TrainableMask());
-            }
+            OpenDevice(resolved.Kind);
+        }
+    }
 
-            _deviceKind = resolved.Kind;
-            if (_device is not null)
-            {
-                _device.State.UseBlas = _useCuBlas;
-            }
+    /// <summary>The name of the accelerator the model runs on, as its driver gives it; null on the managed CPU backend.</summary>
+    public string? DeviceName => _device?.Name;
 
-            if (_device is not null)
-            {
-                // On a device the layers' buffers live there: the host's would only hold memory. Back on
-                // the CPU, GetWorkspace allocates them again on the first call that needs them.
-                _workspace = null;
-                DropSpareWorkspaces();
-            }
+    // A session on the device of this kind; under MPI the rank's own (see MpiCommunicator.LocalRank).
+    // The new one opens before the old one closes, so that a failure leaves the model as it was.
+    private void OpenDevice(Device kind)
+    {
+        DeviceSession? session = null;
+        // Resolve gives only the managed CPU where ILGPU cannot run (NativeAOT); the guard also tells
+        // the AOT compiler that the session, and ILGPU with it, is unreachable there.
+        if (kind != Device.Cpu && Devices.IsIlgpuSupported)
+        {
+            session = new DeviceSession(kind, _distributed?.LocalRank ?? 0, Info, TrainableMask()) { State = { UseBlas = _useCuBlas } };
+        }
+
+        _device?.Dispose();
+        _device = session;
+        _deviceKind = kind;
+        if (session is not null)
+        {
+            // On a device the layers' buffers live there: the host's would only hold memory. Back on
+            // the CPU, GetWorkspace allocates them again on the first call that needs them.
+            _workspace = null;
+            DropSpareWorkspaces();
         }
     }
 
@@ -162,21 +168,46 @@ public abstract partial class Model
     private (double LossSum, double Correct, bool Applied) TrainBatchOnDevice(Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
-        DeviceModelState state = ws.Model;
-        state.State.CopyTo(ws.Accelerator.DefaultStream, state.StateBeforeStep);
+        SaveStateBeforeStep();
         Forward(ws, n, training: true);
-        (double lossSum, double correct) = DeviceLoss(ws, host, loss, n, oneHot, weights);
+        (double lossSum, double correct) = DeviceLoss(ws, host, loss, n, oneHot, weights, n);
         if (!double.IsFinite(lossSum))
         {
-            state.StateBeforeStep.CopyTo(ws.Accelerator.DefaultStream, state.State);
-            ws.Accelerator.Synchronize();
+            RestoreStateBeforeStep();
             return (lossSum, correct, false);
         }
 
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
-        Optimizer!.StepOn(state, Info.ParameterCount, _trainable);
+        Optimizer!.StepOn(ws.Model, Info.ParameterCount, _trainable);
         return (lossSum, correct, true);
+    }
+
+    // The BatchNorm moving statistics as a training step finds them (on the device where the model runs), so that a
+    // step that is not applied can put back what its forward pass moved.
+    private void SaveStateBeforeStep()
+    {
+        if (_device is null)
+        {
+            State.CopyTo(_stateBeforeStep, 0);
+            return;
+        }
+
+        DeviceModelState device = _device.State;
+        device.State.CopyTo(device.Accelerator.DefaultStream, device.StateBeforeStep);
+    }
+
+    private void RestoreStateBeforeStep()
+    {
+        if (_device is null)
+        {
+            _stateBeforeStep.CopyTo(State, 0);
+            return;
+        }
+
+        DeviceModelState device = _device.State;
+        device.StateBeforeStep.CopyTo(device.Accelerator.DefaultStream, device.State);
+        device.Accelerator.Synchronize();
     }
 
     /// <summary>Forward, loss and backward on the device, gradients copied back into <see cref="Gradients"/> (for parity tests).</summary>
@@ -192,7 +223,7 @@ public abstract partial class Model
         UploadToDevice();
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         Forward(ws, n, training);
-        var result = DeviceLoss(ws, host, loss, n, oneHot, default);
+        var result = DeviceLoss(ws, host, loss, n, oneHot, default, n);
         ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
         Backward(ws, n);
         ws.Accelerator.Synchronize();
@@ -204,17 +235,18 @@ public abstract partial class Model
     {
         DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
         Forward(ws, n, training: false);
-        return DeviceLoss(ws, host, loss, n, oneHot, weights);
+        return DeviceLoss(ws, host, loss, n, oneHot, weights, n);
     }
 
     // Categorical cross-entropy without sample weights has a kernel. Other losses run on the host: the batch's
     // outputs come over and their gradient goes back (one more round trip per step, small beside the model's work).
     // They pass through the session's last-layer buffers, not the host workspace's: that one has no layers on a device.
-    private (double LossSum, double Correct) DeviceLoss(DeviceWorkspace ws, Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights)
+    // The gradient is divided by divisor: n, or a whole batch's size for a rank's share of it.
+    private (double LossSum, double Correct) DeviceLoss(DeviceWorkspace ws, Workspace host, Loss loss, int n, bool oneHot, ReadOnlySpan<float> weights, int divisor)
     {
         if (loss is CategoricalCrossentropyLoss cce && weights.IsEmpty)
         {
-            LaunchLoss(ws, cce, n, oneHot);
+            LaunchLoss(ws, cce, n, oneHot, divisor);
             return DownloadMetrics(ws, n);
         }
 
@@ -222,7 +254,7 @@ public abstract partial class Model
         float[] output = _device!.HostOutput, gradient = _device.HostOutputGradient;
         ws.Accelerator.Synchronize();
         ws.Outputs[^1].SubView(0, length).CopyToCPU(ws.Accelerator.DefaultStream, output.AsSpan(0, length));
-        var result = Compute(host, output, gradient, loss, n, oneHot, weights);
+        var result = Compute(host, output, gradient, loss, n, oneHot, weights, 1f / divisor);
         ws.Gradients[^1].SubView(0, length).CopyFromCPU(ws.Accelerator.DefaultStream, new ReadOnlySpan<float>(gradient, 0, length));
         return result;
     }
@@ -256,8 +288,8 @@ public abstract partial class Model
         return ws;
     }
 
-    private void LaunchLoss(DeviceWorkspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot) =>
-        ws.Kernels.Loss(n, new DeviceTraining.LossSettings(Info.OutputSize, loss.FromLogits ? 1 : 0, oneHot ? 1 : 0, 1f / n, (float)loss.LabelSmoothing),
+    private void LaunchLoss(DeviceWorkspace ws, CategoricalCrossentropyLoss loss, int n, bool oneHot, int divisor) =>
+        ws.Kernels.Loss(n, new DeviceTraining.LossSettings(Info.OutputSize, loss.FromLogits ? 1 : 0, oneHot ? 1 : 0, 1f / divisor, (float)loss.LabelSmoothing),
             ws.Outputs[^1], ws.Labels, ws.Targets, ws.Gradients[^1], ws.Losses, ws.Correct);
 
     // Copies the per-sample loss and correctness out: the only device-to-host traffic of a step.
@@ -290,22 +322,29 @@ public abstract partial class Model
         private DeviceWorkspace? _workspace;
         private Workspace? _hostBatch;
 
+        /// <summary>Opens the device of <paramref name="kind"/> numbered <paramref name="ordinal"/> (modulo their count: ranks beyond it share).</summary>
         [RequiresDynamicCode(Devices.NeedsJit)]
-        public DeviceSession(Device kind, ModelInfo info, float[] trainableMask)
+        public DeviceSession(Device kind, int ordinal, ModelInfo info, float[] trainableMask)
         {
             _info = info;
             _context = Devices.CreateContext();
-            ILGPU.Runtime.Device device = _context.Devices.First(d => kind switch
+            ILGPU.Runtime.Device[] ofKind = _context.Devices.Where(d => kind switch
             {
                 Device.Cuda => d is ILGPU.Runtime.Cuda.CudaDevice,
                 Device.OpenCL => d is ILGPU.Runtime.OpenCL.CLDevice,
                 _ => d is ILGPU.Runtime.CPU.CPUDevice,
-            });
-            _accelerator = device.CreateAccelerator(_context);
+            }).ToArray();
+            Ordinal = ordinal;
+            _accelerator = ofKind[ordinal % ofKind.Length].CreateAccelerator(_context);
             State = new DeviceModelState(_accelerator, info, trainableMask);
         }
 
         public DeviceModelState State { get; }
+
+        /// <summary>The number asked for (the device's number among those of its kind, modulo their count).</summary>
+        public int Ordinal { get; }
+
+        public string Name => _accelerator.Name;
 
         public float[] HostLosses { get; private set; } = [];
 

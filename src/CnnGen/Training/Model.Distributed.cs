@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text;
 using CnnGen.Engine;
+using ILGPU.Runtime;
 
 namespace CnnGen;
 
@@ -25,7 +26,8 @@ public abstract partial class Model
     /// <see cref="Data.Dataset"/>) starts by checking that every rank has the same model, seed, batch size and data and
     /// copying rank 0's weights to the others, then trains each rank on its share of every batch; validation and
     /// <c>Evaluate</c> are shared out likewise, so every rank must make these calls alike. Callbacks and progress run on
-    /// rank 0 only; its stop decisions and learning rate reach every rank. CPU backend only for now; see docs/distributed.md.
+    /// rank 0 only; its stop decisions and learning rate reach every rank. On a <see cref="Device"/> each rank uses
+    /// the device numbered <see cref="MpiCommunicator.LocalRank"/> of its kind (one GPU per rank). See docs/distributed.md.
     /// </summary>
     public MpiCommunicator? Distributed
     {
@@ -34,6 +36,10 @@ public abstract partial class Model
         {
             using CallGate.Scope call = _gate.Write(nameof(Distributed));
             _distributed = value;
+            if (_device is not null && _device.Ordinal != (value?.LocalRank ?? 0))
+            {
+                OpenDevice(_deviceKind); // onto this rank's device: the weights are on the host between calls
+            }
         }
     }
 
@@ -45,11 +51,6 @@ public abstract partial class Model
     {
         // After the check (which compares the device too), so that every rank fails alike.
         CheckRanksAgree(ranks, plan, shuffle, dataHash);
-        if (_device is not null)
-        {
-            throw new NotSupportedException($"Distributed training runs on the CPU backend only for now; set {Info.Name}.Device to Device.Cpu on every rank (one device per rank is not done yet).");
-        }
-
         ranks.BroadcastFromRoot(Parameters, "rank 0's initial weights");
         ranks.BroadcastFromRoot(State, "rank 0's initial moving statistics");
         foreach (float[] moment in Optimizer!.Moments)
@@ -133,22 +134,16 @@ public abstract partial class Model
     /// <summary>
     /// As <see cref="TrainBatch"/> for this rank's <paramref name="n"/> of the step's <paramref name="total"/> samples
     /// (n may be 0 in a last batch smaller than the job): the loss and update are the whole batch's, the same on every rank.
+    /// On a device the share's gradients and moving statistics come to the host for the all-reduce and their sums go back.
     /// </summary>
     private (double LossSum, double Correct, bool Applied) TrainBatchAcrossRanks(MpiCommunicator ranks, Workspace ws, Loss loss, int n, int total,
         bool oneHot, ReadOnlySpan<float> weights)
     {
-        State.CopyTo(_stateBeforeStep, 0);
         long drawsBefore = _seedDraws;
-        (double lossSum, double correct) = (0, 0);
-        if (n > 0)
-        {
-            ws.Inference = false;
-            Forward(ws, n, training: true);
-            (lossSum, correct) = Compute(ws, ws.Outputs[^1], ws.Gradients[^1], loss, n, oneHot, weights, 1f / total);
-            Array.Clear(Gradients);
-            Backward(ws, n);
-        }
-        else
+        (double lossSum, double correct) = n == 0 ? (0, 0)
+            : _device is null ? ShareGradients(ws, loss, n, total, oneHot, weights)
+            : ShareGradientsOnDevice(ws, loss, n, total, oneHot, weights);
+        if (n == 0)
         {
             Array.Clear(Gradients);
         }
@@ -164,7 +159,6 @@ public abstract partial class Model
         counters[5] = n > 0 ? 1 : 0;
         ranks.SumInPlace(step, "a step's gradient all-reduce");
         step[..p].CopyTo(Gradients);
-        step.Slice(p, s).CopyTo(State);
 
         // Dropout and augmentation layers drew seeds on the ranks with samples; one without draws as many.
         for (long i = 0, draws = (long)(counters[4] / counters[5]); n == 0 && i < draws; i++)
@@ -175,12 +169,56 @@ public abstract partial class Model
         (lossSum, correct) = ((double)counters[0] + counters[1], (double)counters[2] + counters[3]);
         if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
         {
-            _stateBeforeStep.CopyTo(State, 0);
+            // Not applied: the moving statistics go back to where the step found them.
+            if (n > 0)
+            {
+                RestoreStateBeforeStep();
+            }
+
             return (lossSum, correct, false);
         }
 
-        Optimizer!.Step(Parameters, Gradients, _trainable);
+        step.Slice(p, s).CopyTo(State);
+        if (_device is null)
+        {
+            Optimizer!.Step(Parameters, Gradients, _trainable);
+        }
+        else
+        {
+            DeviceModelState device = _device.State;
+            device.ParameterGradients.SubView(0, p).CopyFromCPU(device.Accelerator.DefaultStream, new ReadOnlySpan<float>(Gradients));
+            device.State.SubView(0, s).CopyFromCPU(device.Accelerator.DefaultStream, new ReadOnlySpan<float>(State));
+            Optimizer!.StepOn(device, Info.ParameterCount, _trainable);
+        }
+
         return (lossSum, correct, true);
+    }
+
+    // This rank's forward and backward pass on the CPU: Gradients hold its share's part of the whole batch's gradient.
+    private (double LossSum, double Correct) ShareGradients(Workspace ws, Loss loss, int n, int total, bool oneHot, ReadOnlySpan<float> weights)
+    {
+        SaveStateBeforeStep();
+        ws.Inference = false;
+        Forward(ws, n, training: true);
+        var result = Compute(ws, ws.Outputs[^1], ws.Gradients[^1], loss, n, oneHot, weights, 1f / total);
+        Array.Clear(Gradients);
+        Backward(ws, n);
+        return result;
+    }
+
+    // As ShareGradients on the device; its gradients and moving statistics are copied into Gradients and State.
+    private (double LossSum, double Correct) ShareGradientsOnDevice(Workspace host, Loss loss, int n, int total, bool oneHot, ReadOnlySpan<float> weights)
+    {
+        DeviceWorkspace ws = DeviceBatch(host, n, oneHot);
+        SaveStateBeforeStep();
+        Forward(ws, n, training: true);
+        var result = DeviceLoss(ws, host, loss, n, oneHot, weights, total);
+        ws.ParameterGradients.MemSetToZero(ws.Accelerator.DefaultStream);
+        Backward(ws, n);
+        ws.Accelerator.Synchronize();
+        ws.ParameterGradients.SubView(0, Gradients.Length).CopyToCPU(ws.Accelerator.DefaultStream, Gradients.AsSpan());
+        ws.Model.State.SubView(0, State.Length).CopyToCPU(ws.Accelerator.DefaultStream, State.AsSpan());
+        return result;
     }
 
     // A double as a float and the float of what that float leaves out: summed apart, the two keep about 48 bits.

@@ -344,11 +344,11 @@ public abstract partial class Model : IDisposable
     /// </summary>
     internal (double LossSum, double Correct, bool Applied) TrainBatch(Workspace ws, Loss loss, int n, bool oneHot = false, ReadOnlySpan<float> weights = default)
     {
-        State.CopyTo(_stateBeforeStep, 0);
+        SaveStateBeforeStep();
         (double lossSum, double correct) = ComputeGradients(ws, loss, n, training: true, oneHot, weights);
         if (!double.IsFinite(lossSum) || !Finite.All(Gradients))
         {
-            _stateBeforeStep.CopyTo(State, 0);
+            RestoreStateBeforeStep();
             return (lossSum, correct, false);
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace CnnGen.Tests.Distributed;
 
@@ -33,6 +34,22 @@ public sealed class MpiTrainingTests : IDisposable
         Result[] ranks = RunUnderMpirun("mpi", 2, options);
 
         Assert.Equal(ranks[0].Values, ranks[1].Values); // every rank applies the same update, bit for bit
+        AssertClose(single, ranks[0]);
+    }
+
+    [SkippableTheory]
+    [InlineData("ilgpu-cpu", "arrays")]
+    [InlineData("opencl", "arrays")]
+    [InlineData("opencl", "--weighted")] // the loss on the host, its gradient divided by the whole batch
+    [InlineData("opencl", "--dataset")] // rank 1's empty share of the last batch, in training and in Evaluate
+    public void Two_ranks_on_devices_train_the_weights_of_one_process_on_that_device(string device, string data)
+    {
+        SkipUnlessPresent(device);
+        string[] options = ["--device", device, "--epochs", "2", .. data == "arrays" ? Array.Empty<string>() : [data]];
+        Result single = RunAlone("single", options);
+        Result[] ranks = RunUnderMpirun("mpi", 2, options);
+
+        Assert.Equal(ranks[0].Values, ranks[1].Values);
         AssertClose(single, ranks[0]);
     }
 
@@ -88,10 +105,13 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.Equal(ranks[0].Values, ranks[1].Values);
     }
 
-    [SkippableFact]
-    public void BatchNorm_moving_statistics_are_the_same_on_every_rank()
+    [SkippableTheory]
+    [InlineData("cpu")]
+    [InlineData("opencl")]
+    public void BatchNorm_moving_statistics_are_the_same_on_every_rank(string device)
     {
-        Result[] ranks = RunUnderMpirun("bn", 2, "--model", "batchnorm");
+        SkipUnlessPresent(device);
+        Result[] ranks = RunUnderMpirun("bn", 2, "--model", "batchnorm", "--device", device);
 
         Assert.NotEmpty(ranks[0].Values["state"]);
         Assert.Equal(ranks[0].Values["state"], ranks[1].Values["state"]);
@@ -119,6 +139,24 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.NotEqual(0, exitCode);
         Assert.Contains("rank 0: Training diverged: the loss became NaN in epoch 1, batch 4.", output, StringComparison.Ordinal);
         Assert.Contains("rank 1: Training diverged: the loss became NaN in epoch 1, batch 4.", output, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData("cpu")]
+    [InlineData("ilgpu-cpu")]
+    public void A_loss_that_overflows_on_one_rank_makes_every_rank_fail_at_the_same_step(string device)
+    {
+        // Sample 7 weighs float.MaxValue: its loss is infinite on the rank whose share holds it, and the all-reduce
+        // carries that to the other. (A device keeps its own weights during Fit, so a callback cannot poison them.)
+        SkipUnlessPresent(device);
+        (int exitCode, string output) = Run(MpirunArguments(2, "overflow", "--device", device, "--overflow-sample", "7"));
+
+        Assert.NotEqual(0, exitCode);
+        // Each rank's line, without the terminal codes its console may write before it.
+        var failures = Regex.Matches(output, @"rank (\d): (Training diverged: the loss became NaN in epoch \d+, batch \d+\.)")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        Assert.Equal(["0", "1"], failures.Keys.Order());
+        Assert.Equal(failures["0"], failures["1"]); // the same epoch and batch
     }
 
     [SkippableFact]
@@ -193,6 +231,9 @@ public sealed class MpiTrainingTests : IDisposable
 
         return (process.ExitCode, output.Result + errors.Result);
     }
+
+    private static void SkipUnlessPresent(string device) => Skip.IfNot(CnnGen.Devices.List().Any(d => d.Option == device),
+        $"no {device} device here (for opencl: as root run .ci/install-opencl.sh, then set RUSTICL_ENABLE=llvmpipe RUSTICL_CL_VERSION=2.0).");
 
     private static string DotnetHost() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
 
