@@ -49,7 +49,6 @@ public abstract partial class Model
     /// </summary>
     private void StartDistributed(MpiCommunicator ranks, TrainingPlan plan, bool shuffle, ulong dataHash)
     {
-        // After the check (which compares the device too), so that every rank fails alike.
         CheckRanksAgree(ranks, plan, shuffle, dataHash);
         ranks.BroadcastFromRoot(Parameters, "rank 0's initial weights");
         ranks.BroadcastFromRoot(State, "rank 0's initial moving statistics");
@@ -80,7 +79,7 @@ public abstract partial class Model
             ("training sample count", plan.TrainingSamples),
             ("validation sample count", plan.ValidationSamples),
             ("shuffle", shuffle ? 1 : 0),
-            ("device (the CPU backend or an ILGPU one)", _device is null ? 0 : 1),
+            ("device (0 the CPU backend, 1 CUDA, 2 OpenCL, 3 ILGPU's CPU accelerator)", (int)_deviceKind),
             ("data (a hash of the inputs, targets, weights and validation data)", dataHash & ((1UL << 52) - 1)),
         };
 
