@@ -184,9 +184,16 @@ internal static class OnnxRuntimeBenchmark
         }
     }
 
+    // Both libraries' worker threads spin for a while after their last parallel run (CnnGen's 200 µs, ONNX
+    // Runtime's for its own spin count) before they block. Timed right after the other library, a run shares
+    // its cores with those spinners: at 2 threads on 2 cores that made CnnGen's batch-1 calls 1.5 to 2 times
+    // slower than in a process of its own. A pause before each timed block lets the other side's threads go idle.
+    private static void Settle() => Thread.Sleep(50);
+
     // The median per call over `calls` calls, in µs: one slow call (a page fault, a context switch) does not move it.
     private static double PerCall(Action call, int calls)
     {
+        Settle();
         var times = new double[calls];
         for (int i = 0; i < calls; i++)
         {
@@ -207,6 +214,7 @@ internal static class OnnxRuntimeBenchmark
 
     private static double Seconds(Action action)
     {
+        Settle();
         long start = Stopwatch.GetTimestamp();
         action();
         return Stopwatch.GetElapsedTime(start).TotalSeconds;

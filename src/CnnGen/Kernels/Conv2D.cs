@@ -123,8 +123,25 @@ public static partial class Conv2D
         }
 
         ForwardJob job = ws.Conv2DForward;
-        int parts = plan.Winograd?.Parts(n, ws.Pool.Threads) ?? n;
-        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool);
+        int threads = ws.Pool.Threads;
+        // Fewer samples than threads (a batch of one): each image's rows of tiles are split into bands for the threads.
+        int bands = plan.Winograd is { } w && n < threads ? Math.Min(w.TilesHigh, (threads + n - 1) / n) : 1;
+        if (bands > 1)
+        {
+            // A pool reads across the bands: the images are pooled after all bands are done.
+            float[] images = pool is null ? y : ws.Scratch.Get(0, PooledSourceSlot, n * g.OutSize);
+            job.Set(ws, g, plan, activation, x, images, parameters, kernel, transformed, biasOffset, n, n * bands, pool: null, bands);
+            ws.Pool.Run(job, n * bands);
+            for (int i = 0; pool is { } p && i < n; i++)
+            {
+                Pool2D.PoolSampleValues(p, max: true, images.AsSpan(i * g.OutSize, g.OutSize), y.AsSpan(i * p.OutSize, p.OutSize));
+            }
+
+            return;
+        }
+
+        int parts = plan.Winograd?.Parts(n, threads) ?? n;
+        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool, bands: 1);
         ws.Pool.Run(job, parts);
     }
 
@@ -370,17 +387,24 @@ public static partial class Conv2D
         private float[] _x = [], _y = [], _parameters = [];
         private PanelView _kernel;
         private float[] _transformed = [];
-        private int _biasOffset, _n, _parts;
+        private int _biasOffset, _n, _parts, _bands;
         private Pool2DGeometry? _pool;
 
+        // bands > 1: part p is band p % bands (of rows of Winograd tiles) of sample p / bands, and pool is null.
         internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, float[] transformed,
-            int biasOffset, int n, int parts, Pool2DGeometry? pool) =>
-            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts, _pool) =
-            (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool);
+            int biasOffset, int n, int parts, Pool2DGeometry? pool, int bands) =>
+            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts, _pool, _bands) =
+            (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool, bands);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
         {
+            if (_bands > 1)
+            {
+                ConvolveBand(part / _bands, part % _bands, thread);
+                return;
+            }
+
             (int first, int end) = WorkerPool.Range(_n, part, _parts);
             if (_pool is not { } pool)
             {
@@ -399,6 +423,24 @@ public static partial class Conv2D
                 {
                     Pool2D.PoolSampleValues(pool, max: true, buffer.AsSpan(i * _g.OutSize, _g.OutSize), _y.AsSpan((sample + i) * pool.OutSize, pool.OutSize));
                 }
+            }
+        }
+
+        // One band of a sample's rows of tiles, into the same sample of y.
+        private void ConvolveBand(int sample, int band, int thread)
+        {
+            WinogradPlan winograd = _plan.Winograd!;
+            (int firstRow, int endRow) = WorkerPool.Range(winograd.TilesHigh, band, _bands);
+            float[]? bias = _biasOffset >= 0 ? _parameters : null;
+            winograd.ConvolveTiles(_x, _y, sample, firstRow * winograd.TilesWide, endRow * winograd.TilesWide, _transformed, bias, _biasOffset, _activation == Activation.Relu,
+                _ws.Scratch.Get(thread, ImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
+                _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength), sample);
+            if (_activation is not (Activation.Relu or Activation.Linear))
+            {
+                // The band's output rows, which lie together in the sample.
+                int rowLength = _g.OutWidth * _g.Filters;
+                int first = firstRow * WinogradPlan.TileSize, end = Math.Min(endRow * WinogradPlan.TileSize, _g.OutHeight);
+                Activations.Forward(_activation, _y.AsSpan((sample * _g.OutSize) + (first * rowLength), (end - first) * rowLength), _g.Filters);
             }
         }
 

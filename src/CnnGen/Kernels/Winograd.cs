@@ -267,6 +267,28 @@ internal sealed unsafe partial class WinogradPlan
         ForEachBlock(x, first, count, canvases, inputs, products, new BlockWork(kernel, y, null, bias, biasOffset, relu, outputFirst));
     }
 
+    /// <summary>
+    /// As <see cref="Convolve"/> for one sample's tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>) only
+    /// (tiles row after row, <see cref="TilesWide"/> to a row): one image split between threads, each with its own scratch,
+    /// writes disjoint parts of <paramref name="y"/>'s sample <paramref name="outputSample"/>. A tile sums in the same
+    /// order either way, so the result does not depend on the split.
+    /// </summary>
+    public void ConvolveTiles(float[] x, float[] y, int sample, int firstTile, int endTile, float[] kernel, float[]? bias, int biasOffset, bool relu,
+        float[] canvases, float[] inputs, float[] products, int outputSample)
+    {
+        Bounds.Require(nameof(firstTile), firstTile, endTile - 1L, TilesHigh * TilesWide);
+        RequireSamples(nameof(x), x, sample, 1, SampleSize);
+        RequireSamples(nameof(y), y, outputSample, 1, OutputSize);
+        RequireLength(nameof(kernel), kernel, 0, KernelLength);
+        if (bias is not null)
+        {
+            RequireLength(nameof(bias), bias, biasOffset, OutChannels);
+        }
+
+        RequireBlockBuffers(canvases, inputs, products);
+        ForEachBlock(x, sample, 1, canvases, inputs, products, new BlockWork(kernel, y, null, bias, biasOffset, relu, outputSample), (firstTile, endTile));
+    }
+
     /// <summary>Floats of the kernel gradient in the transformed domain: an (input × <see cref="KernelWidth"/>) matrix per point.</summary>
     public int KernelGradientLength => KernelLength;
 
@@ -292,17 +314,20 @@ internal sealed unsafe partial class WinogradPlan
     private readonly record struct BlockWork(float[] Kernel, float[] Target, float[]? Dz, float[]? Bias, int BiasOffset, bool Relu, int OutputFirst);
 
     // Samples [first, first + count) in blocks: a block's samples on their canvases, its tiles
-    // (sample after sample; a sample with more than a block's tiles takes several) transformed.
-    private void ForEachBlock(float[] x, int first, int count, float[] canvases, float[] inputs, float[] products, in BlockWork work)
+    // (sample after sample; a sample with more than a block's tiles takes several) transformed;
+    // or, given a range of tiles, only those of the one sample.
+    private void ForEachBlock(float[] x, int first, int count, float[] canvases, float[] inputs, float[] products, in BlockWork work,
+        (int First, int End)? tileRange = null)
     {
         int tiles = TilesHigh * TilesWide, outSize = OutHeight * OutWidth * OutChannels, pointLength = PointKernelLength;
         for (int s0 = 0; s0 < count; s0 += SamplesPerBlock)
         {
             int samples = Math.Min(SamplesPerBlock, count - s0);
             Embed(x, first + s0, samples, canvases);
-            for (int t0 = 0; t0 < samples * tiles; t0 += BlockTiles)
+            (int firstTile, int endTile) = tileRange ?? (0, samples * tiles);
+            for (int t0 = firstTile; t0 < endTile; t0 += BlockTiles)
             {
-                int blockTiles = Math.Min(BlockTiles, (samples * tiles) - t0);
+                int blockTiles = Math.Min(BlockTiles, endTile - t0);
                 TransformInputs(canvases, t0, blockTiles, inputs);
                 if (work.Dz is { } dz)
                 {

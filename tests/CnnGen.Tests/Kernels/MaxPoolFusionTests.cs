@@ -41,6 +41,42 @@ public class MaxPoolFusionTests
         Assert.Contains(expected, v => v != 0);
     }
 
+    [Theory]
+    [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, true)]   // the MNIST CNN's second convolution at batch 1 on 2 threads, pool fused
+    [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, false)]  // the same without the pool
+    [InlineData(13, 10, 8, 19, 3, 2, Activation.Tanh, true)]    // 3 threads for 2 samples: 2 bands each; ragged tiles, an activation pass per band
+    [InlineData(8, 8, 8, 16, 5, 1, Activation.Sigmoid, false)]  // more threads than rows of tiles (2): 2 bands
+    public void One_image_split_between_threads_matches_one_thread(int h, int w, int c, int f, int threadCount, int n, Activation activation, bool pooled)
+    {
+        var g = new Conv2DGeometry(h, w, c, 3, 3, f, 1, 1, 1, 1, h, w);
+        var pool = new Pool2DGeometry(h, w, f, 2, 2, 2, 2, 0, 0, h / 2, w / 2);
+        var random = new Random(h + c);
+        float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)(random.NextDouble() * 2) - 1).ToArray();
+        float[] parameters = Enumerable.Range(0, (g.PatchSize * f) + f).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        int outSize = pooled ? pool.OutSize : g.OutSize;
+
+        float[] Run(int threadsUsed)
+        {
+            using var threads = new WorkerPool(threadsUsed);
+            var ws = new Workspace(n, threads, g.InSize, [g.OutSize], [0], [0]) { Inference = true };
+            float[] y = new float[n * outSize];
+            if (pooled)
+            {
+                Conv2D.ForwardWithMaxPool(ws, g, activation, x, y, parameters, 0, g.PatchSize * f, pool, n);
+            }
+            else
+            {
+                Conv2D.Forward(ws, g, activation, x, y, parameters, 0, g.PatchSize * f, n);
+            }
+
+            return y;
+        }
+
+        float[] alone = Run(1);
+        Assert.Equal(alone, Run(threadCount)); // a tile sums alike in either split: bit for bit
+        Assert.Contains(alone, v => v != 0);
+    }
+
     [Fact]
     public void A_pool_of_another_shape_than_the_convolution_output_is_refused()
     {
