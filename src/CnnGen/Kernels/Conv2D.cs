@@ -76,6 +76,9 @@ public static partial class Conv2D
 {
     // Scratch slots (0 is the GEMM's).
     private const int ImageSlot = 2, GradientImageSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5, GradientPanelsSlot = 6;
+    // The fewest Winograd tiles worth a thread of their own in one image (see Run).
+    private const int MinBandTiles = 16;
+
     private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10, PooledSourceSlot = 11;
 
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
@@ -124,8 +127,10 @@ public static partial class Conv2D
 
         ForwardJob job = ws.Conv2DForward;
         int threads = ws.Pool.Threads;
-        // Fewer samples than threads (a batch of one): each image's rows of tiles are split into bands for the threads.
-        int bands = plan.Winograd is { } w && n < threads ? Math.Min(w.TilesHigh, (threads + n - 1) / n) : 1;
+        // Fewer samples than threads (a batch of one): each image's rows of tiles are split into bands for the threads,
+        // of MinBandTiles tiles at least: a smaller band costs more in the threads' meeting than it saves.
+        int bands = plan.Winograd is { } w && n < threads
+            ? Math.Min(Math.Min(w.TilesHigh, (threads + n - 1) / n), w.TilesHigh * w.TilesWide / MinBandTiles) : 1;
         if (bands > 1)
         {
             // A pool reads across the bands: the images are pooled after all bands are done.

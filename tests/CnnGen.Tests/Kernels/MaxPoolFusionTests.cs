@@ -44,8 +44,8 @@ public class MaxPoolFusionTests
     [Theory]
     [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, true)]   // the MNIST CNN's second convolution at batch 1 on 2 threads, pool fused
     [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, false)]  // the same without the pool
-    [InlineData(13, 10, 8, 19, 3, 2, Activation.Tanh, true)]    // 3 threads for 2 samples: 2 bands each; ragged tiles, an activation pass per band
-    [InlineData(8, 8, 8, 16, 5, 1, Activation.Sigmoid, false)]  // more threads than rows of tiles (2): 2 bands
+    [InlineData(26, 18, 8, 19, 3, 2, Activation.Tanh, true)]    // 3 threads for 2 samples: 2 bands each; ragged tiles, an activation pass per band
+    [InlineData(16, 40, 8, 16, 5, 1, Activation.Sigmoid, false)] // more threads than bands: 40 tiles make 2 bands of 16 or more
     public void One_image_split_between_threads_matches_one_thread(int h, int w, int c, int f, int threadCount, int n, Activation activation, bool pooled)
     {
         var g = new Conv2DGeometry(h, w, c, 3, 3, f, 1, 1, 1, 1, h, w);
