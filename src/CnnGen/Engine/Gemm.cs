@@ -359,9 +359,18 @@ public static unsafe class Gemm
             (int first, int end) = WorkerPool.Range(_product.Parts, part, _parts);
             for (int pc = 0; pc < _k; pc += KC)
             {
+                int kc = Math.Min(KC, _k - pc);
+                if (_product.ByPanels)
+                {
+                    // Every panel is read in place here: the run of panels in one pass, so that a single row
+                    // (batch 1) reads each row of B's run together (see Tiles).
+                    _product.PanelRun(first, end, pc, kc, _accumulate || pc > 0);
+                    continue;
+                }
+
                 for (int index = first; index < end; index++)
                 {
-                    _product.Part(index, pc, Math.Min(KC, _k - pc), [], _accumulate || pc > 0);
+                    _product.Part(index, pc, kc, [], _accumulate || pc > 0);
                 }
             }
         }
@@ -414,6 +423,15 @@ public static unsafe class Gemm
             }
         }
 
+        // Column panels [first, end), all read in place, for this block of K: every row block over the run.
+        public void PanelRun(int first, int end, int pc, int kc, bool accumulate)
+        {
+            for (int block = 0; block < Blocks; block++)
+            {
+                Tiles(block, pc, kc, [], FirstPacked, first, end, accumulate);
+            }
+        }
+
         // A is read where it lies (element (r, p) at r·RowStride + p·ColStride): for a row-major or
         // a transposed A that is as cache-friendly as a packed copy, and packing cost as much as the
         // arithmetic when n is only one or two panels wide. The rows missing from a last, partial
@@ -439,6 +457,30 @@ public static unsafe class Gemm
                 {
                     int j = q * NR;
                     bool inPlace = InPlace(q);
+                    if (rows == 1 && inPlace && q + 1 < panelEnd && InPlace(q + 1))
+                    {
+                        // One row over two panels read in place: B's rows are read 2·NR floats at a time, not NR.
+                        float* pair = bd + B.Offset + ((nint)pc * B.RowStride) + j;
+                        for (int half = 0; half < 2; half++)
+                        {
+                            var checkedTile = new Tile(cp + COffset + ((nint)i * Ldc) + j + (half * NR), Ldc, 1, NR, edge);
+                            CheckTile(aArray, ap, rowOffsets, &segment, 1, kc, A.ColStride, bArray, pair + (half * NR), B.RowStride, cArray, default, checkedTile);
+                        }
+
+                        float* c = cp + COffset + ((nint)i * Ldc) + j;
+                        if (NR == 32)
+                        {
+                            KernelOneRowPair<Lanes512>(ap, kc, A.ColStride, pair, B.RowStride, c, accumulate);
+                        }
+                        else
+                        {
+                            KernelOneRowPair<Lanes256>(ap, kc, A.ColStride, pair, B.RowStride, c, accumulate);
+                        }
+
+                        q++;
+                        continue;
+                    }
+
                     float* panel = inPlace ? bd + B.Offset + ((nint)pc * B.RowStride) + j : bp + ((nint)(q - firstPacked) * kc * NR);
                     var tile = new Tile(cp + COffset + ((nint)i * Ldc) + j, Ldc, rows, Math.Min(NR, N - j), edge);
                     CheckTile(aArray, ap, rowOffsets, &segment, 1, kc, A.ColStride, inPlace ? bArray : packArray, panel, inPlace ? B.RowStride : NR, cArray, default, tile);
@@ -671,6 +713,38 @@ public static unsafe class Gemm
         T.Store(c0, tile.Edge);
         T.Store(c1, tile.Edge + width);
         StoreEdge(tile.Edge, 2 * width, tile, accumulate);
+    }
+
+    // KernelOneRow over two adjacent panels of a B read in place (4 vectors of each row of B, 4 chains), with no
+    // bias or ReLU; each column sums k after k as there, so the results are the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelOneRowPair<T>(float* a, int length, nint step, float* b, nint stepB, float* c, bool accumulate)
+        where T : unmanaged, ILanes<T>
+    {
+        int width = T.Count;
+        T c0 = T.Zero, c1 = T.Zero, c2 = T.Zero, c3 = T.Zero;
+        for (float* end = a + (length * step); a != end; a += step, b += stepB)
+        {
+            float x = a[0];
+            c0 = T.MultiplyAdd(x, T.Load(b), c0);
+            c1 = T.MultiplyAdd(x, T.Load(b + width), c1);
+            c2 = T.MultiplyAdd(x, T.Load(b + (2 * width)), c2);
+            c3 = T.MultiplyAdd(x, T.Load(b + (3 * width)), c3);
+        }
+
+        if (accumulate)
+        {
+            c0 += T.Load(c);
+            c1 += T.Load(c + width);
+            c2 += T.Load(c + (2 * width));
+            c3 += T.Load(c + (3 * width));
+        }
+
+        // + 0 as the other kernels add a missing bias: a sum of −0 is stored as +0 by them all.
+        T.Store(c0 + T.Zero, c);
+        T.Store(c1 + T.Zero, c + width);
+        T.Store(c2 + T.Zero, c + (2 * width));
+        T.Store(c3 + T.Zero, c + (3 * width));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
