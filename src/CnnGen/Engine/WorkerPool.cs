@@ -24,6 +24,7 @@ public sealed class WorkerPool : IDisposable
     private int _parts;
     private int _pending;
     private int _generation;
+    private int _callerCore = -1;
     private volatile bool _disposed;
     private Exception? _failure;
     private readonly long[] _workerAllocations;
@@ -82,6 +83,7 @@ public sealed class WorkerPool : IDisposable
         _work = work;
         _parts = parts;
         _failure = null;
+        _callerCore = ThreadPlacement.CurrentCore();
         _done.Reset();
         Volatile.Write(ref _pending, helpers);
         Interlocked.Increment(ref _generation);
@@ -139,6 +141,13 @@ public sealed class WorkerPool : IDisposable
             if (_disposed)
             {
                 return;
+            }
+
+            // Two threads that spin for each other must not share a core (see ThreadPlacement).
+            int core = ThreadPlacement.CurrentCore();
+            if (core >= 0 && core == Volatile.Read(ref _callerCore))
+            {
+                ThreadPlacement.MoveOff(core);
             }
 
             int active = Math.Min(_threads.Length, _parts - 1) + 1;
