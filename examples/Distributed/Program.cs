@@ -18,7 +18,9 @@ using CnnGen.Examples.Mnist;
 // --poison-at-batch B (rank 0's callbacks make one weight NaN after batch B of epoch 1: every rank
 // must then fail at batch B + 1 alike; on the CPU backend only, as a device holds its own weights during Fit),
 // --overflow-sample I (sample I's weight is float.MaxValue, so its weighted loss overflows: the rank whose
-// share holds it diverges, and every rank must fail at that step alike), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
+// share holds it diverges, and every rank must fail at that step alike), --unreadable-sample I (with --dataset:
+// reading sample I throws on the rank whose share holds it; every rank must stop at once), --failing-callback
+// (rank 0's OnEpochEnd throws; every rank must stop at once), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
 // then ends the job), --hang-rank R (rank R sleeps instead, as a hung rank would), --timeout S
@@ -69,6 +71,12 @@ try
         }));
     }
 
+    if (options.FailingCallback)
+    {
+        // Rank 0 alone runs callbacks: its error must reach the other ranks at once.
+        callbacks.Add(new LambdaCallback(onEpochEnd: _ => throw new InvalidOperationException("a callback failed on purpose")));
+    }
+
     if (options.LearningRateSchedule)
     {
         // Runs on rank 0 only: Fit broadcasts the rate it sets.
@@ -89,7 +97,7 @@ try
     {
         // The same split as validationSplit: the last tenth, unshuffled, validates.
         int validation = y.Length / 10, training = y.Length - validation;
-        var data = new ArrayDataset(x.AsMemory(0, training * 64), y.AsMemory(0, training), batchSize, shuffle: true);
+        var data = new ArrayDataset(x.AsMemory(0, training * 64), y.AsMemory(0, training), batchSize, shuffle: true, options.UnreadableSample);
         var validationData = new ArrayDataset(x.AsMemory(training * 64), y.AsMemory(training), batchSize, shuffle: false);
         history = model.Fit(data, epochs: options.Epochs, validationData: validationData, callbacks: callbacks, progress: progress);
     }
@@ -133,7 +141,7 @@ try
         WriteResult($"{options.Out}.{rank}", history, loss, accuracy, model);
     }
 }
-catch (Exception e) when (e is MpiException or NotSupportedException or TrainingDivergedException)
+catch (Exception e) when (e is MpiException or NotSupportedException or TrainingDivergedException or DatasetReadException or InvalidOperationException)
 {
     Console.Error.WriteLine($"rank {rank}: {e.Message}");
     mpi?.Dispose();
@@ -200,11 +208,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
+internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, int? UnreadableSample, bool FailingCallback, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, false, false, false, false, false, null, null, null, null);
+        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, null, false, false, false, false, false, false, null, null, null, null);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -222,6 +230,8 @@ internal sealed record Options(bool Mpi, string Model, int Threads, string Devic
                 "--lr-schedule" => o with { LearningRateSchedule = true },
                 "--poison-at-batch" => o with { PoisonAtBatch = NextInt() },
                 "--overflow-sample" => o with { OverflowSample = NextInt() },
+                "--unreadable-sample" => o with { UnreadableSample = NextInt() },
+                "--failing-callback" => o with { FailingCallback = true },
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },
@@ -239,7 +249,8 @@ internal sealed record Options(bool Mpi, string Model, int Threads, string Devic
 }
 
 // Samples of 8x8x1 values and their class indices, held in memory.
-internal sealed class ArrayDataset(ReadOnlyMemory<float> x, ReadOnlyMemory<int> y, int batchSize, bool shuffle)
+// With an unreadable sample, reading it throws, as a corrupt file would (only the rank whose share holds it reads it).
+internal sealed class ArrayDataset(ReadOnlyMemory<float> x, ReadOnlyMemory<int> y, int batchSize, bool shuffle, int? unreadable = null)
     : CnnGen.Data.Dataset(batchSize, shuffle, CnnGen.Data.LabelMode.ClassIndex)
 {
     public override int Count => y.Length;
@@ -250,6 +261,11 @@ internal sealed class ArrayDataset(ReadOnlyMemory<float> x, ReadOnlyMemory<int> 
 
     public override int Read(int index, Span<float> destination)
     {
+        if (index == unreadable)
+        {
+            throw new InvalidDataException($"sample {index} is unreadable on purpose");
+        }
+
         x.Span.Slice(index * 64, 64).CopyTo(destination);
         return y.Span[index];
     }

@@ -151,12 +151,15 @@ public sealed unsafe class MpiCommunicator : IDisposable
     }
 
     /// <summary>Copies rank 0's <paramref name="values"/> to every rank.</summary>
-    internal void BroadcastFromRoot(Span<double> values, string what)
+    internal void BroadcastFromRoot(Span<double> values, string what) => Broadcast(values, 0, what);
+
+    /// <summary>Copies rank <paramref name="root"/>'s <paramref name="values"/> to every rank.</summary>
+    internal void Broadcast(Span<double> values, int root, string what)
     {
         ThrowIfDisposed();
         fixed (double* p = values)
         {
-            Wait(_mpi.StartBcast(p, values.Length, _mpi.Double, 0), what);
+            Wait(_mpi.StartBcast(p, values.Length, _mpi.Double, root), what);
         }
     }
 

@@ -18,7 +18,10 @@ public abstract partial class Model
 
     // One step's all-reduce: gradients, weighted moving statistics, then the counters below.
     private float[] _rankStep = [];
-    private const int StepCounters = 6; // loss sum and correct (each as a float and its rounding error), seeds drawn, ranks with samples
+    private const int StepCounters = 7; // loss sum and correct (each as a float and its rounding error), seeds drawn, ranks with samples, ranks that failed
+
+    // Where this rank is in a distributed step, for a failure to join the collective the others wait in.
+    private bool _stepAgreed;
 
     /// <summary>
     /// The MPI job this model trains in, data-parallel (<c>model.Distributed = MpiCommunicator.Initialize()</c>);
@@ -50,6 +53,7 @@ public abstract partial class Model
     private void StartDistributed(MpiCommunicator ranks, TrainingPlan plan, bool shuffle, ulong dataHash)
     {
         CheckRanksAgree(ranks, plan, shuffle, dataHash);
+        _stepAgreed = false;
         ranks.BroadcastFromRoot(Parameters, "rank 0's initial weights");
         ranks.BroadcastFromRoot(State, "rank 0's initial moving statistics");
         foreach (float[] moment in Optimizer!.Moments)
@@ -60,7 +64,7 @@ public abstract partial class Model
         Span<double> iterations = [Optimizer.Iterations];
         ranks.BroadcastFromRoot(iterations, "rank 0's optimizer state");
         Optimizer.Restore((long)iterations[0], Optimizer.Moments);
-        SyncFromRoot(ranks);
+        SyncFromRoot(ranks, epoch: 0);
         _rankStep = new float[Parameters.Length + State.Length + StepCounters];
     }
 
@@ -110,11 +114,19 @@ public abstract partial class Model
         return hash.GetCurrentHashAsUInt64();
     }
 
-    /// <summary>Gives every rank rank 0's stop decision and learning rate, which its callbacks may have changed.</summary>
-    private void SyncFromRoot(MpiCommunicator ranks)
+    /// <summary>
+    /// Gives every rank rank 0's stop decision and learning rate, which its callbacks may have changed; or, if rank 0's
+    /// callbacks threw (<paramref name="failure"/>), makes every rank fail with that error (see <see cref="ShareFailure"/>).
+    /// </summary>
+    private void SyncFromRoot(MpiCommunicator ranks, int epoch, Exception? failure = null)
     {
-        Span<double> decisions = [StopTraining ? 1 : 0, Optimizer!.LearningRate];
+        Span<double> decisions = [StopTraining ? 1 : 0, Optimizer!.LearningRate, failure is null ? 0 : 1];
         ranks.BroadcastFromRoot(decisions, "rank 0's callback decisions");
+        if (decisions[2] != 0)
+        {
+            ShareFailure(ranks, 0, failure, new StepPlace(epoch, 0, "in its callbacks"));
+        }
+
         StopTraining = decisions[0] != 0;
         if (Optimizer.Schedule is null && Optimizer.LearningRate != decisions[1])
         {
@@ -122,13 +134,76 @@ public abstract partial class Model
         }
     }
 
-    /// <summary>Whether any rank stops (rank 0's callbacks) or is cancelled, so that all leave the epoch at the same step.</summary>
-    private static (bool Stop, bool Cancel) AgreeOnStop(MpiCommunicator ranks, bool stop, bool cancel)
+    /// <summary>
+    /// Whether any rank stops (rank 0's callbacks) or is cancelled, so that all leave the epoch at the same step; and
+    /// whether one failed (<paramref name="failure"/> on that rank), which then fails every rank (<see cref="ShareFailure"/>).
+    /// Made before each step and once after an epoch's last step, so that a rank that fails between steps finds the others here.
+    /// </summary>
+    private static (bool Stop, bool Cancel) AgreeOnStop(MpiCommunicator ranks, bool stop, bool cancel, StepPlace place, Exception? failure = null)
     {
-        Span<double> flags = [stop ? 1 : 0, cancel ? 1 : 0];
+        Span<double> flags = [stop ? 1 : 0, cancel ? 1 : 0, failure is null ? 0 : ranks.Rank + 1];
         ranks.MaxInPlace(flags, "a step's stop flags");
+        if (flags[2] != 0)
+        {
+            ShareFailure(ranks, (int)flags[2] - 1, failure, place);
+        }
+
         return (flags[0] != 0, flags[1] != 0);
     }
+
+    /// <summary>
+    /// A rank that failed on its own during training (a batch it could not read, a callback on rank 0) joins the
+    /// collective the other ranks wait in, with its failure flagged, instead of leaving them to their timeout.
+    /// </summary>
+    private void JoinWithFailure(MpiCommunicator ranks, Exception failure, StepPlace place)
+    {
+        if (!_stepAgreed)
+        {
+            AgreeOnStop(ranks, false, false, place, failure); // throws
+            return;
+        }
+
+        // Between the stop flags and the gradients' all-reduce: the others are in the latter (see TrainBatchAcrossRanks).
+        _stepAgreed = false;
+        Span<float> step = _rankStep;
+        step.Clear();
+        step[^1] = 1;
+        ranks.SumInPlace(step, "a step's gradient all-reduce");
+        Span<double> failed = [ranks.Rank];
+        ranks.MaxInPlace(failed, "a failed rank's number");
+        ShareFailure(ranks, (int)failed[0], failure, place);
+    }
+
+    /// <summary>
+    /// Every rank, once all know that <paramref name="failedRank"/> failed: that rank's message is broadcast, a rank
+    /// that failed itself rethrows its own exception, and the others throw an <see cref="MpiException"/> naming the
+    /// rank, where it was and its message. So one rank's error ends every rank's Fit at once, alike.
+    /// </summary>
+    private static void ShareFailure(MpiCommunicator ranks, int failedRank, Exception? failure, StepPlace place)
+    {
+        const int MaxMessage = 2000;
+        byte[] text = Encoding.UTF8.GetBytes(failure is null ? "" : $"{failure.GetType().Name}: {failure.Message}");
+        Span<double> length = [Math.Min(text.Length, MaxMessage)];
+        ranks.Broadcast(length, failedRank, "a failed rank's message");
+        double[] characters = new double[(int)length[0]];
+        for (int i = 0; i < characters.Length && failure is not null; i++)
+        {
+            characters[i] = text[i];
+        }
+
+        ranks.Broadcast(characters, failedRank, "a failed rank's message");
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        string message = Encoding.UTF8.GetString(characters.Select(c => (byte)c).ToArray());
+        string where = place.Phase is { } phase ? $"in epoch {place.Epoch}, {phase}" : $"in epoch {place.Epoch}, batch {place.Batch}";
+        throw new MpiException($"Rank {failedRank} of {ranks.Size} failed {where}, so rank {ranks.Rank} stops too. {message}");
+    }
+
+    /// <summary>Where the ranks are in Fit, for a failure's message: a step (batch from 1), or a phase of the epoch.</summary>
+    private readonly record struct StepPlace(int Epoch, int Batch, string? Phase = null);
 
     /// <summary>
     /// As <see cref="TrainBatch"/> for this rank's <paramref name="n"/> of the step's <paramref name="total"/> samples
@@ -136,7 +211,7 @@ public abstract partial class Model
     /// On a device the share's gradients and moving statistics come to the host for the all-reduce and their sums go back.
     /// </summary>
     private (double LossSum, double Correct, bool Applied) TrainBatchAcrossRanks(MpiCommunicator ranks, Workspace ws, Loss loss, int n, int total,
-        bool oneHot, ReadOnlySpan<float> weights)
+        bool oneHot, ReadOnlySpan<float> weights, StepPlace place)
     {
         long drawsBefore = _seedDraws;
         (double lossSum, double correct) = n == 0 ? (0, 0)
@@ -156,7 +231,17 @@ public abstract partial class Model
         (counters[2], counters[3]) = Split(correct);
         counters[4] = _seedDraws - drawsBefore;
         counters[5] = n > 0 ? 1 : 0;
+        counters[6] = 0;
         ranks.SumInPlace(step, "a step's gradient all-reduce");
+        _stepAgreed = false;
+        if (counters[6] != 0)
+        {
+            // A rank failed during its share (see JoinWithFailure); it says which next.
+            Span<double> failed = [-1];
+            ranks.MaxInPlace(failed, "a failed rank's number");
+            ShareFailure(ranks, (int)failed[0], null, place);
+        }
+
         step[..p].CopyTo(Gradients);
 
         // Dropout and augmentation layers drew seeds on the ranks with samples; one without draws as many.

@@ -116,14 +116,22 @@ public abstract partial class Model
         UploadToDevice();
         for (int epoch = 1; epoch <= plan.Epochs && history.Stop == TrainingStop.Completed; epoch++)
         {
-            foreach (Callback callback in callbacks)
+            Exception? failure = null;
+            try
             {
-                callback.OnEpochBegin(epoch);
+                foreach (Callback callback in callbacks)
+                {
+                    callback.OnEpochBegin(epoch);
+                }
+            }
+            catch (Exception e) when (ranks is not null)
+            {
+                failure = e; // every rank fails with it (SyncFromRoot)
             }
 
             if (ranks is not null)
             {
-                SyncFromRoot(ranks);
+                SyncFromRoot(ranks, epoch, failure);
             }
 
             source.Shuffle(Random);
@@ -139,49 +147,67 @@ public abstract partial class Model
                 break;
             }
 
+            int currentBatch = 1;
             if (!StopTraining)
             {
-                source.ForEachBatch(epoch, (n, total, batch, weights) =>
+                try
                 {
-                    (bool stop, bool cancel) = (StopTraining, cancellationToken.IsCancellationRequested);
+                    source.ForEachBatch(epoch, (n, total, batch, weights) =>
+                    {
+                        currentBatch = batch;
+                        (bool stop, bool cancel) = (StopTraining, cancellationToken.IsCancellationRequested);
+                        if (ranks is not null)
+                        {
+                            (stop, cancel) = AgreeOnStop(ranks, stop, cancel, new StepPlace(epoch, batch));
+                            _stepAgreed = true;
+                            StopTraining |= stop;
+                        }
+
+                        if (stop)
+                        {
+                            return false;
+                        }
+
+                        if (cancel)
+                        {
+                            history.Stop = TrainingStop.Cancelled;
+                            return false;
+                        }
+
+                        (double batchLoss, double batchCorrect, bool applied) = ranks is not null ? TrainBatchAcrossRanks(ranks, ws, loss, n, total, oneHot, weights, new StepPlace(epoch, batch))
+                            : _device is null ? TrainBatch(ws, loss, n, oneHot, weights)
+                            : TrainBatchOnDevice(ws, loss, n, oneHot, weights);
+                        if (!applied)
+                        {
+                            throw new TrainingDivergedException(epoch, batch, batchLoss / total);
+                        }
+
+                        lossSum += batchLoss;
+                        correct += batchCorrect;
+                        seen += total;
+                        var step = new TrainingProgress(epoch, plan.Epochs, batch, plan.BatchesPerEpoch, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
+                        progress?.Invoke(step);
+                        // By index: foreach over the IReadOnlyList would box an enumerator every step.
+                        for (int c = 0; c < callbacks.Count; c++)
+                        {
+                            callbacks[c].OnBatchEnd(step);
+                        }
+
+                        currentBatch = batch + 1;
+                        return true;
+                    });
+
                     if (ranks is not null)
                     {
-                        (stop, cancel) = AgreeOnStop(ranks, stop, cancel);
-                        StopTraining |= stop;
+                        // After the last step: a rank that fails after it (rank 0's last OnBatchEnd) finds the others here.
+                        AgreeOnStop(ranks, false, false, new StepPlace(epoch, 0, "after its last batch"));
                     }
-
-                    if (stop)
-                    {
-                        return false;
-                    }
-
-                    if (cancel)
-                    {
-                        history.Stop = TrainingStop.Cancelled;
-                        return false;
-                    }
-
-                    (double batchLoss, double batchCorrect, bool applied) = ranks is not null ? TrainBatchAcrossRanks(ranks, ws, loss, n, total, oneHot, weights)
-                        : _device is null ? TrainBatch(ws, loss, n, oneHot, weights)
-                        : TrainBatchOnDevice(ws, loss, n, oneHot, weights);
-                    if (!applied)
-                    {
-                        throw new TrainingDivergedException(epoch, batch, batchLoss / total);
-                    }
-
-                    lossSum += batchLoss;
-                    correct += batchCorrect;
-                    seen += total;
-                    var step = new TrainingProgress(epoch, plan.Epochs, batch, plan.BatchesPerEpoch, lossSum / seen, correct / seen, seen / clock.Elapsed.TotalSeconds);
-                    progress?.Invoke(step);
-                    // By index: foreach over the IReadOnlyList would box an enumerator every step.
-                    for (int c = 0; c < callbacks.Count; c++)
-                    {
-                        callbacks[c].OnBatchEnd(step);
-                    }
-
-                    return true;
-                });
+                }
+                catch (Exception e) when (ranks is not null && e is not (MpiException or TrainingDivergedException))
+                {
+                    // This rank alone failed (a batch it could not read, its callbacks): the others learn it at once.
+                    JoinWithFailure(ranks, e, new StepPlace(epoch, currentBatch));
+                }
             }
 
             if (history.Stop == TrainingStop.Cancelled)
@@ -201,15 +227,22 @@ public abstract partial class Model
             var metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             DownloadFromDevice();
-            foreach (Callback callback in callbacks)
+            try
             {
-                callback.OnEpochEnd(metrics);
+                foreach (Callback callback in callbacks)
+                {
+                    callback.OnEpochEnd(metrics);
+                }
+            }
+            catch (Exception e) when (ranks is not null)
+            {
+                failure = e;
             }
 
             UploadToDevice();
             if (ranks is not null)
             {
-                SyncFromRoot(ranks);
+                SyncFromRoot(ranks, epoch, failure);
             }
 
             if (StopTraining)

@@ -159,6 +159,27 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.Equal(failures["0"], failures["1"]); // the same epoch and batch
     }
 
+    [SkippableTheory]
+    [InlineData("--unreadable-sample", "in epoch 1, batch ", "DatasetReadException: Epoch 1, batch ")] // the rank whose share holds sample 100 cannot read it
+    [InlineData("--failing-callback", "in epoch 1, in its callbacks", "InvalidOperationException: a callback failed on purpose")] // rank 0's OnEpochEnd throws
+    public void An_error_on_one_rank_stops_every_rank_at_once_and_names_it(string option, string where, string message)
+    {
+        string[] options = option == "--unreadable-sample" ? ["--dataset", option, "100"] : [option];
+        var clock = Stopwatch.StartNew();
+        (int exitCode, string output) = Run(MpirunArguments(2, "failure", options));
+
+        Assert.NotEqual(0, exitCode);
+        // The rank that failed reports its own error; the other says which rank failed, where, and why, without waiting for its timeout.
+        Match other = Regex.Match(output, @"rank (\d): Rank (\d) of 2 failed (.*?), so rank \d stops too\. (.*)");
+        Assert.True(other.Success, output);
+        Assert.NotEqual(other.Groups[1].Value, other.Groups[2].Value);
+        Assert.StartsWith(where, other.Groups[3].Value, StringComparison.Ordinal);
+        Assert.StartsWith(message, other.Groups[4].Value, StringComparison.Ordinal);
+        Assert.Contains($"rank {other.Groups[2].Value}: ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("waited", output, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"mpirun took {clock.Elapsed} to end the job.");
+    }
+
     [SkippableFact]
     public void A_rank_that_dies_ends_the_job_instead_of_leaving_the_others_waiting()
     {
