@@ -186,9 +186,9 @@ public abstract partial class Model
         Span<double> length = [Math.Min(text.Length, MaxMessage)];
         ranks.Broadcast(length, failedRank, "a failed rank's message");
         double[] characters = new double[(int)length[0]];
-        for (int i = 0; i < characters.Length && failure is not null; i++)
+        for (int i = 0; i < characters.Length && ranks.Rank == failedRank; i++)
         {
-            characters[i] = text[i];
+            characters[i] = text[i]; // the root's own text, as long as the length it sent
         }
 
         ranks.Broadcast(characters, failedRank, "a failed rank's message");
