@@ -165,10 +165,12 @@ public sealed class MpiTrainingTests : IDisposable
     public void An_error_on_one_rank_stops_every_rank_at_once_and_names_it(string option, string where, string message)
     {
         string[] options = option == "--unreadable-sample" ? ["--dataset", option, "100"] : [option];
-        var clock = Stopwatch.StartNew();
         (int exitCode, string output) = Run(MpirunArguments(2, "failure", options));
 
+        // Run gives a job 2 minutes; MpiCommunicator.Timeout is 10 by default, so no rank waited for it. (Not a tighter
+        // bound on the clock: on a loaded 2-core CI machine one such job once took 71 s, another 2 s.)
         Assert.NotEqual(0, exitCode);
+        Assert.NotEqual(MpiCommunicator.TimeoutExitCode, exitCode);
         // The rank that failed reports its own error; the other says which rank failed, where, and why, without waiting for its timeout.
         Match other = Regex.Match(output, @"rank (\d): Rank (\d) of 2 failed (.*?), so rank \d stops too\. (.*)");
         Assert.True(other.Success, output);
@@ -177,7 +179,6 @@ public sealed class MpiTrainingTests : IDisposable
         Assert.StartsWith(message, other.Groups[4].Value, StringComparison.Ordinal);
         Assert.Contains($"rank {other.Groups[2].Value}: ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("waited", output, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"mpirun took {clock.Elapsed} to end the job.");
     }
 
     [SkippableFact]
