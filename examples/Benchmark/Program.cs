@@ -147,8 +147,6 @@ static int Run(string name, int epochs, int threads, string python, Device devic
     }
 }
 
-
-
 static (double Train, double Infer, double PeakMiB)? RunTorch(string python, string data, int epochs, int batch, int threads, string model, string device)
 {
     string script = Path.Combine(AppContext.BaseDirectory, "torch_ref.py");

@@ -76,10 +76,15 @@ public static partial class Conv2D
 {
     // Scratch slots (0 is the GEMM's).
     private const int ImageSlot = 2, GradientImageSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5, GradientPanelsSlot = 6;
+    private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10, PooledSourceSlot = 11;
+
     // The fewest Winograd tiles worth a thread of their own in one image (see Run).
     private const int MinBandTiles = 16;
 
-    private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10, PooledSourceSlot = 11;
+    // A thread's scratch for a Winograd pass of this plan: the canvases (in canvasSlot), transformed inputs and products.
+    private static (float[] Canvases, float[] Inputs, float[] Products) WinogradScratch(Workspace ws, WinogradPlan plan, int thread, int canvasSlot = ImageSlot) =>
+        (ws.Scratch.Get(thread, canvasSlot, plan.CanvasesLength), ws.Scratch.Get(thread, WinogradInputSlot, plan.InputLength),
+            ws.Scratch.Get(thread, WinogradProductSlot, plan.ProductLength));
 
     /// <summary>y = f(conv(x, kernel) + bias) for <paramref name="n"/> samples; <paramref name="biasOffset"/> &lt; 0 means no bias.</summary>
     public static void Forward(Workspace ws, in Conv2DGeometry g, Activation activation, float[] x, float[] y, float[] parameters, int kernelOffset, int biasOffset, int n)
@@ -437,9 +442,9 @@ public static partial class Conv2D
             WinogradPlan winograd = _plan.Winograd!;
             (int firstRow, int endRow) = WorkerPool.Range(winograd.TilesHigh, band, _bands);
             float[]? bias = _biasOffset >= 0 ? _parameters : null;
+            (float[] canvases, float[] inputs, float[] products) = WinogradScratch(_ws, winograd, thread);
             winograd.ConvolveTiles(_x, _y, sample, firstRow * winograd.TilesWide, endRow * winograd.TilesWide, _transformed, bias, _biasOffset, _activation == Activation.Relu,
-                _ws.Scratch.Get(thread, ImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
-                _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength), sample);
+                canvases, inputs, products, sample);
             if (_activation is not (Activation.Relu or Activation.Linear))
             {
                 // The band's output rows, which lie together in the sample.
@@ -458,9 +463,8 @@ public static partial class Conv2D
             float[]? bias = _biasOffset >= 0 ? _parameters : null;
             if (_plan.Winograd is { } winograd)
             {
-                winograd.Convolve(_x, target, first, count, _transformed, bias, _biasOffset, _activation == Activation.Relu,
-                    _ws.Scratch.Get(thread, ImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
-                    _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength), into);
+                (float[] canvases, float[] inputs, float[] products) = WinogradScratch(_ws, winograd, thread);
+                winograd.Convolve(_x, target, first, count, _transformed, bias, _biasOffset, _activation == Activation.Relu, canvases, inputs, products, into);
             }
             else
             {
@@ -504,17 +508,15 @@ public static partial class Conv2D
 
             if (_plan.Winograd is { } forward)
             {
-                forward.AccumulateKernelGradient(_x, _dy, first, end - first, _ws.Scratch.Get(thread, WinogradKernelGradientSlot, 0),
-                    _ws.Scratch.Get(thread, ImageSlot, forward.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, forward.InputLength),
-                    _ws.Scratch.Get(thread, WinogradProductSlot, forward.ProductLength));
+                (float[] canvases, float[] inputs, float[] products) = WinogradScratch(_ws, forward, thread);
+                forward.AccumulateKernelGradient(_x, _dy, first, end - first, _ws.Scratch.Get(thread, WinogradKernelGradientSlot, 0), canvases, inputs, products);
             }
 
             if (_dx is not null && _plan.WinogradGradient is { } winograd)
             {
                 // dx = the padded dz convolved with the flipped kernel, by Winograd's algorithm.
-                winograd.Convolve(_dy, _dx, first, end - first, _kernel, null, 0, relu: false,
-                    _ws.Scratch.Get(thread, GradientImageSlot, winograd.CanvasesLength), _ws.Scratch.Get(thread, WinogradInputSlot, winograd.InputLength),
-                    _ws.Scratch.Get(thread, WinogradProductSlot, winograd.ProductLength));
+                (float[] canvases, float[] inputs, float[] products) = WinogradScratch(_ws, winograd, thread, GradientImageSlot);
+                winograd.Convolve(_dy, _dx, first, end - first, _kernel, null, 0, relu: false, canvases, inputs, products);
             }
         }
 
