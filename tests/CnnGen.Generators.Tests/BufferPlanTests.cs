@@ -52,4 +52,26 @@ public class BufferPlanTests
         Assert.Contains("// [Conv2D] 'unused' (layer 1): (None, 4, 4, 2) -> (None, 4, 4, 3): not run, the model's output does not depend on it (CNN0103)", source);
         Assert.DoesNotContain("s_geometry1, global::CnnGen.Activation.Linear, ws.Outputs[0], ws.Outputs[1]", source);
     }
+
+    [Fact]
+    public void A_dropout_shares_its_inputs_storage_in_inference_only()
+    {
+        // Inference: the conv, the Dropout and the Flatten in it are one buffer, [0,3]; the Dense [3,end]. The gradients
+        // keep a buffer for the Dropout: [3,end], [1,3] (the Dropout's, the Flatten in it) and [0,1], in slots 0, 1, 0.
+        string source = Generated("[Input(4, 4, 1)]\n[Conv2D(2, 3, Padding = Padding.Same)]\n[Dropout(0.5)]\n[Flatten]\n"
+            + "[Dense(2, Activation = Activation.Softmax)]\npublic partial class Dropped;\n");
+        Assert.Contains("InferenceSlots: [0, 0, -1, 1],", source);
+        Assert.Contains("GradientSlots: [0, 1, -1, 0],", source);
+        Assert.Contains("Elementwise.Copy(ws.Outputs[0], ws.Outputs[1], n * 32); // in Predict and Evaluate both are one buffer: nothing to copy", source);
+    }
+
+    [Fact]
+    public void A_dropout_whose_input_another_layer_reads_keeps_its_own_storage()
+    {
+        // 'a' is read by the Dropout and by the Add: the Dropout gets its own buffer, [1,2], and copies.
+        string source = Generated("[Input(4, 4, 2)]\n[Conv2D(2, 1, Name = \"a\")]\n[Dropout(0.5)]\n[Add(\"a\")]\n[Flatten]\n"
+            + "[Dense(2, Activation = Activation.Softmax)]\npublic partial class DroppedResidual;\n");
+        Assert.Contains("InferenceSlots: [0, 1, 2, -1, 0],", source);
+        Assert.Contains("Elementwise.Copy(ws.Outputs[0], ws.Outputs[1], n * 32);\n", source);
+    }
 }

@@ -7,8 +7,9 @@ namespace CnnGen.Generators.Emit;
 /// <see cref="GradientSlots"/>: in the backward pass, dL/d(an output) lives from the first write
 /// by its latest reader to its own layer's backward; buffers whose lifetimes do not overlap
 /// share storage. <see cref="InferenceSlots"/>: in a forward pass that no backward follows
-/// (the spare workspaces of concurrent Predict and Evaluate calls), an output lives from its
-/// layer to its last reader. The training forward pass keeps every output, which backward reads.
+/// (the workspaces of Predict and Evaluate), an output lives from its
+/// layer to its last reader, and a layer that only copies in inference (a Dropout) shares its input's storage, so that
+/// its copy has nothing to do. The training forward pass keeps every output, which backward reads.
 /// A slot of −1: the buffer is never used (the layer writes into its input's buffer, does not
 /// run, needs no gradient, or, in inference, is a convolution whose BatchNorm or max pool writes instead).
 /// </summary>
@@ -18,32 +19,53 @@ internal sealed record BufferPlan(EquatableArray<int> GradientSlots, EquatableAr
     {
         var graph = new ProgramGraph(model);
         int count = model.Layers.Count;
+        int[] shared = InferenceBuffers(model, graph);
         var gradient = new (long Start, long End, long Size)?[count];
         var inference = new (long Start, long End, long Size)?[count];
         for (int b = 0; b < count; b++)
         {
             LayerSpec[] members = model.Layers.Where(l => graph.Runs(l.Index) && graph.Buffer(l.Index) == b).ToArray();
-            if (members.Length == 0)
+            if (members.Any(m => graph.NeedsGradient(m.Index)))
+            {
+                // Backward runs from the last layer down: mirror the indices so that both plans sweep forward.
+                gradient[b] = (-LastRead(model, graph, members), -members.Min(m => m.Index), model.Layers[b].OutputShape.Size);
+            }
+
+            LayerSpec[] sharing = model.Layers.Where(l => graph.Runs(l.Index) && shared[l.Index] == b).ToArray();
+            if (sharing.Length == 0)
             {
                 continue;
             }
 
-            long size = model.Layers[b].OutputShape.Size;
-            // The last layer's output is read after the pass (loss, results); its gradient is written before backward.
-            long lastRead = members.Max(m => m.Index == count - 1 ? count : LastReader(model, graph, m.Index));
             // A BatchNorm or max pool fused into the convolution before it is written by that convolution in
             // inference, and that convolution's own output is then never written at all.
-            long firstWrite = members.Min(m => ProgramWriter.IsFusedIntoConvolution(model, m) ? m.Inputs[0] : m.Index);
-            bool unwritten = members.All(m => (ProgramWriter.FoldedBatchNorm(model, m) ?? ProgramWriter.FusedMaxPool(model, m)) is not null);
-            inference[b] = unwritten ? null : (firstWrite, lastRead, size);
-            if (members.Any(m => graph.NeedsGradient(m.Index)))
-            {
-                // Backward runs from the last layer down: mirror the indices so that both plans sweep forward.
-                gradient[b] = (-lastRead, -members.Min(m => m.Index), size);
-            }
+            long firstWrite = sharing.Min(m => ProgramWriter.IsFusedIntoConvolution(model, m) ? m.Inputs[0] : m.Index);
+            bool unwritten = sharing.All(m => (ProgramWriter.FoldedBatchNorm(model, m) ?? ProgramWriter.FusedMaxPool(model, m)) is not null);
+            inference[b] = unwritten ? null : (firstWrite, LastRead(model, graph, sharing), model.Layers[b].OutputShape.Size);
         }
 
-        return new BufferPlan(Assign(gradient), Assign(inference));
+        // A buffer that shares another's storage in inference takes that one's slot.
+        EquatableArray<int> inferenceSlots = Assign(inference);
+        int[] slots = Enumerable.Range(0, count).Select(b => model.Layers.Any(l => graph.Runs(l.Index) && graph.Buffer(l.Index) == b) ? inferenceSlots[shared[b]] : -1).ToArray();
+        return new BufferPlan(Assign(gradient), slots.ToEquatableArray());
+    }
+
+    // The last layer's output is read after the pass (loss, results); its gradient is written before backward.
+    private static long LastRead(ModelSpec model, ProgramGraph graph, LayerSpec[] members) =>
+        members.Max(m => m.Index == model.Layers.Count - 1 ? model.Layers.Count : LastReader(model, graph, m.Index));
+
+    // The buffer each layer's output is in during inference: its buffer in the program (ProgramGraph.Buffer), or, for
+    // a layer that only copies in inference, its input's (ProgramWriter.SharesInputBufferInInference).
+    private static int[] InferenceBuffers(ModelSpec model, ProgramGraph graph)
+    {
+        int[] buffers = new int[model.Layers.Count];
+        foreach (LayerSpec l in model.Layers)
+        {
+            int own = graph.Buffer(l.Index);
+            buffers[l.Index] = ProgramWriter.SharesInputBufferInInference(model, l) ? buffers[l.Inputs[0]] : own == l.Index ? own : buffers[own];
+        }
+
+        return buffers;
     }
 
     private static long LastReader(ModelSpec model, ProgramGraph graph, int layer) =>

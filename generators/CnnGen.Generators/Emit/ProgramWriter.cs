@@ -113,6 +113,23 @@ internal sealed class ProgramWriter(IndentedWriter writer, ModelSpec model)
         && layer.Index < model.Layers.Count - 1 && ProgramGraph.OnlyReader(model, layer.Inputs[0]) == layer.Index;
 
     /// <summary>
+    /// Whether <paramref name="layer"/>'s output shares its input's storage in the inference buffer plan besides
+    /// <see cref="SharesInputBuffer"/>: a layer that only copies in inference (<see cref="LayerRule.CopiesInInference"/>), on
+    /// the same terms. The training plan keeps its own buffer, which a dropout's mask multiplies into.
+    /// </summary>
+    public static bool SharesInputBufferInInference(ModelSpec model, LayerSpec layer) =>
+        layer.Args.Rule.CopiesInInference && layer.Inputs.Count == 1 && layer.Inputs[0] >= 0
+        && layer.Index < model.Layers.Count - 1 && ProgramGraph.OnlyReader(model, layer.Inputs[0]) == layer.Index;
+
+    /// <summary>
+    /// The inference pass of a layer that only copies: <c>Elementwise.Copy</c>, which has nothing to do when the
+    /// inference plan gave the output its input's storage (<see cref="SharesInputBufferInInference"/>; said in a comment).
+    /// </summary>
+    public string InferenceCopy(LayerSpec layer, bool cpu) =>
+        Kernels + "Elementwise.Copy(" + Input(layer) + ", " + Output(layer) + ", " + OutputLength(layer) + ");"
+        + (cpu && SharesInputBufferInInference(Model, layer) ? " // in Predict and Evaluate both are one buffer: nothing to copy" : string.Empty);
+
+    /// <summary>
     /// Whether <paramref name="layer"/> is a stand-alone ReLU, ReLU6, sigmoid or tanh that the BatchNorm before it applies
     /// as it writes its output (and whose derivative it applies first in its backward pass): no
     /// pass of its own over the batch, in either direction.

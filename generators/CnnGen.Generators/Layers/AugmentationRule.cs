@@ -42,8 +42,10 @@ internal abstract class AugmentationRule(string attribute, string kerasType, str
         w.Line("    " + ProgramWriter.Kernels + "Preprocessing." + Call + "(ws, " + ProgramWriter.Geometry(l) + ", NextDropoutSeed(), " + w.Input(l) + ", " + w.Output(l)
             + ExtraArguments(l) + ", n);");
         w.Line("else");
-        w.Line("    " + ProgramWriter.Kernels + "Elementwise.Copy(" + w.Input(l) + ", " + w.Output(l) + ", " + ProgramWriter.OutputLength(l) + ");");
+        w.Line("    " + w.InferenceCopy(l, cpu));
     }
+
+    public override bool CopiesInInference => true;
 
     /// <summary>Buffers the call takes after the output (<c>, ws.Statistics[3]</c>), if any.</summary>
     protected virtual string ExtraArguments(LayerSpec l) => string.Empty;

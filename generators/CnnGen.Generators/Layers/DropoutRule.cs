@@ -27,6 +27,8 @@ internal sealed class DropoutRule() : LayerRule("Dropout", "Dropout", "dropout")
 
     public override Shape? Infer(LayerContext c) => c.Input;
 
+    public override bool CopiesInInference => true;
+
     public override long StatisticsSize(LayerSpec l) => l.OutputShape.Size;
 
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu)
@@ -36,7 +38,7 @@ internal sealed class DropoutRule() : LayerRule("Dropout", "Dropout", "dropout")
         w.Line("    " + Elementwise + "DropoutForward(ws, " + LayerContext.Format(l.Args.Rate) + ", NextDropoutSeed(), " + w.Input(l) + ", " + w.Output(l) + ", "
             + ProgramWriter.Statistics(l) + ", " + length + ");");
         w.Line("else");
-        w.Line("    " + Elementwise + "Copy(" + w.Input(l) + ", " + w.Output(l) + ", " + length + ");");
+        w.Line("    " + w.InferenceCopy(l, cpu));
     }
 
     public override void EmitBackward(ProgramWriter w, LayerSpec l)

@@ -44,6 +44,13 @@ internal abstract class LayerRule
     /// </summary>
     public virtual IReadOnlyList<string> InputNames(LayerArgs args, string previous) => [args.From ?? previous];
 
+    /// <summary>
+    /// Whether the layer's inference pass only copies its input (Dropout, most random augmentations): the inference
+    /// buffer plan then gives it its input's buffer (<see cref="Emit.ProgramWriter.SharesInputBufferInInference"/>), and
+    /// the copy, <see cref="Emit.ProgramWriter.InferenceCopy"/>, has nothing to do.
+    /// </summary>
+    public virtual bool CopiesInInference => false;
+
     /// <summary>The activation a stand-alone activation layer is, else null.</summary>
     public virtual Activation? StandaloneActivation => null;
 

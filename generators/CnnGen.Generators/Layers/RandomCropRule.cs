@@ -31,7 +31,10 @@ internal sealed class RandomCropRule() : AugmentationRule("RandomCrop", "RandomC
             + ", Channels: " + ProgramWriter.Num(i.Channels) + ", OutHeight: " + ProgramWriter.Num(l.Args.KernelHeight) + ", OutWidth: " + ProgramWriter.Num(l.Args.KernelWidth) + ")";
     }
 
-    // Not a copy in inference: the output has another shape. The seed is drawn in training only, as the other layers draw theirs.
+    // Not a copy in inference: the output has another shape.
+    public override bool CopiesInInference => false;
+
+    // The seed is drawn in training only, as the other layers draw theirs.
     public override void EmitForward(ProgramWriter w, LayerSpec l, bool cpu) =>
         w.Line(ProgramWriter.Kernels + "Preprocessing.RandomCrop(ws, " + ProgramWriter.Geometry(l) + ", training ? NextDropoutSeed() : 0u, training, " + w.Input(l) + ", "
             + w.Output(l) + ", n);");

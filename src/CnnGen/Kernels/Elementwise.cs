@@ -8,8 +8,18 @@ namespace CnnGen.Kernels;
 /// <summary>Layers that touch each value on its own: Flatten (a copy: NHWC is already row-major), Dropout, stand-alone activations.</summary>
 public static partial class Elementwise
 {
-    /// <summary>Flatten forward (and its backward, the same copy).</summary>
-    public static void Copy(float[] from, float[] to, int length) => Array.Copy(from, to, length);
+    /// <summary>
+    /// Copies <paramref name="length"/> values: Flatten forward and backward, and the inference pass of Dropout and the
+    /// random augmentations. Nothing to do when both are one array, as the inference buffer plan makes them for a
+    /// layer that only copies (Array.Copy would still read and write every value).
+    /// </summary>
+    public static void Copy(float[] from, float[] to, int length)
+    {
+        if (!ReferenceEquals(from, to))
+        {
+            Array.Copy(from, to, length);
+        }
+    }
 
     /// <summary>
     /// Inverted dropout in training: each value is kept with probability 1 − rate and scaled by

@@ -58,7 +58,7 @@ public abstract partial class Model
             // On a device the layers' buffers live there: the host's would only hold memory. Back on
             // the CPU, GetWorkspace allocates them again on the first call that needs them.
             _workspace = null;
-            DropSpareWorkspaces();
+            DropInferenceWorkspaces();
         }
     }
 
@@ -144,8 +144,8 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// The host buffers Fit, Evaluate and Predict fill with each batch: on the CPU the model's own workspace
-    /// (<see cref="GetWorkspace"/>); on a device only the batch's inputs, labels and targets
+    /// The host buffers Fit fills with each batch, and on a device Evaluate and Predict too: on the CPU the model's own
+    /// workspace (<see cref="GetWorkspace"/>); on a device only the batch's inputs, labels and targets
     /// (<see cref="Workspace.BatchOnly"/>), since every layer's buffers are in the <see cref="DeviceWorkspace"/>.
     /// </summary>
     private Workspace BatchWorkspace(int capacity) => _device is null ? GetWorkspace(capacity) : _device.HostBatch(capacity);
@@ -157,7 +157,7 @@ public abstract partial class Model
         {
             lock (_spareWorkspaces)
             {
-                return (_workspace?.LayerValues ?? 0) + _spareWorkspaces.Sum(ws => ws.LayerValues) + (_device?.HostBatchLayerValues ?? 0);
+                return (_workspace?.LayerValues ?? 0) + (_inferenceWorkspace?.LayerValues ?? 0) + _spareWorkspaces.Sum(ws => ws.LayerValues) + (_device?.HostBatchLayerValues ?? 0);
             }
         }
     }

@@ -6,12 +6,17 @@ namespace CnnGen;
 public abstract partial class Model
 {
     // Workspaces of Predict and Evaluate calls that overlap a call already using the model's own
-    // workspace. Each runs on its caller's thread alone (a pool of one thread makes no threads): n
+    // inference workspace. Each runs on its caller's thread alone (a pool of one thread makes no threads): n
     // concurrent callers then keep n cores busy without the pools contending for them. Kept for the
     // next calls, as many as there are cores.
     private readonly Stack<Workspace> _spareWorkspaces = new();
     private readonly object _deviceLock = new();
     private bool _ownWorkspaceLent;
+
+    // The model's own inference workspace: all its threads, and the inference buffer plan (outputs
+    // share storage where their lifetimes allow, and a Dropout's output is its input's buffer, so
+    // that it copies nothing). Not the training workspace, whose outputs backward reads, one buffer per layer.
+    private Workspace? _inferenceWorkspace;
 
     private enum Lent
     {
@@ -40,7 +45,10 @@ public abstract partial class Model
         }
     }
 
-    /// <summary>Whether an inference call holds the model's own workspace now (for tests that overlap calls).</summary>
+    /// <summary>The model's own inference workspace, once a Predict or Evaluate call has made it (for tests of its buffer plan).</summary>
+    internal Workspace? InferenceWorkspace => _inferenceWorkspace;
+
+    /// <summary>Whether an inference call holds the model's own inference workspace now (for tests that overlap calls).</summary>
     internal bool OwnWorkspaceLent
     {
         get
@@ -52,7 +60,7 @@ public abstract partial class Model
         }
     }
 
-    // The model's own workspace (all its threads) when no other call holds it, else a spare. On an
+    // The model's own inference workspace (all its threads) when no other call holds it, else a spare. On an
     // ILGPU device the calls take turns: the device has one set of buffers and one stream.
     private InferenceLease RentInference(int capacity)
     {
@@ -74,7 +82,7 @@ public abstract partial class Model
         {
             if (!_ownWorkspaceLent)
             {
-                Workspace own = GetWorkspace(capacity);
+                Workspace own = OwnInferenceWorkspace(capacity);
                 _ownWorkspaceLent = true;
                 return new InferenceLease(this, own, Lent.Own);
             }
@@ -112,10 +120,25 @@ public abstract partial class Model
         }
     }
 
-    private void DropSpareWorkspaces()
+    private Workspace OwnInferenceWorkspace(int capacity)
+    {
+        CheckCapacity(capacity, nameof(capacity));
+        _pool ??= new WorkerPool(_threads);
+        if (_inferenceWorkspace is null || _inferenceWorkspace.Capacity < capacity)
+        {
+            _inferenceWorkspace = NewWorkspace(capacity, _pool, inference: true);
+        }
+
+        _inferenceWorkspace.Profile = _profile;
+        return _inferenceWorkspace;
+    }
+
+    // The inference workspaces, own and spare: after the threads or the device change, or on Dispose.
+    private void DropInferenceWorkspaces()
     {
         lock (_spareWorkspaces)
         {
+            _inferenceWorkspace = null;
             _spareWorkspaces.Clear();
         }
     }

@@ -113,6 +113,7 @@ public abstract partial class Model : IDisposable
                 _pool?.Dispose();
                 _pool = null;
                 _workspace = null;
+                DropInferenceWorkspaces();
             }
         }
     }
@@ -375,8 +376,9 @@ public abstract partial class Model : IDisposable
     }
 
     /// <summary>
-    /// The model's own workspace, on its threads, for batches of up to <paramref name="capacity"/> samples
-    /// (kept while the capacity suffices). A low-level hook for custom loops and tests: it is not guarded
+    /// The model's own training workspace, on its threads, for batches of up to <paramref name="capacity"/> samples
+    /// (kept while the capacity suffices): Fit's, one buffer per layer output. Predict and Evaluate use another, whose
+    /// outputs share storage by the inference buffer plan. A low-level hook for custom loops and tests: it is not guarded
     /// against concurrent calls as <see cref="Predict(float[], int)"/> is. On an ILGPU device, <c>Fit</c>,
     /// <c>Evaluate</c> and <c>Predict</c> do not use it: they keep only the batch on the host, as every layer's
     /// buffers are on the device.
@@ -408,9 +410,12 @@ public abstract partial class Model : IDisposable
         {
             using CallGate.Scope call = _gate.Write(nameof(Profile));
             _profile = value;
-            if (_workspace is not null)
+            foreach (Workspace? ws in new[] { _workspace, _inferenceWorkspace })
             {
-                _workspace.Profile = value;
+                if (ws is not null)
+                {
+                    ws.Profile = value;
+                }
             }
         }
     }
@@ -650,7 +655,7 @@ public abstract partial class Model : IDisposable
             _pool?.Dispose();
             _pool = null;
             _workspace = null;
-            DropSpareWorkspaces();
+            DropInferenceWorkspaces();
             _device?.Dispose();
             _device = null;
         });
