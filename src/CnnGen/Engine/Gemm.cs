@@ -601,9 +601,14 @@ public static unsafe class Gemm
                 KernelOneRow<Lanes256>(a + rows[0], segments, segmentCount, length, step, b, stepB, tile, accumulate);
             }
         }
+        else if (NR == 32 && tile.Rows <= 4)
+        {
+            // A block's last rows (a Winograd block of 36 tiles ends in 4): half the multiply-adds of the 8-row kernel.
+            Kernel512<FourRows>(a, rows, segments, segmentCount, length, step, b, stepB, tile, accumulate);
+        }
         else if (NR == 32)
         {
-            Kernel512(a, rows, segments, segmentCount, length, step, b, stepB, tile, accumulate);
+            Kernel512<EightRows>(a, rows, segments, segmentCount, length, step, b, stepB, tile, accumulate);
         }
         else
         {
@@ -614,13 +619,33 @@ public static unsafe class Gemm
     // The micro-kernels make no call while the accumulators are live (the edge tile is the
     // caller's): the JIT keeps no vector register across a call, and had spilled all sixteen
     // inside the loop when a stackalloc here needed a zeroing call.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+    // The rows of C a Kernel512 keeps in registers: 8 (MR), or 4 for a block's last few. A constant of each
+    // instantiation, so that the JIT drops the other rows' code from the 4-row kernel.
+    private interface IRowCount
     {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct EightRows : IRowCount
+    {
+        public static int Count => 8;
+    }
+
+    private readonly struct FourRows : IRowCount
+    {
+        public static int Count => 4;
+    }
+
+    // Each row sums k after k in one chain per vector whichever the row count, so a row's result does not depend on it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512<TRows>(float* a, nint* rows, int* segments, int segmentCount, int length, nint step, float* b, nint stepB, in Tile tile, bool accumulate)
+        where TRows : struct, IRowCount
+    {
+        bool eight = TRows.Count == 8;
         // Row offsets relative to row 0's, which moves into a: one register fewer in the loop.
         a += rows[0];
-        nint o1 = rows[1] - rows[0], o2 = rows[2] - rows[0], o3 = rows[3] - rows[0], o4 = rows[4] - rows[0];
-        nint o5 = rows[5] - rows[0], o6 = rows[6] - rows[0], o7 = rows[7] - rows[0];
+        nint o1 = rows[1] - rows[0], o2 = rows[2] - rows[0], o3 = rows[3] - rows[0], o4 = eight ? rows[4] - rows[0] : 0;
+        nint o5 = eight ? rows[5] - rows[0] : 0, o6 = eight ? rows[6] - rows[0] : 0, o7 = eight ? rows[7] - rows[0] : 0;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int s = 0; s < segmentCount; s++)
         {
@@ -637,6 +662,11 @@ public static unsafe class Gemm
                 c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
                 x = Vector512.Create(p[o3]);
                 c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                if (!eight)
+                {
+                    continue;
+                }
+
                 x = Vector512.Create(p[o4]);
                 c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
                 x = Vector512.Create(p[o5]);
@@ -648,7 +678,7 @@ public static unsafe class Gemm
             }
         }
 
-        if (tile.Rows == 8 && tile.Cols == 32)
+        if (tile.Rows == TRows.Count && tile.Cols == 32)
         {
             Vector512<float> bias0 = tile.Bias == null ? default : Vector512.Load(tile.Bias), bias1 = tile.Bias == null ? default : Vector512.Load(tile.Bias + 16);
             bool relu = tile.Relu;
@@ -656,6 +686,11 @@ public static unsafe class Gemm
             Store512(tile.C + (1 * (nint)tile.Ldc), c10, c11, accumulate, bias0, bias1, relu);
             Store512(tile.C + (2 * (nint)tile.Ldc), c20, c21, accumulate, bias0, bias1, relu);
             Store512(tile.C + (3 * (nint)tile.Ldc), c30, c31, accumulate, bias0, bias1, relu);
+            if (!eight)
+            {
+                return;
+            }
+
             Store512(tile.C + (4 * (nint)tile.Ldc), c40, c41, accumulate, bias0, bias1, relu);
             Store512(tile.C + (5 * (nint)tile.Ldc), c50, c51, accumulate, bias0, bias1, relu);
             Store512(tile.C + (6 * (nint)tile.Ldc), c60, c61, accumulate, bias0, bias1, relu);
@@ -664,7 +699,12 @@ public static unsafe class Gemm
         }
 
         float* edge = tile.Edge;
-        c00.Store(edge + 0); c01.Store(edge + 16); c10.Store(edge + 32); c11.Store(edge + 48); c20.Store(edge + 64); c21.Store(edge + 80); c30.Store(edge + 96); c31.Store(edge + 112); c40.Store(edge + 128); c41.Store(edge + 144); c50.Store(edge + 160); c51.Store(edge + 176); c60.Store(edge + 192); c61.Store(edge + 208); c70.Store(edge + 224); c71.Store(edge + 240);
+        c00.Store(edge + 0); c01.Store(edge + 16); c10.Store(edge + 32); c11.Store(edge + 48); c20.Store(edge + 64); c21.Store(edge + 80); c30.Store(edge + 96); c31.Store(edge + 112);
+        if (eight)
+        {
+            c40.Store(edge + 128); c41.Store(edge + 144); c50.Store(edge + 160); c51.Store(edge + 176); c60.Store(edge + 192); c61.Store(edge + 208); c70.Store(edge + 224); c71.Store(edge + 240);
+        }
+
         StoreEdge(edge, 32, tile, accumulate);
     }
 

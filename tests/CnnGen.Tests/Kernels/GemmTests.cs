@@ -110,6 +110,30 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(36, 64, 288)] // a Winograd block of the MNIST CNN: four blocks of 8 rows and one of 4 (the 4-row kernel)
+    [InlineData(13, 40, 50)]  // 8 and 5: a partial block on the 8-row kernel, a partial panel
+    [InlineData(11, 32, 9)]   // 8 and 3: the 4-row kernel with a row repeated
+    [InlineData(9, 64, 100)]  // 8 and 1: the one-row kernel
+    public void A_row_gets_the_same_bits_in_any_block_of_rows(int m, int n, int k)
+    {
+        // Each kernel (8 rows, 4, or 1) sums a row k after k in one chain per vector: a sample's result does not depend
+        // on the samples it shares a block with, so Predict gives a sample the same outputs in any batch.
+        var random = new Random(m + n + k);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] together = new float[m * n], alone = new float[m * n];
+        var scratch = new Scratch(1, 8);
+        Gemm.Multiply(scratch, 0, m, n, k, MatrixView.RowMajor(a, 0, k), MatrixView.RowMajor(b, 0, n), together, 0, n, false);
+        for (int row = 0; row < m; row++)
+        {
+            Gemm.Multiply(scratch, 0, 1, n, k, MatrixView.RowMajor(a, row * k, k), MatrixView.RowMajor(b, 0, n), alone, row * n, n, false);
+        }
+
+        Assert.Equal(alone, together);
+        Assert.Contains(together, v => v != 0);
+    }
+
+    [Theory]
     [InlineData(203, 45, 300, false)] // threads take row blocks
     [InlineData(203, 128, 600, false)] // B read in place: each thread a run of row blocks over all of K
     [InlineData(1, 128, 9216, false)]  // one row (a dense layer at batch 1): runs of column panels over all of K
