@@ -78,8 +78,8 @@ public static partial class Conv2D
     private const int ImageSlot = 2, GradientImageSlot = 3, KernelGradientSlot = 4, BiasGradientSlot = 5, GradientPanelsSlot = 6;
     private const int WinogradInputSlot = 8, WinogradProductSlot = 9, WinogradKernelGradientSlot = 10, PooledSourceSlot = 11;
 
-    // The fewest Winograd tiles worth a thread of their own in one image (see Run).
-    private const int MinBandTiles = 16;
+    // The fewest Winograd tiles, or multiply-adds on the gathered GEMM, worth a thread of their own in one image (see Bands).
+    private const int MinBandTiles = 16, MinBandMacs = 65_536;
 
     // A thread's scratch for a Winograd pass of this plan: the canvases (in canvasSlot), transformed inputs and products.
     private static (float[] Canvases, float[] Inputs, float[] Products) WinogradScratch(Workspace ws, WinogradPlan plan, int thread, int canvasSlot = ImageSlot) =>
@@ -132,27 +132,75 @@ public static partial class Conv2D
 
         ForwardJob job = ws.Conv2DForward;
         int threads = ws.Pool.Threads;
-        // Fewer samples than threads (a batch of one): each image's rows of tiles are split into bands for the threads,
-        // of MinBandTiles tiles at least: a smaller band costs more in the threads' meeting than it saves.
-        int bands = plan.Winograd is { } w && n < threads
-            ? Math.Min(Math.Min(w.TilesHigh, (threads + n - 1) / n), w.TilesHigh * w.TilesWide / MinBandTiles) : 1;
+        int bands = Bands(g, plan, n, threads);
         if (bands > 1)
         {
-            // A pool reads across the bands: the images are pooled after all bands are done.
-            float[] images = pool is null ? y : ws.Scratch.Get(0, PooledSourceSlot, n * g.OutSize);
-            job.Set(ws, g, plan, activation, x, images, parameters, kernel, transformed, biasOffset, n, n * bands, pool: null, bands);
-            ws.Pool.Run(job, n * bands);
-            for (int i = 0; pool is { } p && i < n; i++)
+            for (int band = 0; plan.Winograd is null && band < bands; band++)
             {
-                Pool2D.PoolSampleValues(p, max: true, images.AsSpan(i * g.OutSize, g.OutSize), y.AsSpan(i * p.OutSize, p.OutSize));
+                (int first, int end) = BandRows(g, plan, band, bands);
+                plan.BandRows(end - first); // made here, before the threads read them
+            }
+
+            // Each band pools its own rows where the pool's windows stay within the bands (a 2×2 pool at stride 2 does
+            // over bands of whole tiles of 4 rows); a pool that reads across them runs after all bands are done.
+            float[] images = pool is null ? y : ws.Scratch.Get(0, PooledSourceSlot, n * g.OutSize);
+            bool poolInBands = pool is { } p && PoolsWithinBands(p, g, plan, bands);
+            job.Set(ws, g, plan, activation, x, images, parameters, kernel, transformed, biasOffset, n, n * bands, poolInBands ? pool : null, bands, pooled: y);
+            ws.Pool.Run(job, n * bands);
+            for (int i = 0; !poolInBands && pool is { } after && i < n; i++)
+            {
+                Pool2D.PoolSampleValues(after, max: true, images.AsSpan(i * g.OutSize, g.OutSize), y.AsSpan(i * after.OutSize, after.OutSize));
             }
 
             return;
         }
 
         int parts = plan.Winograd?.Parts(n, threads) ?? n;
-        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool, bands: 1);
+        job.Set(ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool, bands: 1, pooled: y);
         ws.Pool.Run(job, parts);
+    }
+
+    // Fewer samples than threads (a batch of one): each image's rows are split into bands for the threads, each of
+    // MinBandTiles Winograd tiles or MinBandMacs multiply-adds at least: a smaller band costs more in the threads'
+    // meeting than it saves (the deep CNN's 7×7 and 14×14 layers lost time with smaller ones). 1: no split.
+    private static int Bands(in Conv2DGeometry g, Conv2DPlan plan, int n, int threads)
+    {
+        if (n >= threads)
+        {
+            return 1;
+        }
+
+        int wanted = (threads + n - 1) / n;
+        long most = plan.Winograd is { } w ? Math.Min(w.TilesHigh, (long)w.TilesHigh * w.TilesWide / MinBandTiles)
+            : Math.Min(g.OutHeight, (long)g.Positions * g.PatchSize * g.Filters / MinBandMacs);
+        return (int)Math.Max(1, Math.Min(wanted, most));
+    }
+
+    // The output rows [First, End) of a band: whole rows of Winograd tiles, or of outputs, split as WorkerPool.Range splits.
+    private static (int First, int End) BandRows(in Conv2DGeometry g, Conv2DPlan plan, int band, int bands)
+    {
+        if (plan.Winograd is not { } winograd)
+        {
+            return WorkerPool.Range(g.OutHeight, band, bands);
+        }
+
+        (int first, int end) = WorkerPool.Range(winograd.TilesHigh, band, bands);
+        return (first * WinogradPlan.TileSize, Math.Min(end * WinogradPlan.TileSize, g.OutHeight));
+    }
+
+    // Whether every band's output rows hold the windows of the pooled rows that start in them.
+    private static bool PoolsWithinBands(in Pool2DGeometry pool, in Conv2DGeometry g, Conv2DPlan plan, int bands)
+    {
+        for (int band = 0; band < bands; band++)
+        {
+            (int first, int end) = BandRows(g, plan, band, bands);
+            if (!pool.PoolsRowsWithin(first, end, out _, out _))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -399,12 +447,15 @@ public static partial class Conv2D
         private float[] _transformed = [];
         private int _biasOffset, _n, _parts, _bands;
         private Pool2DGeometry? _pool;
+        private float[] _pooled = [];
 
-        // bands > 1: part p is band p % bands (of rows of Winograd tiles) of sample p / bands, and pool is null.
+        // bands > 1: part p is band p % bands (of output rows, see BandRows) of sample p / bands, into y; a pool, if any,
+        // pools each band's rows from y into pooled. Otherwise a part is a run of samples, pooled (if pool) from a
+        // buffer of the thread's own into y.
         internal void Set(Workspace ws, in Conv2DGeometry g, Conv2DPlan plan, Activation activation, float[] x, float[] y, float[] parameters, PanelView kernel, float[] transformed,
-            int biasOffset, int n, int parts, Pool2DGeometry? pool, int bands) =>
-            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts, _pool, _bands) =
-            (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool, bands);
+            int biasOffset, int n, int parts, Pool2DGeometry? pool, int bands, float[] pooled) =>
+            (_ws, _g, _plan, _activation, _x, _y, _parameters, _kernel, _transformed, _biasOffset, _n, _parts, _pool, _bands, _pooled) =
+            (ws, g, plan, activation, x, y, parameters, kernel, transformed, biasOffset, n, parts, pool, bands, pooled);
 
         /// <inheritdoc/>
         public void Execute(int part, int thread)
@@ -436,21 +487,41 @@ public static partial class Conv2D
             }
         }
 
-        // One band of a sample's rows of tiles, into the same sample of y.
+        // One band of a sample's output rows, into the same sample of y (and pooled from there, given a pool). A row
+        // sums in the same order either way, so the result does not depend on the split.
         private void ConvolveBand(int sample, int band, int thread)
         {
-            WinogradPlan winograd = _plan.Winograd!;
-            (int firstRow, int endRow) = WorkerPool.Range(winograd.TilesHigh, band, _bands);
+            Conv2DGeometry g = _g;
+            (int first, int end) = BandRows(g, _plan, band, _bands);
             float[]? bias = _biasOffset >= 0 ? _parameters : null;
-            (float[] canvases, float[] inputs, float[] products) = WinogradScratch(_ws, winograd, thread);
-            winograd.ConvolveTiles(_x, _y, sample, firstRow * winograd.TilesWide, endRow * winograd.TilesWide, _transformed, bias, _biasOffset, _activation == Activation.Relu,
-                canvases, inputs, products, sample);
+            bool relu = _activation == Activation.Relu;
+            if (_plan.Winograd is { } winograd)
+            {
+                (int firstTileRow, int endTileRow) = WorkerPool.Range(winograd.TilesHigh, band, _bands);
+                (float[] canvases, float[] inputs, float[] products) = WinogradScratch(_ws, winograd, thread);
+                winograd.ConvolveTiles(_x, _y, sample, firstTileRow * winograd.TilesWide, endTileRow * winograd.TilesWide, _transformed, bias, _biasOffset, relu,
+                    canvases, inputs, products, sample);
+            }
+            else
+            {
+                // The same gathered product over the band's rows, read from its first row's windows.
+                float[] image = Image(_ws, g, _plan, _x, sample, thread, out int offset);
+                var fields = new GatherView(image, offset + _plan.OutputRows[first * g.OutWidth], _plan.BandRows(end - first), _plan.Taps, g.InChannels, 1);
+                Gemm.Multiply((end - first) * g.OutWidth, g.Filters, fields, _kernel, _y, (sample * g.OutSize) + (first * g.OutWidth * g.Filters), g.Filters,
+                    accumulate: false, bias, _biasOffset, relu);
+            }
+
             if (_activation is not (Activation.Relu or Activation.Linear))
             {
                 // The band's output rows, which lie together in the sample.
-                int rowLength = _g.OutWidth * _g.Filters;
-                int first = firstRow * WinogradPlan.TileSize, end = Math.Min(endRow * WinogradPlan.TileSize, _g.OutHeight);
-                Activations.Forward(_activation, _y.AsSpan((sample * _g.OutSize) + (first * rowLength), (end - first) * rowLength), _g.Filters);
+                int rowLength = g.OutWidth * g.Filters;
+                Activations.Forward(_activation, _y.AsSpan((sample * g.OutSize) + (first * rowLength), (end - first) * rowLength), g.Filters);
+            }
+
+            if (_pool is { } pool)
+            {
+                pool.PoolsRowsWithin(first, end, out int firstPooled, out int endPooled);
+                Pool2D.PoolSampleValues(pool, max: true, _y.AsSpan(sample * g.OutSize, g.OutSize), _pooled.AsSpan(sample * pool.OutSize, pool.OutSize), firstPooled, endPooled);
             }
         }
 

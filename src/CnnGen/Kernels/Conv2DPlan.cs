@@ -26,6 +26,7 @@ internal sealed class Conv2DPlan
         Pads = Height != g.InHeight || Width != g.InWidth;
         int width = Width, strideH = g.StrideHeight, strideW = g.StrideWidth;
         OutputRows = Table(g.OutHeight, g.OutWidth, (oy, ox) => (((long)oy * strideH * width) + ((long)ox * strideW)) * c);
+        _outWidth = g.OutWidth;
         Taps = Table(kh, kw, (ky, kx) => (((long)ky * width) + kx) * c);
         PatchRows = Table(Taps.Length, c, (tap, channel) => (long)Taps[tap] + channel);
         OutputLines = Table(g.OutHeight, 1, (oy, _) => (long)oy * strideH * width * c);
@@ -90,6 +91,26 @@ internal sealed class Conv2DPlan
 
     /// <summary>Forward GEMM rows: each output position's first input, (oy·sh·W + ox·sw)·C.</summary>
     public OffsetTable OutputRows { get; }
+
+    private readonly int _outWidth;
+    private readonly Dictionary<int, OffsetTable> _bandRows = [];
+
+    /// <summary>
+    /// <see cref="OutputRows"/>' entries for the first <paramref name="rows"/> output rows: a band of that many rows of
+    /// one image reads with them from its first row's offset (a table of its own, so that the multiply's bounds check
+    /// covers the band's reads, not the whole image's from the band's start). Made on the first call for a height and
+    /// kept; not thread-safe, so the caller makes them before its threads run.
+    /// </summary>
+    public OffsetTable BandRows(int rows)
+    {
+        if (!_bandRows.TryGetValue(rows, out OffsetTable? table))
+        {
+            table = new OffsetTable(OutputRows.AsSpan()[..(rows * _outWidth)]);
+            _bandRows.Add(rows, table);
+        }
+
+        return table;
+    }
 
     /// <summary>Forward GEMM segments: each kernel tap's offset, (ky·W + kx)·C.</summary>
     public OffsetTable Taps { get; }

@@ -15,6 +15,20 @@ public readonly record struct Pool2DGeometry(
 
     /// <summary>Values per output sample.</summary>
     public int OutSize => OutHeight * OutWidth * Channels;
+
+    /// <summary>
+    /// The output rows whose windows start in input rows [<paramref name="first"/>, <paramref name="end"/>), if every
+    /// one of them also ends there (or at the input's last row): a part of the input computed apart (a band of a
+    /// convolution's rows) can then be pooled on its own. Bands that split the input's rows get every output row once.
+    /// </summary>
+    public bool PoolsRowsWithin(int first, int end, out int firstRow, out int endRow)
+    {
+        // Row oy's window starts at max(oy·stride − top, 0): the rows that start at or after `first`, and before `end`.
+        firstRow = first == 0 ? 0 : Math.Min((first + PadTop + StrideHeight - 1) / StrideHeight, OutHeight);
+        endRow = end >= InHeight ? OutHeight : Math.Min((end + PadTop + StrideHeight - 1) / StrideHeight, OutHeight);
+        int last = endRow - 1;
+        return endRow <= firstRow || Math.Min((last * StrideHeight) - PadTop + PoolHeight, InHeight) <= end;
+    }
 }
 
 /// <summary>
@@ -40,16 +54,18 @@ public static partial class Pool2D
     /// The window's max (or min) per channel, without indices: vectors of 16 (AVX-512) and 8 (AVX2)
     /// channels, then single channels. The windows are clamped to the sample, so every read lies in
     /// <paramref name="x"/>'s <see cref="Pool2DGeometry.InSize"/> values and every write in
-    /// <paramref name="y"/>'s <see cref="Pool2DGeometry.OutSize"/>, both checked here.
+    /// <paramref name="y"/>'s <see cref="Pool2DGeometry.OutSize"/>, both checked here. Output rows
+    /// [<paramref name="firstRow"/>, <paramref name="endRow"/>) only, if given.
     /// </summary>
-    internal static unsafe void PoolSampleValues(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y)
+    internal static unsafe void PoolSampleValues(in Pool2DGeometry g, bool max, ReadOnlySpan<float> x, Span<float> y, int firstRow = 0, int endRow = int.MaxValue)
     {
         Bounds.Require(nameof(x), 0, g.InSize - 1L, x.Length);
         Bounds.Require(nameof(y), 0, g.OutSize - 1L, y.Length);
+        Bounds.NonNegative(nameof(firstRow), firstRow, 0);
         int c = g.Channels;
         fixed (float* source = x, target = y)
         {
-            for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int oy = firstRow; oy < Math.Min(endRow, g.OutHeight); oy++)
             {
                 (int First, int End) rows = (Math.Max((oy * g.StrideHeight) - g.PadTop, 0), Math.Min((oy * g.StrideHeight) - g.PadTop + g.PoolHeight, g.InHeight));
                 for (int ox = 0; ox < g.OutWidth; ox++)

@@ -42,14 +42,18 @@ public class MaxPoolFusionTests
     }
 
     [Theory]
-    [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, true)]   // the MNIST CNN's second convolution at batch 1 on 2 threads, pool fused
+    [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, true)]   // the MNIST CNN's second convolution at batch 1 on 2 threads, pool fused (pooled in the bands)
     [InlineData(24, 24, 32, 64, 2, 1, Activation.Relu, false)]  // the same without the pool
     [InlineData(26, 18, 8, 19, 3, 2, Activation.Tanh, true)]    // 3 threads for 2 samples: 2 bands each; ragged tiles, an activation pass per band
     [InlineData(16, 40, 8, 16, 5, 1, Activation.Sigmoid, false)] // more threads than bands: 40 tiles make 2 bands of 16 or more
-    public void One_image_split_between_threads_matches_one_thread(int h, int w, int c, int f, int threadCount, int n, Activation activation, bool pooled)
+    [InlineData(24, 24, 8, 16, 2, 1, Activation.Relu, true, 3)]  // 3×3 windows at stride 2 cross the bands' edge: pooled after the bands
+    [InlineData(28, 28, 1, 32, 2, 1, Activation.Relu, true)]     // the gathered GEMM (one channel): 2 bands of 14 rows, each pooled in its band
+    [InlineData(28, 28, 3, 16, 3, 1, Activation.Tanh, true)]     // 3 bands of 10, 9 and 9 rows: the second ends at an odd row, so the pool runs after
+    [InlineData(28, 28, 3, 16, 3, 1, Activation.Relu, false)]    // the same without the pool
+    public void One_image_split_between_threads_matches_one_thread(int h, int w, int c, int f, int threadCount, int n, Activation activation, bool pooled, int poolSize = 2)
     {
         var g = new Conv2DGeometry(h, w, c, 3, 3, f, 1, 1, 1, 1, h, w);
-        var pool = new Pool2DGeometry(h, w, f, 2, 2, 2, 2, 0, 0, h / 2, w / 2);
+        var pool = new Pool2DGeometry(h, w, f, poolSize, poolSize, 2, 2, 0, 0, ((h - poolSize) / 2) + 1, ((w - poolSize) / 2) + 1);
         var random = new Random(h + c);
         float[] x = Enumerable.Range(0, n * g.InSize).Select(_ => (float)(random.NextDouble() * 2) - 1).ToArray();
         float[] parameters = Enumerable.Range(0, (g.PatchSize * f) + f).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
@@ -75,6 +79,21 @@ public class MaxPoolFusionTests
         float[] alone = Run(1);
         Assert.Equal(alone, Run(threadCount)); // a tile sums alike in either split: bit for bit
         Assert.Contains(alone, v => v != 0);
+    }
+
+    [Theory]
+    [InlineData(2, 2, 0, 24, 0, 12, true, 0, 6)]    // the MNIST CNN's pool over the first of two bands of 3 tile rows
+    [InlineData(2, 2, 0, 24, 12, 24, true, 6, 12)]  // and over the second
+    [InlineData(2, 2, 0, 24, 0, 13, false, 0, 7)]   // row 6's window (12, 13) reaches past row 13
+    [InlineData(3, 2, 0, 24, 0, 12, false, 0, 6)]   // row 5's window (10–12) reaches past row 12
+    [InlineData(3, 2, 1, 24, 8, 16, false, 5, 9)]   // one row on top: rows 5–8 start at 9, 11, 13, 15, and row 8's window (15–17) reaches past row 16
+    [InlineData(3, 2, 1, 24, 16, 24, true, 9, 12)]  // the last band: row 11's window is cut at the input's last row
+    public void A_pool_knows_which_rows_a_band_of_its_input_pools_on_its_own(int size, int stride, int pad, int inHeight, int first, int end, bool within, int firstRow, int endRow)
+    {
+        int outHeight = pad > 0 ? (inHeight + stride - 1) / stride : ((inHeight - size) / stride) + 1;
+        var pool = new Pool2DGeometry(inHeight, 8, 4, size, size, stride, stride, pad, pad, outHeight, outHeight);
+        Assert.Equal(within, pool.PoolsRowsWithin(first, end, out int actualFirst, out int actualEnd));
+        Assert.Equal((firstRow, endRow), (actualFirst, actualEnd));
     }
 
     [Fact]
