@@ -114,6 +114,7 @@ public class GemmTests
     [InlineData(13, 40, 50)]  // 8 and 5: a partial block on the 8-row kernel, a partial panel
     [InlineData(11, 32, 9)]   // 8 and 3: the 4-row kernel with a row repeated
     [InlineData(9, 64, 100)]  // 8 and 1: the one-row kernel
+    [InlineData(12, 128, 300)] // alone, each row runs over B's four panels in one pass (K in two blocks); together, 8 and 4 rows
     public void A_row_gets_the_same_bits_in_any_block_of_rows(int m, int n, int k)
     {
         // Each kernel (8 rows, 4, or 1) sums a row k after k in one chain per vector: a sample's result does not depend
@@ -152,6 +153,30 @@ public class GemmTests
 
         Assert.Equal(single, parallel);
         for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], single[i], 1e-3f * Math.Max(1, Math.Abs(expected[i])));
+        }
+    }
+
+    [Theory]
+    [InlineData(64, 1000, 3, false)] // 4 blocks of K over 3 threads, two panels in one pass
+    [InlineData(96, 9216, 2, true)]  // 36 blocks over 2 threads, a run of two panels and one alone, added to C
+    [InlineData(128, 600, 4, true)]  // 3 blocks, fewer than the threads; four panels in one pass
+    public void A_single_row_split_over_K_between_threads_matches_one_thread_exactly(int n, int k, int threadCount, bool accumulate)
+    {
+        // Each thread sums whole blocks of K, and the blocks add up in order afterwards, as one thread adds them.
+        var random = new Random(n + k);
+        float[] a = Enumerable.Range(0, k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] start = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] single = (float[])start.Clone(), parallel = (float[])start.Clone(), expected = (float[])start.Clone();
+        Gemm.Multiply(new Scratch(1, 8), 0, 1, n, k, MatrixView.RowMajor(a, 0, k), MatrixView.RowMajor(b, 0, n), single, 0, n, accumulate);
+        using var pool = new WorkerPool(threadCount);
+        Gemm.Multiply(pool, new Scratch(threadCount, 8), new Gemm.GemmJob(), 1, n, k, MatrixView.RowMajor(a, 0, k), MatrixView.RowMajor(b, 0, n), parallel, 0, n, accumulate);
+        Gemm.Reference(1, n, k, MatrixView.RowMajor(a, 0, k), MatrixView.RowMajor(b, 0, n), expected, 0, n, accumulate);
+
+        Assert.Equal(single, parallel);
+        for (int i = 0; i < n; i++)
         {
             Assert.Equal(expected[i], single[i], 1e-3f * Math.Max(1, Math.Abs(expected[i])));
         }
