@@ -115,13 +115,9 @@ public class MaxPoolFusionTests
         using Model model = name == nameof(TinyMnist) ? new TinyMnist(seed: 2) : NumericalModels.Create(name);
         model.Threads = 2;
         model.Compile(new Sgd());
-        var random = new Random(5);
         const int n = 4;
-        float[] x = Enumerable.Range(0, n * model.Info.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-        Workspace ws = model.GetWorkspace(n);
-        x.CopyTo(ws.Input, 0);
-        model.ComputeGradients(ws, (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy, n, training: false);
-        float[] unfused = ws.Outputs[^1].AsSpan(0, n * model.Info.OutputSize).ToArray();
+        float[] x = InferenceWorkspaceTests.RandomInputs(model, n, seed: 5);
+        float[] unfused = InferenceWorkspaceTests.TrainingWorkspacePass(model, x, n);
 
         Assert.Equal(unfused, model.Predict(x, batchSize: n));
         Assert.Equal(unfused, model.Predict(x, batchSize: 3)); // a second, partial batch too

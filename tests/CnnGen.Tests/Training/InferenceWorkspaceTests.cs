@@ -15,13 +15,10 @@ public class InferenceWorkspaceTests
         using var model = new TinyMnist(seed: 4); // conv, pool, flatten, dropout (layer 3), dense
         model.Threads = 2;
         model.Compile(new Sgd());
-        var random = new Random(8);
         const int n = 6;
-        float[] x = Enumerable.Range(0, n * model.Info.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] x = RandomInputs(model, n, seed: 8);
+        float[] expected = TrainingWorkspacePass(model, x, n);
         Workspace training = model.GetWorkspace(n);
-        x.CopyTo(training.Input, 0);
-        model.ComputeGradients(training, (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy, n, training: false);
-        float[] expected = training.Outputs[^1].AsSpan(0, n * model.Info.OutputSize).ToArray();
         Array.Clear(training.Outputs[^1]);
 
         Assert.Equal(expected, model.Predict(x, batchSize: n));
@@ -47,5 +44,24 @@ public class InferenceWorkspaceTests
         Assert.Equal(20, probabilities.Length);
         Assert.Equal(1, probabilities[10..].Sum(), precision: 5); // a softmax from the new workspace
         Assert.NotNull(model.InferenceWorkspace);
+    }
+
+    /// <summary>n inputs of the model, uniform in [0, 1).</summary>
+    internal static float[] RandomInputs(Model model, int n, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n * model.Info.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+    }
+
+    /// <summary>
+    /// The model's inference pass over <paramref name="x"/>'s first n samples on its training workspace (no fusion,
+    /// one buffer per output): what Predict is held to.
+    /// </summary>
+    internal static float[] TrainingWorkspacePass(Model model, float[] x, int n)
+    {
+        Workspace ws = model.GetWorkspace(n);
+        x.AsSpan(0, n * model.Info.InputSize).CopyTo(ws.Input);
+        model.ComputeGradients(ws, (CategoricalCrossentropyLoss)Loss.CategoricalCrossentropy, n, training: false);
+        return ws.Outputs[^1].AsSpan(0, n * model.Info.OutputSize).ToArray();
     }
 }
