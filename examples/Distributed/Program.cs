@@ -19,7 +19,9 @@ using CnnGen.Examples.Mnist;
 // must then fail at batch B + 1 alike; on the CPU backend only, as a device holds its own weights during Fit),
 // --overflow-sample I (sample I's weight is float.MaxValue, so its weighted loss overflows: the rank whose
 // share holds it diverges, and every rank must fail at that step alike), --unreadable-sample I (with --dataset:
-// reading sample I throws on the rank whose share holds it; every rank must stop at once), --failing-callback
+// reading sample I throws on the rank whose share holds it; every rank must stop at once), --unreadable-validation-sample I
+// and --unreadable-evaluate-sample I (with --dataset: likewise for the validation data in Fit, or for the data of the
+// Evaluate after it), --failing-callback
 // (rank 0's OnEpochEnd throws; every rank must stop at once), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
@@ -98,7 +100,7 @@ try
         // The same split as validationSplit: the last tenth, unshuffled, validates.
         int validation = y.Length / 10, training = y.Length - validation;
         var data = new ArrayDataset(x.AsMemory(0, training * 64), y.AsMemory(0, training), batchSize, shuffle: true, options.UnreadableSample);
-        var validationData = new ArrayDataset(x.AsMemory(training * 64), y.AsMemory(training), batchSize, shuffle: false);
+        var validationData = new ArrayDataset(x.AsMemory(training * 64), y.AsMemory(training), batchSize, shuffle: false, options.UnreadableValidationSample);
         history = model.Fit(data, epochs: options.Epochs, validationData: validationData, callbacks: callbacks, progress: progress);
     }
     else
@@ -127,7 +129,7 @@ try
         model.Fit(x, y, epochs: options.Epochs, batchSize: batchSize); // waits for a rank that is gone or hangs
     }
 
-    (double loss, double accuracy) = options.Dataset ? model.Evaluate(new ArrayDataset(x, y, 32, shuffle: false)) : model.Evaluate(x, y);
+    (double loss, double accuracy) = options.Dataset ? model.Evaluate(new ArrayDataset(x, y, 32, shuffle: false, options.UnreadableEvaluateSample)) : model.Evaluate(x, y);
     if (rank == 0)
     {
         Console.WriteLine($"{mpi?.Size ?? 1} rank(s) on {model.DeviceName ?? "the CPU backend"}, {model.Threads} thread(s) each: {history.Epochs.Count} epochs, "
@@ -208,11 +210,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, int? UnreadableSample, bool FailingCallback, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
+internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, int? UnreadableSample, int? UnreadableValidationSample, int? UnreadableEvaluateSample, bool FailingCallback, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, null, false, false, false, false, false, false, null, null, null, null);
+        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, null, null, null, false, false, false, false, false, false, null, null, null, null);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -231,6 +233,8 @@ internal sealed record Options(bool Mpi, string Model, int Threads, string Devic
                 "--poison-at-batch" => o with { PoisonAtBatch = NextInt() },
                 "--overflow-sample" => o with { OverflowSample = NextInt() },
                 "--unreadable-sample" => o with { UnreadableSample = NextInt() },
+                "--unreadable-validation-sample" => o with { UnreadableValidationSample = NextInt() },
+                "--unreadable-evaluate-sample" => o with { UnreadableEvaluateSample = NextInt() },
                 "--failing-callback" => o with { FailingCallback = true },
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },

@@ -146,6 +146,15 @@ public abstract partial class Model
 
     private (double Loss, double Accuracy) EvaluateStream(Workspace ws, Dataset data, BatchPrefetcher reader, int? epoch)
     {
+        // Under MPI the reader reads this rank's shares only, and the sums are added up across the ranks.
+        (double lossSum, double correct) = _distributed is { } ranks
+            ? SumShares(ranks, () => EvaluateStreamSums(ws, data, reader, epoch), epoch)
+            : EvaluateStreamSums(ws, data, reader, epoch);
+        return (lossSum / data.Count, correct / data.Count);
+    }
+
+    private (double LossSum, double Correct) EvaluateStreamSums(Workspace ws, Dataset data, BatchPrefetcher reader, int? epoch)
+    {
         Loss loss = EffectiveLoss;
         bool oneHot = data.LabelMode == LabelMode.Categorical;
         double lossSum = 0, correct = 0;
@@ -161,15 +170,7 @@ public abstract partial class Model
             correct += batchCorrect;
             return true;
         });
-        if (_distributed is { } ranks)
-        {
-            // The reader read this rank's shares only.
-            Span<double> sums = [lossSum, correct];
-            ranks.SumInPlace(sums, "the validation or Evaluate sums");
-            (lossSum, correct) = (sums[0], sums[1]);
-        }
-
-        return (lossSum / data.Count, correct / data.Count);
+        return (lossSum, correct);
     }
 
     // Runs one pass of the reader over order, loading each batch into the workspace (inputs, and the

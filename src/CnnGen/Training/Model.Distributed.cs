@@ -198,12 +198,49 @@ public abstract partial class Model
         }
 
         string message = Encoding.UTF8.GetString(characters.Select(c => (byte)c).ToArray());
-        string where = place.Phase is { } phase ? $"in epoch {place.Epoch}, {phase}" : $"in epoch {place.Epoch}, batch {place.Batch}";
-        throw new MpiException($"Rank {failedRank} of {ranks.Size} failed {where}, so rank {ranks.Rank} stops too. {message}");
+        throw new MpiException($"Rank {failedRank} of {ranks.Size} failed {place}, so rank {ranks.Rank} stops too. {message}");
     }
 
-    /// <summary>Where the ranks are in Fit, for a failure's message: a step (batch from 1), or a phase of the epoch.</summary>
-    private readonly record struct StepPlace(int Epoch, int Batch, string? Phase = null);
+    /// <summary>
+    /// Where the ranks are, for a failure's message: a step of Fit (batch from 1), a phase of an epoch, or, without an
+    /// epoch, a call (Evaluate).
+    /// </summary>
+    private readonly record struct StepPlace(int? Epoch, int Batch, string? Phase = null)
+    {
+        public override string ToString() =>
+            Epoch is not { } epoch ? Phase ?? "" : Phase is { } phase ? $"in epoch {epoch}, {phase}" : $"in epoch {epoch}, batch {Batch}";
+    }
+
+    /// <summary>
+    /// Every rank's validation or Evaluate sums added up (each rank computes its share in <paramref name="share"/>). A
+    /// share that throws on one rank (a sample it cannot read) does not leave the others waiting in the sum for their
+    /// timeout: that rank joins it with its failure flagged, and then every rank fails with its error at once
+    /// (<see cref="ShareFailure"/>); <paramref name="epoch"/> is Fit's, null for Evaluate.
+    /// </summary>
+    private static (double LossSum, double Correct) SumShares(MpiCommunicator ranks, Func<(double LossSum, double Correct)> share, int? epoch)
+    {
+        Exception? failure = null;
+        (double lossSum, double correct) = (0, 0);
+        try
+        {
+            (lossSum, correct) = share();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        Span<double> sums = [lossSum, correct, failure is null ? 0 : 1];
+        ranks.SumInPlace(sums, "the validation or Evaluate sums");
+        if (sums[2] != 0)
+        {
+            Span<double> failed = [failure is null ? -1 : ranks.Rank];
+            ranks.MaxInPlace(failed, "a failed rank's number");
+            ShareFailure(ranks, (int)failed[0], failure, new StepPlace(epoch, 0, epoch is null ? "in Evaluate" : "in validation"));
+        }
+
+        return (sums[0], sums[1]);
+    }
 
     /// <summary>
     /// As <see cref="TrainBatch"/> for this rank's <paramref name="n"/> of the step's <paramref name="total"/> samples

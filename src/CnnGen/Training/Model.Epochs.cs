@@ -65,8 +65,8 @@ public abstract partial class Model
         }
 
         public override (double Loss, double Accuracy)? Validate(int epoch) =>
-            validationX is not null ? model.EvaluateRange(ws, validationX, validationY!.Value, 0, validationCount)
-            : validationCount > 0 ? model.EvaluateRange(ws, x, y, order.Length, validationCount, validationWeights)
+            validationX is not null ? model.EvaluateRange(ws, validationX, validationY!.Value, 0, validationCount, epoch: epoch)
+            : validationCount > 0 ? model.EvaluateRange(ws, x, y, order.Length, validationCount, validationWeights, epoch)
             : null;
     }
 

@@ -453,8 +453,8 @@ public abstract partial class Model : IDisposable
         loss.Compute(output, oneHot ? default : batch.Labels.AsSpan(0, n), oneHot ? batch.Targets.AsSpan(0, n * Info.OutputSize) : default,
             gradient, n, Info.OutputSize, gradientScale, Info.OutputActivation, weights);
 
-    // Under MPI each rank evaluates its contiguous share of the range and the sums are added up.
-    private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights = null)
+    // Under MPI each rank evaluates its contiguous share of the range and the sums are added up (epoch: Fit's, null for Evaluate).
+    private (double Loss, double Accuracy) EvaluateRange(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights = null, int? epoch = null)
     {
         if (_distributed is not { } ranks)
         {
@@ -463,10 +463,8 @@ public abstract partial class Model : IDisposable
         }
 
         (int start, int share) = ranks.Share(count);
-        (double shareLoss, double shareCorrect) = EvaluateSums(ws, x, y, first + start, share, weights);
-        Span<double> sums = [shareLoss, shareCorrect];
-        ranks.SumInPlace(sums, "the validation or Evaluate sums");
-        return (sums[0] / count, sums[1] / count);
+        (double sumLoss, double sumCorrect) = SumShares(ranks, () => EvaluateSums(ws, x, y, first + start, share, weights), epoch);
+        return (sumLoss / count, sumCorrect / count);
     }
 
     private (double LossSum, double Correct) EvaluateSums(Workspace ws, float[] x, Targets y, int first, int count, float[]? weights)

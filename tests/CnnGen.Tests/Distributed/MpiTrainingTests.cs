@@ -162,9 +162,17 @@ public sealed class MpiTrainingTests : IDisposable
     [SkippableTheory]
     [InlineData("--unreadable-sample", "in epoch 1, batch ", "DatasetReadException: Epoch 1, batch ")] // the rank whose share holds sample 100 cannot read it
     [InlineData("--failing-callback", "in epoch 1, in its callbacks", "InvalidOperationException: a callback failed on purpose")] // rank 0's OnEpochEnd throws
+    [InlineData("--unreadable-validation-sample", "in epoch 1, in validation", "DatasetReadException: ")] // validation sample 20 (of 32), in rank 1's share
+    [InlineData("--unreadable-evaluate-sample", "in Evaluate", "DatasetReadException: ")] // the Evaluate after Fit: sample 30 of the first batch, rank 1's
     public void An_error_on_one_rank_stops_every_rank_at_once_and_names_it(string option, string where, string message)
     {
-        string[] options = option == "--unreadable-sample" ? ["--dataset", option, "100"] : [option];
+        string[] options = option switch
+        {
+            "--unreadable-sample" => ["--dataset", option, "100"],
+            "--unreadable-validation-sample" => ["--dataset", option, "20"],
+            "--unreadable-evaluate-sample" => ["--dataset", option, "30"],
+            _ => [option],
+        };
         (int exitCode, string output) = Run(MpirunArguments(2, "failure", options));
 
         // Run gives a job 2 minutes; MpiCommunicator.Timeout is 10 by default, so no rank waited for it. (Not a tighter
