@@ -21,7 +21,7 @@ using CnnGen.Examples.Mnist;
 // share holds it diverges, and every rank must fail at that step alike), --unreadable-sample I (with --dataset:
 // reading sample I throws on the rank whose share holds it; every rank must stop at once), --unreadable-validation-sample I
 // and --unreadable-evaluate-sample I (with --dataset: likewise for the validation data in Fit, or for the data of the
-// Evaluate after it), --failing-callback
+// Evaluate after it), --failing-train-begin and --failing-train-end (rank 0's OnTrainBegin or OnTrainEnd throws), --failing-callback
 // (rank 0's OnEpochEnd throws; every rank must stop at once), --dataset (Fit and Evaluate on a Dataset read in batches instead of arrays), --weighted (a sample weight of 0.5, 1 or 1.5 per sample), --uneven-batch (rank r uses batch size + r, to see the start-up check fail), --uneven-data (rank r
 // changes one input by r, likewise),
 // --exit-rank R (rank R exits after training, as a crash would, while the others train again: mpirun
@@ -73,10 +73,16 @@ try
         }));
     }
 
-    if (options.FailingCallback)
+    if (options.FailingCallback is { } when)
     {
         // Rank 0 alone runs callbacks: its error must reach the other ranks at once.
-        callbacks.Add(new LambdaCallback(onEpochEnd: _ => throw new InvalidOperationException("a callback failed on purpose")));
+        static void Fail() => throw new InvalidOperationException("a callback failed on purpose");
+        callbacks.Add(when switch
+        {
+            "train-begin" => new LambdaCallback(onTrainBegin: _ => Fail()),
+            "train-end" => new LambdaCallback(onTrainEnd: _ => Fail()),
+            _ => new LambdaCallback(onEpochEnd: _ => Fail()),
+        });
     }
 
     if (options.LearningRateSchedule)
@@ -210,11 +216,11 @@ static void WriteResult(string path, History history, double loss, double accura
     File.Move(temporary, path, overwrite: true);
 }
 
-internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, int? UnreadableSample, int? UnreadableValidationSample, int? UnreadableEvaluateSample, bool FailingCallback, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
+internal sealed record Options(bool Mpi, string Model, int Threads, string Device, int Epochs, int Batch, int Samples, int? Patience, int? PoisonAtBatch, int? OverflowSample, int? UnreadableSample, int? UnreadableValidationSample, int? UnreadableEvaluateSample, string? FailingCallback, bool LearningRateSchedule, bool Dataset, bool Weighted, bool UnevenBatch, bool UnevenData, int? ExitRank, int? HangRank, double? TimeoutSeconds, string? Out)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, null, null, null, false, false, false, false, false, false, null, null, null, null);
+        var o = new Options(false, "tiny", 1, "cpu", 3, 32, 321, null, null, null, null, null, null, null, false, false, false, false, false, null, null, null, null);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -235,7 +241,9 @@ internal sealed record Options(bool Mpi, string Model, int Threads, string Devic
                 "--unreadable-sample" => o with { UnreadableSample = NextInt() },
                 "--unreadable-validation-sample" => o with { UnreadableValidationSample = NextInt() },
                 "--unreadable-evaluate-sample" => o with { UnreadableEvaluateSample = NextInt() },
-                "--failing-callback" => o with { FailingCallback = true },
+                "--failing-callback" => o with { FailingCallback = "epoch-end" },
+                "--failing-train-begin" => o with { FailingCallback = "train-begin" },
+                "--failing-train-end" => o with { FailingCallback = "train-end" },
                 "--dataset" => o with { Dataset = true },
                 "--weighted" => o with { Weighted = true },
                 "--uneven-batch" => o with { UnevenBatch = true },

@@ -349,9 +349,19 @@ public abstract partial class Model
         return (high, (float)(value - high));
     }
 
-    /// <summary>After training, rank 0's model (a callback may have restored earlier weights) on every rank.</summary>
-    private void FinishDistributed(MpiCommunicator ranks)
+    /// <summary>
+    /// After training, rank 0's model (a callback may have restored earlier weights) on every rank; or, if rank 0's
+    /// OnTrainEnd threw (<paramref name="failure"/>), that error on every rank (see <see cref="ShareFailure"/>).
+    /// </summary>
+    private void FinishDistributed(MpiCommunicator ranks, Exception? failure)
     {
+        Span<double> failed = [failure is null ? 0 : 1];
+        ranks.BroadcastFromRoot(failed, "rank 0's OnTrainEnd");
+        if (failed[0] != 0)
+        {
+            ShareFailure(ranks, 0, failure, new StepPlace(null, 0, "at the end of Fit, in its callbacks"));
+        }
+
         ranks.BroadcastFromRoot(Parameters, "rank 0's final weights");
         ranks.BroadcastFromRoot(State, "rank 0's final moving statistics");
     }

@@ -107,19 +107,28 @@ public abstract partial class Model
             (progress, callbacks) = (null, []);
         }
 
-        foreach (Callback callback in callbacks)
+        // Under MPI an error in rank 0's OnTrainBegin waits for the first epoch's SyncFromRoot, which every rank reaches.
+        Exception? beginFailure = null;
+        try
         {
-            callback.Attach(this);
-            callback.OnTrainBegin(plan);
+            foreach (Callback callback in callbacks)
+            {
+                callback.Attach(this);
+                callback.OnTrainBegin(plan);
+            }
+        }
+        catch (Exception e) when (ranks is not null)
+        {
+            beginFailure = e;
         }
 
         UploadToDevice();
         for (int epoch = 1; epoch <= plan.Epochs && history.Stop == TrainingStop.Completed; epoch++)
         {
-            Exception? failure = null;
+            Exception? failure = beginFailure;
             try
             {
-                foreach (Callback callback in callbacks)
+                foreach (Callback callback in failure is null ? callbacks : [])
                 {
                     callback.OnEpochBegin(epoch);
                 }
@@ -252,14 +261,22 @@ public abstract partial class Model
         }
 
         DownloadFromDevice();
-        foreach (Callback callback in callbacks)
+        Exception? endFailure = null;
+        try
         {
-            callback.OnTrainEnd(history);
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnTrainEnd(history);
+            }
+        }
+        catch (Exception e) when (ranks is not null)
+        {
+            endFailure = e; // every rank fails with it (FinishDistributed)
         }
 
         if (ranks is not null)
         {
-            FinishDistributed(ranks);
+            FinishDistributed(ranks, endFailure);
         }
 
         return history;

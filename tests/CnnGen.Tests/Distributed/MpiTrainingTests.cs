@@ -162,6 +162,8 @@ public sealed class MpiTrainingTests : IDisposable
     [SkippableTheory]
     [InlineData("--unreadable-sample", "in epoch 1, batch ", "DatasetReadException: Epoch 1, batch ")] // the rank whose share holds sample 100 cannot read it
     [InlineData("--failing-callback", "in epoch 1, in its callbacks", "InvalidOperationException: a callback failed on purpose")] // rank 0's OnEpochEnd throws
+    [InlineData("--failing-train-begin", "in epoch 1, in its callbacks", "InvalidOperationException: a callback failed on purpose")] // rank 0's OnTrainBegin
+    [InlineData("--failing-train-end", "at the end of Fit, in its callbacks", "InvalidOperationException: a callback failed on purpose")] // rank 0's OnTrainEnd
     [InlineData("--unreadable-validation-sample", "in epoch 1, in validation", "DatasetReadException: ")] // validation sample 20 (of 32), in rank 1's share
     [InlineData("--unreadable-evaluate-sample", "in Evaluate", "DatasetReadException: ")] // the Evaluate after Fit: sample 30 of the first batch, rank 1's
     public void An_error_on_one_rank_stops_every_rank_at_once_and_names_it(string option, string where, string message)
