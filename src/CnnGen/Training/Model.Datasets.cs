@@ -127,17 +127,7 @@ public abstract partial class Model
         int start = 0;
         ForEachBatch(data, reader, Identity(count), epoch: null, ws, oneHot: false, labeled: false, classWeights: null, weightBuffer: null, (n, _) =>
         {
-            if (_device is null)
-            {
-                ws.Inference = true;
-                Forward(ws, n, training: false);
-                Array.Copy(ws.Outputs[^1], 0, result, (long)start * Info.OutputSize, (long)n * Info.OutputSize);
-            }
-            else
-            {
-                PredictOnDevice(ws, n, result.AsSpan(start * Info.OutputSize, n * Info.OutputSize));
-            }
-
+            PredictBatch(ws, n, result, start);
             start += n;
             return true;
         });

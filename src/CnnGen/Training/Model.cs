@@ -321,19 +321,25 @@ public abstract partial class Model : IDisposable
         {
             int n = Math.Min(ws.Capacity, count - start);
             Array.Copy(x, (long)start * Info.InputSize, ws.Input, 0, (long)n * Info.InputSize);
-            if (_device is null)
-            {
-                ws.Inference = true;
-                Forward(ws, n, training: false);
-                Array.Copy(ws.Outputs[^1], 0, result, (long)start * Info.OutputSize, (long)n * Info.OutputSize);
-            }
-            else
-            {
-                PredictOnDevice(ws, n, result.AsSpan(start * Info.OutputSize, n * Info.OutputSize));
-            }
+            PredictBatch(ws, n, result, start);
         }
 
         return result;
+    }
+
+    // The outputs of the n samples in ws.Input, into result from sample `start`: on the CPU or the device.
+    private void PredictBatch(Workspace ws, int n, float[] result, int start)
+    {
+        if (_device is null)
+        {
+            ws.Inference = true;
+            Forward(ws, n, training: false);
+            Array.Copy(ws.Outputs[^1], 0, result, (long)start * Info.OutputSize, (long)n * Info.OutputSize);
+        }
+        else
+        {
+            PredictOnDevice(ws, n, result.AsSpan(start * Info.OutputSize, n * Info.OutputSize));
+        }
     }
 
     /// <summary>
