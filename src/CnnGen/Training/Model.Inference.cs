@@ -82,7 +82,7 @@ public abstract partial class Model
         {
             if (!_ownWorkspaceLent)
             {
-                Workspace own = OwnInferenceWorkspace(capacity);
+                Workspace own = OwnWorkspace(ref _inferenceWorkspace, capacity, inference: true);
                 _ownWorkspaceLent = true;
                 return new InferenceLease(this, own, Lent.Own);
             }
@@ -118,19 +118,6 @@ public abstract partial class Model
                 _spareWorkspaces.Push(workspace);
             }
         }
-    }
-
-    private Workspace OwnInferenceWorkspace(int capacity)
-    {
-        CheckCapacity(capacity, nameof(capacity));
-        _pool ??= new WorkerPool(_threads);
-        if (_inferenceWorkspace is null || _inferenceWorkspace.Capacity < capacity)
-        {
-            _inferenceWorkspace = NewWorkspace(capacity, _pool, inference: true);
-        }
-
-        _inferenceWorkspace.Profile = _profile;
-        return _inferenceWorkspace;
     }
 
     // The inference workspaces, own and spare: after the threads or the device change, or on Dispose.
@@ -183,5 +170,5 @@ public abstract partial class Model
         return (size, owner);
     }
 
-    private Workspace NewWorkspace(int capacity, WorkerPool pool, bool inference = false) => new(capacity, pool, Info, inference);
+    private Workspace NewWorkspace(int capacity, WorkerPool pool, bool inference) => new(capacity, pool, Info, inference);
 }

@@ -393,15 +393,22 @@ public abstract partial class Model : IDisposable
     public Workspace GetWorkspace(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        return OwnWorkspace(ref _workspace, capacity, inference: false);
+    }
+
+    // One of the model's own workspaces (training, or Predict's and Evaluate's), on its threads: made, or made again
+    // larger, when it cannot hold capacity samples; then given the current profile.
+    private Workspace OwnWorkspace(ref Workspace? workspace, int capacity, bool inference)
+    {
         CheckCapacity(capacity, nameof(capacity));
         _pool ??= new WorkerPool(_threads);
-        if (_workspace is null || _workspace.Capacity < capacity)
+        if (workspace is null || workspace.Capacity < capacity)
         {
-            _workspace = NewWorkspace(capacity, _pool);
+            workspace = NewWorkspace(capacity, _pool, inference);
         }
 
-        _workspace.Profile = _profile;
-        return _workspace;
+        workspace.Profile = _profile;
+        return workspace;
     }
 
     /// <summary>
