@@ -169,7 +169,16 @@ public abstract partial class Model
         step.Clear();
         step[^1] = 1;
         ranks.SumInPlace(step, "a step's gradient all-reduce");
-        Span<double> failed = [ranks.Rank];
+        ShareFailureOfAny(ranks, failure, place);
+    }
+
+    /// <summary>
+    /// Every rank, once a collective has told all that some rank failed (this one if <paramref name="failure"/>): they
+    /// agree on which (the highest-numbered that failed), and that rank's error fails every rank (<see cref="ShareFailure"/>).
+    /// </summary>
+    private static void ShareFailureOfAny(MpiCommunicator ranks, Exception? failure, StepPlace place)
+    {
+        Span<double> failed = [failure is null ? -1 : ranks.Rank];
         ranks.MaxInPlace(failed, "a failed rank's number");
         ShareFailure(ranks, (int)failed[0], failure, place);
     }
@@ -234,9 +243,7 @@ public abstract partial class Model
         ranks.SumInPlace(sums, "the validation or Evaluate sums");
         if (sums[2] != 0)
         {
-            Span<double> failed = [failure is null ? -1 : ranks.Rank];
-            ranks.MaxInPlace(failed, "a failed rank's number");
-            ShareFailure(ranks, (int)failed[0], failure, new StepPlace(epoch, 0, epoch is null ? "in Evaluate" : "in validation"));
+            ShareFailureOfAny(ranks, failure, new StepPlace(epoch, 0, epoch is null ? "in Evaluate" : "in validation"));
         }
 
         return (sums[0], sums[1]);
@@ -274,9 +281,7 @@ public abstract partial class Model
         if (counters[6] != 0)
         {
             // A rank failed during its share (see JoinWithFailure); it says which next.
-            Span<double> failed = [-1];
-            ranks.MaxInPlace(failed, "a failed rank's number");
-            ShareFailure(ranks, (int)failed[0], null, place);
+            ShareFailureOfAny(ranks, null, place);
         }
 
         step[..p].CopyTo(Gradients);
