@@ -22,9 +22,11 @@ internal sealed record BufferPlan(EquatableArray<int> GradientSlots, EquatableAr
         int[] shared = InferenceBuffers(model, graph);
         var gradient = new (long Start, long End, long Size)?[count];
         var inference = new (long Start, long End, long Size)?[count];
+        bool[] used = new bool[count];
         for (int b = 0; b < count; b++)
         {
             LayerSpec[] members = model.Layers.Where(l => graph.Runs(l.Index) && graph.Buffer(l.Index) == b).ToArray();
+            used[b] = members.Length > 0;
             if (members.Any(m => graph.NeedsGradient(m.Index)))
             {
                 // Backward runs from the last layer down: mirror the indices so that both plans sweep forward.
@@ -46,7 +48,7 @@ internal sealed record BufferPlan(EquatableArray<int> GradientSlots, EquatableAr
 
         // A buffer that shares another's storage in inference takes that one's slot.
         EquatableArray<int> inferenceSlots = Assign(inference);
-        int[] slots = Enumerable.Range(0, count).Select(b => model.Layers.Any(l => graph.Runs(l.Index) && graph.Buffer(l.Index) == b) ? inferenceSlots[shared[b]] : -1).ToArray();
+        int[] slots = Enumerable.Range(0, count).Select(b => used[b] ? inferenceSlots[shared[b]] : -1).ToArray();
         return new BufferPlan(Assign(gradient), slots.ToEquatableArray());
     }
 
